@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test build bench clean
+.PHONY: demo test build clean
 
 demo: $(STAMP)
 	$(PY) -m autograder build
@@ -17,9 +17,6 @@ test: $(STAMP)
 
 build: $(STAMP)
 	$(PY) -m autograder build
-
-bench: $(STAMP)
-	$(PY) bench/throughput.py --n 1000
 
 $(STAMP): pyproject.toml
 	.ci/system-deps

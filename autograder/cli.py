@@ -1,9 +1,15 @@
 """The `autograder` command: build the student release, grade submissions."""
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from autograder import release
+from autograder import feedback, grade, release, submissions
+from autograder.gradebook import Gradebook
+from autograder.sandbox import Limits, isolation_level
+
+SALT_VARIABLE = "BACKPROP_SALT"
 
 
 def build(args):
@@ -12,15 +18,82 @@ def build(args):
     return 0
 
 
+def grade_command(args):
+    try:
+        found = submissions.discover(args.paths)
+    except ValueError as error:
+        return fail(str(error))
+    try:
+        book = Gradebook(args.out, args.salt)
+    except OSError as error:
+        return fail(f"cannot write to {args.out}: {error.strerror or error}")
+    results, pending = [], []
+    for name, path in found:
+        kept = None if args.regrade else book.unchanged(name, submissions.load(name, path).digest)
+        (results.append(kept) if kept else pending.append((name, path)))
+    reused = len(results)
+    print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
+          + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
+          file=sys.stderr)
+    limits = Limits(call_seconds=args.timeout)
+
+    def on_result(result):
+        book.record(result)
+        results.append(result)
+        grade.progress(len(results) - reused, len(pending), result.submission)
+
+    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget)
+    book.write_csv(results)
+    book.close()
+    print(feedback.summary_table(results))
+    print(f"\nwrote {Path(args.out) / 'grades.csv'}, results/, feedback/ and gradebook.sqlite")
+    return 0
+
+
+def fail(reason):
+    print(f"autograder: {reason}", file=sys.stderr)
+    return 2
+
+
+def positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
 def parser():
     top = argparse.ArgumentParser(prog="autograder", description="Backprop Lab: build the student release and grade submissions.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "build",
-        help="generate assignment/backprop.ipynb and the example submissions from the reference source",
-        description="Generate the student notebook (assignment/backprop.ipynb) and examples/submissions/ "
-        "from autograder/templates/backprop.md and solutions/layers.py.",
+        help="generate assignment/ and examples/submissions/ from the reference source",
+        description="Generate the student notebook (assignment/backprop.ipynb), assignment/gradcheck.py and "
+        "examples/submissions/ from autograder/templates/backprop.md, solutions/layers.py and examples/answers/.",
     ).set_defaults(run=build)
+    grading = commands.add_parser(
+        "grade",
+        help="grade submissions into a gradebook",
+        description="Grade each submission in its own sandboxed worker. PATH is a notebook or .py file, or a folder: "
+        "each .ipynb/.py in it is a submission named after the file, each sub-folder holding one is a submission "
+        "named after the folder. Writes DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
+        "DIR/feedback/NAME.md and DIR/gradebook.sqlite. A submission graded before from the same file, salt and "
+        "tests keeps its result unless --regrade. Exits 0 when everything was graded, whatever the scores.",
+    )
+    grading.add_argument("paths", nargs="+", metavar="PATH")
+    grading.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    grading.add_argument("--jobs", type=positive(int), default=grade.default_jobs(), metavar="N",
+                         help="submissions graded at once (default: the number of cores, %(default)s here)")
+    grading.add_argument("--timeout", type=positive(float), default=10.0, metavar="SECONDS",
+                         help="time limit for one cell or one graded call (default: %(default)s)")
+    grading.add_argument("--budget", type=positive(float), default=120.0, metavar="SECONDS",
+                         help="time limit for a whole submission (default: %(default)s)")
+    grading.add_argument("--salt", default=os.environ.get(SALT_VARIABLE, ""), metavar="SECRET",
+                         help=f"secret mixed into each student's hidden inputs (default: ${SALT_VARIABLE}, else empty)")
+    grading.add_argument("--regrade", action="store_true", help="grade again submissions that are unchanged since their last grading")
+    grading.set_defaults(run=grade_command)
     return top
 
 

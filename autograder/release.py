@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "backprop.md"
 SOLUTIONS = Path(layers.__file__)
 STUDENT_NOTEBOOK = ROOT / "assignment" / "backprop.ipynb"
+# The public gradient-check helpers: the grader's own, copied for students.
+GRADCHECK = Path(__file__).resolve().parent / "gradcheck.py"
+STUDENT_GRADCHECK = ROOT / "assignment" / "gradcheck.py"
 EXAMPLE_ANSWERS = ROOT / "examples" / "answers"
 EXAMPLE_SUBMISSIONS = ROOT / "examples" / "submissions"
 
@@ -160,6 +163,7 @@ def release_files():
     """Every generated file, as {path: text}."""
     files = {
         STUDENT_NOTEBOOK: serialize(render()),
+        STUDENT_GRADCHECK: GRADCHECK.read_text(),
         EXAMPLE_SUBMISSIONS / "reference.ipynb": serialize(render(reference=True)),
         EXAMPLE_SUBMISSIONS / "stub.ipynb": serialize(render()),
     }
@@ -178,5 +182,8 @@ def build():
 
 
 def stale_files():
-    """The generated files whose committed copy differs from a fresh build."""
-    return [path for path, text in release_files().items() if not path.exists() or path.read_text() != text]
+    """The generated files whose committed copy differs from a fresh build,
+    and example submissions that no answer file generates any more."""
+    files = release_files()
+    stale = [path for path, text in files.items() if not path.exists() or path.read_text() != text]
+    return stale + [path for path in EXAMPLE_SUBMISSIONS.glob("*.ipynb") if path not in files]

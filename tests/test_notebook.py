@@ -1,0 +1,198 @@
+"""The student notebook: fresh, with the five question cells, and it runs.
+
+The two execution tests start a real Jupyter kernel (nbclient) on a copy of
+the notebook and of assignment/*.py in a temporary directory, as a student
+would run it.
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import release
+from solutions import layers
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = ROOT / "assignment"
+STUDENT_NOTEBOOK = ASSIGNMENT / "backprop.ipynb"
+REFERENCE_NOTEBOOK = ROOT / "examples" / "submissions" / "reference.ipynb"
+
+# PASS lines printed by the self-checks: 2 dropout + 1 softmax + 1 CE + 3 BN + 7 net.
+SELF_CHECK_LINES = 14
+
+
+def test_committed_notebooks_are_fresh():
+    stale = [str(Path(p).relative_to(ROOT)) for p in release.stale_files()]
+    assert not stale, f"generated files out of date: {stale}; run `make build` and commit the result"
+
+
+def _question_cells(notebook):
+    return [cell for cell in notebook.cells if release.CELL_TAG in cell.metadata]
+
+
+def test_student_notebook_has_the_five_question_cells_in_order():
+    notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    cells = _question_cells(notebook)
+    assert [cell.metadata[release.CELL_TAG] for cell in cells] == list(release.QUESTIONS)
+    assert list(release.QUESTIONS) == [
+        "dropout_backward",
+        "softmax_backward",
+        "softmax_cross_entropy",
+        "batchnorm_backward",
+        "bn_net_backward",
+    ]
+    for cell in cells:
+        name = cell.metadata[release.CELL_TAG]
+        assert cell.cell_type == "code", name
+        assert "YOUR CODE HERE" in cell.source, name
+        assert f'raise NotImplementedError("{name}: your code here")' in cell.source, name
+        assert f"def {name}(" in cell.source, name
+        assert not cell.get("outputs"), name
+
+
+@pytest.mark.parametrize("name", release.QUESTIONS)
+def test_each_stub_raises_not_implemented_error(name):
+    """Run the stub cell's function on real inputs: it raises NotImplementedError."""
+    notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    (cell,) = [c for c in _question_cells(notebook) if c.metadata[release.CELL_TAG] == name]
+    namespace = {k: v for k, v in vars(layers).items() if k not in release.QUESTIONS}
+    exec(cell.source, namespace)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3))
+    if name == "dropout_backward":
+        args = (x, layers.dropout_forward(x, 0.3, rng=rng)[1])
+    elif name == "softmax_backward":
+        args = (x, layers.softmax_forward(x)[1])
+    elif name == "softmax_cross_entropy":
+        args = (x, np.array([0, 2, 1, 1]))
+    elif name == "batchnorm_backward":
+        args = (x, layers.batchnorm_forward(x, np.ones(3), np.zeros(3), {"mode": "train"})[1])
+    else:
+        params = layers.init_bn_net(3, 5, 2, rng)
+        args = (rng.standard_normal((4, 2)), layers.bn_net_forward(x, params, rng=rng)[1])
+    with pytest.raises(NotImplementedError, match=f"{name}: your code here"):
+        namespace[name](*args)
+
+
+def test_reference_notebook_has_the_solutions_in_the_question_cells():
+    notebook = nbformat.read(REFERENCE_NOTEBOOK, as_version=4)
+    cells = _question_cells(notebook)
+    assert [cell.metadata[release.CELL_TAG] for cell in cells] == list(release.QUESTIONS)
+    for cell in cells:
+        assert "NotImplementedError" not in cell.source
+        assert "BEGIN SOLUTION" not in cell.source and "END SOLUTION" not in cell.source
+
+
+# --- running the notebooks in a kernel ---------------------------------------------
+
+
+def _kernel_manager(tmp_path):
+    """A kernel manager whose kernel runs this interpreter (the venv's python).
+
+    The "python3" kernelspec normally resolves to sys.executable (jupyter_client
+    substitutes it for a bare "python"); a user-level kernelspec pointing
+    elsewhere would run the notebook with another interpreter, so fall back
+    to a private kernelspec that names sys.executable explicitly.
+    """
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    km = KernelManager(kernel_name="python3")
+    if km.format_kernel_cmd()[0] == sys.executable:
+        return km
+    spec_dir = tmp_path / "kernels" / "backprop-venv"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (backprop venv)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return KernelManager(kernel_name="backprop-venv", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]))
+
+
+def _run(notebook_path, tmp_path, extra_cells=()):
+    """Execute a copy of the notebook in tmp_path, beside copies of assignment/*.py."""
+    from nbclient import NotebookClient
+
+    work = tmp_path / "work"
+    work.mkdir()
+    for helper in ASSIGNMENT.glob("*.py"):
+        shutil.copy(helper, work)
+    shutil.copy(notebook_path, work)
+    notebook = nbformat.read(work / notebook_path.name, as_version=4)
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
+    client = NotebookClient(
+        notebook,
+        km=_kernel_manager(tmp_path),
+        timeout=120,
+        resources={"metadata": {"path": str(work)}},
+    )
+    return notebook, client
+
+
+def _stdout(cell):
+    return "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
+
+
+@pytest.mark.slow
+def test_reference_notebook_runs_and_every_self_check_passes(tmp_path):
+    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["import sys\nprint(sys.prefix)"])
+    client.execute()
+
+    # The kernel ran the interpreter of this test run (the venv).
+    assert _stdout(notebook.cells[-1]).strip() == sys.prefix
+
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code)
+    assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+
+    lines = [line for cell in code for line in _stdout(cell).splitlines()]
+    passed = [line for line in lines if line.endswith("PASS")]
+    failed = [line for line in lines if "FAIL" in line]
+    assert not failed, failed
+    assert len(passed) == SELF_CHECK_LINES, passed
+
+    # Every self-check cell returned True.
+    checks = [cell for cell in code if cell.source.startswith("public_checks.check_")]
+    assert len(checks) == len(release.QUESTIONS)
+    for cell in checks:
+        results = [o for o in cell.outputs if o.output_type == "execute_result"]
+        assert [r.data["text/plain"] for r in results] == ["True"], cell.source
+
+    # The final training loop prints a decreasing loss.
+    losses = [float(line.split("loss")[1]) for line in lines if line.startswith("step")]
+    assert len(losses) == 4 and losses[-1] < losses[0]
+
+
+@pytest.mark.slow
+def test_stub_notebook_stops_at_the_first_self_check(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    notebook, client = _run(STUDENT_NOTEBOOK, tmp_path)
+    with pytest.raises(CellExecutionError) as error:
+        client.execute()
+    assert error.value.ename == "NotImplementedError"
+    assert "dropout_backward: your code here" in error.value.evalue
+
+    cells = notebook.cells
+    question = next(i for i, c in enumerate(cells) if c.metadata.get(release.CELL_TAG) == "dropout_backward")
+    failing = question + 1
+    assert cells[failing].source.startswith("public_checks.check_dropout_backward(")
+    errors = [o for o in cells[failing].outputs if o.output_type == "error"]
+    assert [o.ename for o in errors] == ["NotImplementedError"]
+
+    before = [c for c in cells[:failing] if c.cell_type == "code"]
+    assert len(before) >= 4  # imports, given layers, dropout_forward, the dropout stub
+    for cell in before:
+        assert cell.execution_count is not None, cell.source[:60]
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:60]
+    for cell in cells[failing + 1:]:
+        if cell.cell_type == "code":
+            assert cell.execution_count is None and not cell.outputs, cell.source[:60]
