@@ -1,0 +1,204 @@
+"""Check one question of one submission: call the student's function in the
+worker on each case's hidden problem, and compare what comes back.
+
+Each output of each case is checked for its type, shape and finiteness, then
+against the reference gradient and the numerical gradient of the reference
+forward pass. A failing answer is compared with the question's known
+mistakes. The hidden inputs and the expected values never leave this module:
+only errors, pass/fail and hints do.
+"""
+
+import hashlib
+
+import numpy as np
+
+from autograder import questions as specs
+from autograder.gradcheck import rel_error
+from autograder.results import Check, QuestionResult
+from autograder.sandbox import WorkerFailure
+from autograder.wire import Unsupported
+from solutions import layers
+
+MISTAKE_MATCH = 1e-6
+ORACLE_ELEMENTS = 10**6
+
+ERROR_HINTS = {
+    "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes where N, D, H and C all differ.",
+    "shapes": "A matrix product had mismatched shapes: check which factor is transposed (the hidden tests use non-square shapes).",
+    "NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there).",
+}
+
+
+def case_rng(salt, submission, question, case):
+    """The generator of one student's inputs for one case: the same on every regrade, different across students."""
+    key = "\x00".join([salt, submission, question.function, case.name]).encode()
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:16], "little"))
+
+
+def _as_array(value, expected, zero_dim_ok):
+    """The student's value as a float64 array, or a message saying what is wrong with it."""
+    if isinstance(value, Unsupported):
+        return None, f"is an object of type {value.kind}, expected a numpy array"
+    if zero_dim_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = np.asarray(value, dtype=np.float64)
+    if not isinstance(value, np.ndarray):
+        return None, f"is {specs.describe(value)}, expected a numpy array of shape {expected.shape}"
+    if value.dtype.kind not in "iuf":
+        return None, f"has dtype {value.dtype}, expected floating point"
+    if value.shape != expected.shape:
+        return None, f"has shape {value.shape}, expected {expected.shape}"
+    value = value.astype(np.float64)
+    if not np.all(np.isfinite(value)):
+        return None, "contains NaN or infinity"
+    return value, ""
+
+
+def _compare(output, value, expected, numeric):
+    """(passed, error vs reference, error vs numeric, message) for one output."""
+    if output.zero_by_construction:
+        vs_reference = float(np.max(np.abs(value - expected), initial=0.0))
+        vs_numeric = float(np.max(np.abs(value - numeric), initial=0.0)) if numeric is not None else None
+        passed = vs_reference <= specs.ATOL and (vs_numeric is None or vs_numeric <= specs.ATOL)
+        message = "" if passed else f"should be zero (up to rounding): largest entry off by {vs_reference:.1e}"
+        return passed, vs_reference, vs_numeric, message
+    vs_reference = rel_error(value, expected)
+    vs_numeric = rel_error(value, numeric) if numeric is not None else None
+    passed = vs_reference <= specs.RTOL and (vs_numeric is None or vs_numeric <= specs.NUMERIC_RTOL)
+    message = "" if passed else f"relative error {vs_reference:.1e}: {meaning(vs_reference)}"
+    return passed, vs_reference, vs_numeric, message
+
+
+def meaning(error):
+    """What a relative error says, in words a student understands."""
+    if error <= 1e-7:
+        return "agrees up to rounding"
+    if error <= 1e-4:
+        return "close, but more than rounding: a small term is off (an eps, a constant)"
+    if error < 0.5:
+        return "a real mistake, not rounding"
+    return "a real mistake: the answer is far from the gradient"
+
+
+def _diagnose(question, args, answer, failing):
+    """The known mistakes whose output matches the student's on every failing output."""
+    found = []
+    for mistake in question.mistakes:
+        try:
+            wrong = question.unpack(mistake.variant(*args))
+        except Exception:  # noqa: BLE001  (a variant that does not apply to this case)
+            continue
+        if all(
+            np.shape(wrong[name]) == np.shape(answer[name])
+            and rel_error(answer[name], wrong[name]) <= MISTAKE_MATCH
+            for name in failing
+        ):
+            found.append({"mistake": mistake.name, "hint": mistake.hint})
+    return found
+
+
+def _error_hint(error):
+    for pattern, hint in ERROR_HINTS.items():
+        if pattern in error:
+            return hint
+    return ""
+
+
+def _oracle(question):
+    """Answers the worker's requests for the reference versions of `question.oracles`."""
+
+    def answer(function, args):
+        if function not in question.oracles or not isinstance(args, list):
+            return {"error": "no such reference function"}
+        sizes = [np.size(a) for a in args if isinstance(a, np.ndarray)]
+        sizes += [np.size(v) for a in args if isinstance(a, dict) for v in a.values() if isinstance(v, np.ndarray)]
+        if sum(sizes) > ORACLE_ELEMENTS:
+            return {"error": "arguments too large"}
+        try:
+            return {"value": getattr(layers, function)(*args)}
+        except Exception as error:  # noqa: BLE001  (arguments the student built)
+            return {"error": f"{type(error).__name__}: {error}"}
+
+    return answer
+
+
+def _failed_case(case, question, message):
+    return [
+        Check(case.name, output.name, 0.0, _points(case, question, output), False, message)
+        for output in question.outputs
+    ]
+
+
+def _points(case, question, output):
+    total = sum(o.weight for o in question.outputs)
+    return case.points * output.weight / total
+
+
+def check_question(session, question, salt, submission):
+    """Grade `question` with the student's code running in `session`; a QuestionResult."""
+    result = QuestionResult(question.function, question.title, question.points, "passed")
+    outputs_seen, diagnoses = [], []
+    for number, case in enumerate(question.cases):
+        problem = question.draw(case_rng(salt, submission, question, case), **case.params)
+        expected = question.unpack(question.reference(*problem.args))
+        try:
+            reply = session.call(question.function, problem.args, question.oracles, _oracle(question))
+        except WorkerFailure as failure:
+            status = {"timeout": "timeout", "died": "crashed"}.get(failure.kind, "error")
+            detail = f"{question.function} {failure.detail}" if failure.kind == "timeout" else f"the worker stopped: {failure.detail}"
+            result.status, result.message = status, detail
+            result.checks += _failed_case(case, question, detail)
+            for later in question.cases[number + 1:]:
+                result.checks += _failed_case(later, question, "not run: an earlier case " + ("timed out" if status == "timeout" else "crashed the worker"))
+            break
+        if reply.get("output"):
+            outputs_seen.append(str(reply["output"]))
+        error = reply.get("error")
+        if error:
+            error = str(error)
+            not_implemented = "NotImplementedError" in error
+            missing = error.startswith("NameError") and repr(question.function) in error
+            if not_implemented:
+                message = "not implemented (it still raises NotImplementedError)"
+            elif missing:
+                message = f"no function named {question.function} was defined"
+            else:
+                message = f"raised an exception:\n{error}"
+            result.checks += _failed_case(case, question, message)
+            hint = _error_hint(error)
+            if hint and not any(d["hint"] == hint for d in diagnoses):
+                diagnoses.append({"mistake": "an error in the shapes", "hint": hint})
+            if not_implemented or missing:
+                result.status, result.message = ("not implemented" if not_implemented else "missing"), message
+                for later in question.cases[number + 1:]:
+                    result.checks += _failed_case(later, question, message)
+                break
+            continue
+        try:
+            answer = question.unpack(reply.get("value"))
+        except ValueError as wrong_type:
+            result.checks += _failed_case(case, question, f"{question.function} {wrong_type}")
+            continue
+        numeric = problem.numeric()
+        failing = {}
+        for output in question.outputs:
+            value, problem_text = _as_array(answer[output.name], np.asarray(expected[output.name]), output.name == "loss")
+            points = _points(case, question, output)
+            if value is None:
+                hint = question.shape_hints.get(output.name, "") if "shape" in problem_text else ""
+                message = f"{output.name} {problem_text}" + (f". {hint}" if hint else "")
+                result.checks.append(Check(case.name, output.name, 0.0, points, False, message))
+                continue
+            passed, vs_reference, vs_numeric, message = _compare(output, value, expected[output.name], numeric.get(output.name))
+            result.checks.append(Check(case.name, output.name, points if passed else 0.0, points, passed, message, vs_reference, vs_numeric))
+            if not passed:
+                failing[output.name] = value
+        if failing:
+            for found in _diagnose(question, problem.args, {**answer, **failing}, failing):
+                if found not in diagnoses:
+                    diagnoses.append(found)
+    result.diagnoses = diagnoses
+    result.output = "\n".join(outputs_seen)[-4000:]
+    if result.status == "passed":
+        earned = result.score
+        result.status = "passed" if earned >= question.points - 1e-9 else ("partial" if earned > 0 else "failed")
+    return result

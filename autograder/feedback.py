@@ -1,0 +1,95 @@
+"""What people read: a student's feedback, Gradescope's results.json, the summary table.
+
+Only what a result holds reaches these texts: scores, pass/fail, relative
+errors, messages and hints. Hidden inputs and expected values are never in a
+result, so they cannot leak from here.
+"""
+
+from autograder.results import SubmissionResult
+
+
+def headline(result: SubmissionResult):
+    """One line: the score, and the first thing to fix."""
+    first = next((q for q in result.questions if q.score < q.max_score), None)
+    score = f"{result.score:g}/{result.max_score:g}"
+    if first is None:
+        return f"{score}: full marks"
+    if first.diagnoses:
+        return f"{score}: {first.function} {first.diagnoses[0]['mistake']}"
+    return f"{score}: {first.function} {first.status}"
+
+
+def _error_text(check):
+    if check.error_vs_reference is None:
+        return ""
+    kind = "max abs. difference" if check.output == "b1" else "relative error"
+    return f"{kind} {check.error_vs_reference:.1e}"
+
+
+def question_text(question):
+    lines = [f"**{question.score:g}/{question.max_score:g}** ({question.status})", ""]
+    if question.message and question.status not in ("passed", "partial", "failed"):
+        lines += [f"{question.message}", ""]
+    else:
+        lines += ["| case | output | result | measured |", "|---|---|---|---|"]
+        for check in question.checks:
+            verdict = "pass" if check.passed else "FAIL"
+            lines.append(f"| {check.case} | `{check.output}` | {verdict} | {_error_text(check)} |")
+        failures = sorted({c.message for c in question.checks if not c.passed and c.message})
+        if failures:
+            lines += ["", "What went wrong:", ""] + [f"- {text}" for text in failures[:5]]
+    for found in question.diagnoses:
+        lines += ["", f"**Diagnosis: {question.function} {found['mistake']}.** {found['hint']}"]
+    if question.output:
+        lines += ["", "Your code printed:", "", "```", question.output[-1500:], "```"]
+    return "\n".join(lines)
+
+
+def markdown(result: SubmissionResult, previous: SubmissionResult | None = None):
+    """The student's feedback file."""
+    lines = [f"# {result.submission}: {headline(result)}", ""]
+    if previous is not None and previous.score != result.score:
+        lines += [f"Regraded: the score changed from {previous.score:g} to {result.score:g}.", ""]
+    for number, question in enumerate(result.questions, 1):
+        lines += [f"## {number}. {question.title} (`{question.function}`)", "", question_text(question), ""]
+    if result.notes:
+        lines += ["## Running your notebook", ""] + [f"- {note}" for note in result.notes] + [""]
+    lines += [f"_Graded in {result.seconds:.2f} s; isolation: {result.isolation}._", ""]
+    return "\n".join(lines)
+
+
+def gradescope_results(result: SubmissionResult):
+    """The result in Gradescope's results.json schema."""
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "execution_time": result.seconds,
+        "output": headline(result) + ("\n\n" + "\n".join(result.notes) if result.notes else ""),
+        "tests": [
+            {
+                "name": f"{number}. {q.title} ({q.function})",
+                "score": q.score,
+                "max_score": q.max_score,
+                "output": question_text(q),
+                "visibility": "after_published",
+            }
+            for number, q in enumerate(result.questions, 1)
+        ],
+        "extra_data": {"isolation": result.isolation, "digest": result.digest},
+    }
+
+
+def summary_table(results):
+    """The table printed at the end of a grading run."""
+    results = sorted(results, key=lambda r: r.submission)
+    if not results:
+        return "no submissions"
+    functions = [q.function for q in results[0].questions]
+    short = [f.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent") for f in functions]
+    width = max(len("submission"), *(len(r.submission) for r in results))
+    header = f"{'submission':<{width}}  {'total':>7}  " + "  ".join(f"{s:>10}" for s in short)
+    rows = [header, "-" * len(header)]
+    for result in results:
+        cells = "  ".join(f"{q.score:>10g}" for q in result.questions)
+        rows.append(f"{result.submission:<{width}}  {result.score:>7g}  {cells}")
+    return "\n".join(rows)

@@ -1,0 +1,99 @@
+"""Grade submissions: load -> run in isolation -> check -> score, one
+submission at a time per job, and hand each result to the recorder as soon
+as it is ready.
+"""
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from autograder import checks
+from autograder.questions import QUESTIONS
+from autograder.results import Check, QuestionResult, SubmissionResult
+from autograder.sandbox import Limits, WorkerFailure, isolation_level
+from autograder.session import Session
+from autograder.submissions import load
+
+
+def _not_graded(question, status, message):
+    checks_ = [
+        Check(case.name, output.name, 0.0, checks._points(case, question, output), False, message)
+        for case in question.cases for output in question.outputs
+    ]
+    return QuestionResult(question.function, question.title, question.points, status, message, checks_)
+
+
+def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0):
+    """Grade one submission; never raises for anything the submission does."""
+    started = time.monotonic()
+    submission = load(name, path)
+    isolation = isolation or isolation_level()
+    result = SubmissionResult(name, str(path), submission.digest, isolation, notes=list(submission.notes))
+    if submission.load_error:
+        result.notes.append(submission.load_error)
+        result.questions = [_not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
+        return result
+    session = Session(submission, limits, slot, isolation, budget_seconds)
+    try:
+        try:
+            session.load()
+        except WorkerFailure as failure:
+            session.notes.append(f"the code could not be loaded: {failure.detail}")
+        for question in QUESTIONS:
+            result.questions.append(checks.check_question(session, question, salt, name))
+    finally:
+        session.close()
+        result.notes += session.notes
+        result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+_slot = 0
+
+
+def _claim_slot(slots):
+    global _slot
+    _slot = slots.get()
+
+
+def _grade_in_pool(name, path, salt, limits, isolation, budget_seconds):
+    # Results cross between the grader's own processes as plain dicts.
+    return grade_submission(name, path, salt, limits, _slot, isolation, budget_seconds).to_dict()
+
+
+def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0):
+    """Grade every (name, path) in `found`, calling on_result(SubmissionResult) as each finishes."""
+    isolation = isolation_level()
+    if jobs <= 1:
+        for name, path in found:
+            on_result(grade_submission(name, path, salt, limits, 0, isolation, budget_seconds))
+        return
+    context = multiprocessing.get_context("forkserver")
+    slots = context.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_claim_slot, initargs=(slots,)) as pool:
+        futures = {
+            pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds): name
+            for name, path in found
+        }
+        for future in as_completed(futures):
+            on_result(SubmissionResult.from_dict(future.result()))
+
+
+def default_jobs():
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def progress(done, total, name, stream=sys.stderr):
+    """A one-line progress bar on a terminal; nothing otherwise."""
+    if not stream.isatty():
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:30]:<30}")
+    if done == total:
+        stream.write("\n")
+    stream.flush()

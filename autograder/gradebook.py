@@ -1,0 +1,146 @@
+"""Record results: the gradebook (SQLite), each submission's results.json and
+feedback, and grades.csv.
+
+Every grading run of every submission is kept in the gradebook, one
+transaction each, so that a run killed half-way loses nothing it finished,
+and regrades can be compared. Files are written to a temporary name and
+renamed, so that none is ever half-written.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from autograder import feedback
+from autograder.questions import QUESTIONS
+from autograder.results import SubmissionResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS gradings (
+    id INTEGER PRIMARY KEY,
+    submission TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    salt_hash TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    isolation TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gradings_by_submission ON gradings (submission, id);
+CREATE TABLE IF NOT EXISTS checks (
+    grading_id INTEGER NOT NULL REFERENCES gradings (id),
+    question TEXT NOT NULL,
+    status TEXT NOT NULL,
+    "case" TEXT NOT NULL,
+    output TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    points REAL NOT NULL,
+    max_points REAL NOT NULL,
+    error_vs_reference REAL,
+    error_vs_numeric REAL,
+    message TEXT NOT NULL
+);
+"""
+
+_SPEC_FILES = ("questions.py", "checks.py", "gradcheck.py")
+
+
+def spec_hash():
+    """A fingerprint of the hidden tests and the reference: a change to either means regrading."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in [here / name for name in _SPEC_FILES] + [here.parent / "solutions" / "layers.py"]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def salt_hash(salt):
+    """The salt is a secret: only its hash is stored."""
+    return hashlib.sha256(salt.encode()).hexdigest()[:16]
+
+
+def write_atomically(path, text):
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+class Gradebook:
+    def __init__(self, out_dir, salt):
+        self.out = Path(out_dir)
+        for folder in (self.out, self.out / "results", self.out / "feedback"):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.out / "gradebook.sqlite", timeout=30)
+        self.db.executescript(SCHEMA)
+        self.salt_hash = salt_hash(salt)
+        self.spec_hash = spec_hash()
+
+    def unchanged(self, name, digest):
+        """The latest result for `name` if it was graded from the same file, salt and spec."""
+        row = self.db.execute(
+            "SELECT digest, salt_hash, spec_hash, result FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 1",
+            (name,),
+        ).fetchone()
+        if row and row[:3] == (digest, self.salt_hash, self.spec_hash):
+            return SubmissionResult.from_dict(json.loads(row[3]))
+        return None
+
+    def previous(self, name):
+        """The result before the latest for `name`, to show what a regrade changed."""
+        rows = self.db.execute(
+            "SELECT result FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 2", (name,)
+        ).fetchall()
+        return SubmissionResult.from_dict(json.loads(rows[1][0])) if len(rows) == 2 else None
+
+    def record(self, result):
+        """Store one grading (one transaction), then its results.json and feedback."""
+        with self.db:
+            cursor = self.db.execute(
+                "INSERT INTO gradings (submission, digest, salt_hash, spec_hash, graded_at, score, max_score, isolation, seconds, result)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (result.submission, result.digest, self.salt_hash, self.spec_hash,
+                 time.strftime("%Y-%m-%dT%H:%M:%S%z"), result.score, result.max_score,
+                 result.isolation, result.seconds, json.dumps(result.to_dict())),
+            )
+            self.db.executemany(
+                'INSERT INTO checks (grading_id, question, status, "case", output, passed, points, max_points,'
+                " error_vs_reference, error_vs_numeric, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (cursor.lastrowid, q.function, q.status, c.case, c.output, int(c.passed), c.points,
+                     c.max_points, c.error_vs_reference, c.error_vs_numeric, c.message)
+                    for q in result.questions for c in q.checks
+                ],
+            )
+        self.write_files(result)
+
+    def write_files(self, result):
+        name = result.submission
+        write_atomically(self.out / "results" / f"{name}.json", json.dumps(feedback.gradescope_results(result), indent=2))
+        write_atomically(self.out / "feedback" / f"{name}.md", feedback.markdown(result, self.previous(name)))
+
+    def write_csv(self, results):
+        """grades.csv: one row per submission, ready for an LMS import."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["submission", "total", "max_total", *(q.function for q in QUESTIONS)])
+        for result in sorted(results, key=lambda r: r.submission):
+            scores = {q.function: q.score for q in result.questions}
+            writer.writerow([result.submission, _number(result.score), _number(result.max_score),
+                             *(_number(scores.get(q.function, 0.0)) for q in QUESTIONS)])
+        write_atomically(self.out / "grades.csv", buffer.getvalue())
+
+    def close(self):
+        self.db.close()
+
+
+def _number(value):
+    return f"{value:g}"

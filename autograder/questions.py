@@ -1,0 +1,423 @@
+"""The hidden tests: one declarative spec per question.
+
+A question names the student's function, how to read what it returns
+(`outputs`), how to draw one problem for a case (`draw`), the reference that
+answers it, its cases with their points, and the known mistakes with a hint
+each. checks.py runs any question the same way; nothing here asserts.
+
+Every problem follows SPEC.md section 5: float64, non-square shapes, a random
+non-uniform upstream gradient, random gamma, inputs away from the ReLU kink,
+and numerical gradients from the reference forward pass with a fixed mask.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from autograder.gradcheck import numerical_gradient, numerical_vjp
+from solutions import layers
+
+
+@dataclass(frozen=True)
+class Output:
+    """One array the student's function returns, and how it is compared."""
+
+    name: str
+    weight: float = 1.0
+    zero_by_construction: bool = False  # compared by absolute tolerance (SPEC.md section 4)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: a wrong variant of the reference, and what to tell the student."""
+
+    name: str
+    hint: str
+    variant: Callable
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hidden problem, its points and the parameters `draw` gets."""
+
+    name: str
+    points: float
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    """Drawn inputs: the arguments of the student's function, and the numerical gradients."""
+
+    args: tuple
+    numeric: Callable[[], dict]  # output name -> numerical gradient from the reference forward pass
+
+
+@dataclass(frozen=True)
+class Question:
+    function: str
+    title: str
+    outputs: tuple
+    unpack: Callable  # the function's return value -> {output name: value}; raises ValueError
+    draw: Callable  # (rng, **case.params) -> Problem
+    reference: Callable
+    cases: tuple
+    mistakes: tuple = ()
+    # The student's own versions of these are replaced during the call by
+    # the reference (the worker asks the grader), so that a mistake in an
+    # earlier question costs points only once.
+    oracles: tuple = ()
+    shape_hints: dict = field(default_factory=dict)  # output name -> hint when its shape is wrong
+
+    @property
+    def points(self):
+        return sum(case.points for case in self.cases)
+
+
+RTOL = 1e-7         # against the reference analytic gradient
+NUMERIC_RTOL = 1e-6  # against the centred difference (its own error is ~1e-9)
+ATOL = 1e-8         # for gradients that are zero by construction
+H = 1e-5
+
+
+def distinct_sizes(rng, count, low=3, high=13):
+    """`count` different sizes, so that no two of N, D, H, C are equal."""
+    return [int(n) for n in rng.choice(np.arange(low, high), size=count, replace=False)]
+
+
+def _one(name):
+    def unpack(value):
+        return {name: value}
+    return unpack
+
+
+def _fields(*names):
+    def unpack(value):
+        if not isinstance(value, tuple) or len(value) != len(names):
+            raise ValueError(f"should return a tuple ({', '.join(names)}), got {describe(value)}")
+        return dict(zip(names, value))
+    return unpack
+
+
+def _keys(*names):
+    def unpack(value):
+        if not isinstance(value, dict):
+            raise ValueError(f"should return a dict with keys {', '.join(names)}, got {describe(value)}")
+        missing = [name for name in names if name not in value]
+        if missing:
+            raise ValueError(f"the returned dict has no key {', '.join(map(repr, missing))}")
+        return {name: value[name] for name in names}
+    return unpack
+
+
+def describe(value):
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def negated(reference):
+    """The variant with every sign flipped, a mistake any question can have."""
+    def variant(*args):
+        result = reference(*args)
+        if isinstance(result, tuple):
+            return tuple(-r for r in result)
+        if isinstance(result, dict):
+            return {key: -value for key, value in result.items()}
+        return -result
+    return variant
+
+
+# 1. Dropout -----------------------------------------------------------------
+
+def draw_dropout(rng, p, train):
+    N, D = distinct_sizes(rng, 2)
+    x = rng.standard_normal((N, D))
+    dout = rng.standard_normal((N, D))
+    mask_seed = int(rng.integers(2**31))
+
+    def forward():
+        return layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))[0]
+
+    _, cache = layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))
+    return Problem((dout, cache), lambda: {"dx": numerical_vjp(forward, x, dout, H)})
+
+
+def _dropout_variant(train_scale, eval_scale=lambda p: 1.0):
+    def variant(dout, cache):
+        scale = train_scale if cache["train"] else eval_scale
+        mask = cache["keep"] if cache["train"] else 1.0
+        return dout * mask * scale(cache["p"])
+    return variant
+
+
+DROPOUT = Question(
+    function="dropout_backward",
+    title="Dropout",
+    outputs=(Output("dx"),),
+    unpack=_one("dx"),
+    draw=draw_dropout,
+    reference=layers.dropout_backward,
+    cases=(
+        Case("p = 0 (nothing dropped), training mode", 3, {"p": 0.0, "train": True}),
+        Case("p = 0.3, training mode", 5, {"p": 0.3, "train": True}),
+        Case("p = 0.75, training mode", 4, {"p": 0.75, "train": True}),
+        Case("p = 0.3, eval mode", 3, {"p": 0.3, "train": False}),
+    ),
+    mistakes=(
+        Mistake("forgets the 1/(1-p) scale", "The cache holds the boolean keep-mask; the forward pass multiplied the kept units by 1/(1-p), so the gradient must be scaled by 1/(1-p) too (part 1, the mask M).", _dropout_variant(lambda p: 1.0)),
+        Mistake("scales by p instead of 1/(1-p)", "p is the probability of DROPPING a unit: kept units are scaled by 1/(1-p), not by p.", _dropout_variant(lambda p: p)),
+        Mistake("scales by (1-p) instead of 1/(1-p)", "Kept units are DIVIDED by (1-p) in the forward pass, so the gradient is divided by (1-p) as well.", _dropout_variant(lambda p: 1 - p)),
+        Mistake("divides by p instead of (1-p)", "p is the drop probability: the scale is 1/(1-p), the inverse of the keep probability.", _dropout_variant(lambda p: 1 / p if p else 0.0)),
+        Mistake("scales the gradient in eval mode", "In eval mode dropout is the identity, so dx = dout: no mask and no scale.", _dropout_variant(lambda p: 1 / (1 - p), eval_scale=lambda p: 1 / (1 - p))),
+        Mistake("has the sign flipped", "Check the sign: dropout multiplies by a non-negative mask.", negated(layers.dropout_backward)),
+    ),
+)
+
+
+# 2. Softmax -------------------------------------------------------------------
+
+def draw_softmax(rng, offset=0.0, spread=1.0, wide=False):
+    N, C = sorted(distinct_sizes(rng, 2))
+    if not wide:
+        N, C = C, N
+    z = offset + spread * rng.standard_normal((N, C))
+    da = rng.standard_normal((N, C))
+    _, cache = layers.softmax_forward(z)
+    return Problem((da, cache), lambda: {"dz": numerical_vjp(lambda: layers.softmax(z), z, da, H)})
+
+
+def _softmax_diagonal(da, cache):
+    a = cache["a"]
+    return da * a * (1 - a)
+
+
+def _softmax_wrong_axis(da, cache):
+    a = cache["a"]
+    return (da - np.sum(da * a, axis=0, keepdims=True)) * a
+
+
+def _softmax_no_product(da, cache):
+    a = cache["a"]
+    return (da - np.sum(da, axis=1, keepdims=True)) * a
+
+
+SOFTMAX = Question(
+    function="softmax_backward",
+    title="Softmax",
+    outputs=(Output("dz"),),
+    unpack=_one("dz"),
+    draw=draw_softmax,
+    reference=layers.softmax_backward,
+    cases=(
+        Case("more examples than classes (N > C)", 7, {}),
+        Case("fewer examples than classes (N < C)", 7, {"wide": True}),
+        Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}),
+    ),
+    mistakes=(
+        Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
+        Mistake("sums over the wrong axis", "The product (da . a) is per example: sum over the classes, axis=1, with keepdims=True.", _softmax_wrong_axis),
+        Mistake("sums da instead of da * a", "The inner product is sum_i da_i a_i, weighted by a (part 2).", _softmax_no_product),
+        Mistake("has the sign flipped", "Check the sign of each term of dz_k = (da_k - da . a) a_k.", negated(layers.softmax_backward)),
+    ),
+    shape_hints={"dz": "dz has the shape of z, (N, C). A sum without keepdims=True gives shape (N,), which broadcasts wrongly."},
+)
+
+
+# 3. Softmax with cross-entropy ---------------------------------------------------
+
+def draw_cross_entropy(rng, offset=0.0):
+    N, C = distinct_sizes(rng, 2)
+    z = offset + rng.standard_normal((N, C))
+    y = rng.integers(0, C, size=N)
+    return Problem((z, y), lambda: {"dz": numerical_gradient(lambda: layers.softmax_cross_entropy(z, y)[0], z, H)})
+
+
+def _cross_entropy_variant(divide_by_n=True, subtract_onehot=True):
+    def variant(z, y):
+        N = z.shape[0]
+        loss, _ = layers.softmax_cross_entropy(z, y)
+        dz = layers.softmax(z)
+        if subtract_onehot:
+            dz[np.arange(N), y] -= 1
+        return loss, dz / N if divide_by_n else dz
+    return variant
+
+
+CROSS_ENTROPY = Question(
+    function="softmax_cross_entropy",
+    title="Softmax with cross-entropy",
+    # The loss is given code: it is checked, but the points are for dz.
+    outputs=(Output("loss", weight=0.0), Output("dz")),
+    unpack=_fields("loss", "dz"),
+    draw=draw_cross_entropy,
+    reference=layers.softmax_cross_entropy,
+    cases=(
+        Case("random logits", 5, {}),
+        Case("logits of order 1e3", 5, {"offset": 1000.0}),
+    ),
+    mistakes=(
+        Mistake("forgets the 1/N of the mean", "The loss is the MEAN over the N examples, so dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False)),
+        Mistake("forgets to subtract onehot(y)", "dz = (a - onehot(y)) / N: subtract 1 at the correct class of each row.", _cross_entropy_variant(subtract_onehot=False)),
+        Mistake("forgets both the 1/N and onehot(y)", "dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False, subtract_onehot=False)),
+    ),
+)
+
+
+# 4. Batch normalization ----------------------------------------------------------------
+
+def draw_batchnorm(rng, tall=True, loc=0.0, scale=1.0):
+    N, D = sorted(distinct_sizes(rng, 2), reverse=tall)
+    x = loc + scale * rng.standard_normal((N, D))
+    gamma = rng.uniform(0.5, 2.0, size=D)
+    beta = rng.standard_normal(D)
+    dout = rng.standard_normal((N, D))
+
+    def forward():
+        return layers.batchnorm_forward(x, gamma, beta, {"mode": "train"})[0]
+
+    _, cache = layers.batchnorm_forward(x, gamma, beta, {"mode": "train"})
+    return Problem((dout, cache), lambda: {
+        "dx": numerical_vjp(forward, x, dout, H),
+        "dgamma": numerical_vjp(forward, gamma, dout, H),
+        "dbeta": numerical_vjp(forward, beta, dout, H),
+    })
+
+
+def _batchnorm_variant(dx_formula, dgamma_formula=None):
+    def variant(dout, cache):
+        x_hat, gamma = cache["x_hat"], cache["gamma"]
+        inv_std = 1 / np.sqrt(cache["var"] + cache["eps"])
+        dbeta = dout.sum(axis=0)
+        dgamma = (dout * x_hat).sum(axis=0) if dgamma_formula is None else dgamma_formula(dout, x_hat)
+        return dx_formula(dout, cache, x_hat, gamma, inv_std), dgamma, dbeta
+    return variant
+
+
+def _bn_graph_with(n_minus_one=False, eps=None):
+    """The computation-graph backward, with the variance's 1/N or eps changed."""
+    def dx_formula(dout, cache, x_hat, gamma, inv_std):
+        x, mu = cache["x"], cache["mu"]
+        N = x.shape[0]
+        divisor = N - 1 if n_minus_one else N
+        var = cache["var"] * N / divisor
+        istd = 1 / np.sqrt(var + (cache["eps"] if eps is None else eps))
+        dx_hat = dout * gamma
+        dvar = np.sum(dx_hat * (x - mu), axis=0) * -0.5 * istd**3
+        dmu = -np.sum(dx_hat * istd, axis=0)
+        return dx_hat * istd + dvar * 2 * (x - mu) / divisor + dmu / N
+    return dx_formula
+
+
+BATCHNORM = Question(
+    function="batchnorm_backward",
+    title="Batch normalization",
+    outputs=(Output("dx", weight=3.0), Output("dgamma"), Output("dbeta")),
+    unpack=_fields("dx", "dgamma", "dbeta"),
+    draw=draw_batchnorm,
+    reference=layers.batchnorm_backward,
+    cases=(
+        Case("more examples than features (N > D)", 9, {"tall": True}),
+        Case("fewer examples than features (N < D)", 8, {"tall": False}),
+        Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}),
+    ),
+    mistakes=(
+        Mistake("treats the mean and variance as constants", "mu and sigma^2 depend on every x_n: dx has two more terms, through the mean and through the variance (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: g * gm * s)),
+        Mistake("drops the path through the mean", "x reaches L through mu too: the term -sum_n g_n is missing (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - xh * (g * xh).mean(axis=0)))),
+        Mistake("drops the path through the variance", "x reaches L through sigma^2 too: the term -x_hat * sum_n (g_n x_hat_n) is missing (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0)))),
+        Mistake("uses 1/(N-1) in the variance", "Batch normalization uses the biased variance, 1/N, not 1/(N-1).", _batchnorm_variant(_bn_graph_with(n_minus_one=True))),
+        Mistake("leaves eps out", "The forward pass divides by sqrt(sigma^2 + eps): keep eps in the backward pass too.", _batchnorm_variant(_bn_graph_with(eps=0.0))),
+        Mistake("forgets gamma in dx", "y = gamma * x_hat + beta: dx picks up the factor gamma.", _batchnorm_variant(lambda g, c, xh, gm, s: s / g.shape[0] * (g.shape[0] * g - g.sum(axis=0) - xh * (g * xh).sum(axis=0)))),
+        Mistake("computes dgamma as sum(dout)", "dgamma = sum_n g_n * x_hat_n: gamma multiplies x_hat.", _batchnorm_variant(lambda g, c, xh, gm, s: layers.batchnorm_backward(g, c)[0], lambda g, xh: g.sum(axis=0))),
+        Mistake("has the sign flipped", "Check the signs of the three terms of dx (part 4).", negated(layers.batchnorm_backward)),
+    ),
+    shape_hints={
+        "dgamma": "dgamma has the shape of gamma, (D,): sum over the examples, axis=0.",
+        "dbeta": "dbeta has the shape of beta, (D,): sum over the examples, axis=0.",
+    },
+)
+
+
+# 5. The BN network ---------------------------------------------------------------------
+
+NET_OUTPUTS = ("W1", "b1", "gamma", "beta", "W2", "b2", "X")
+
+
+def draw_bn_net(rng, p, upstream):
+    N, D, H_, C = distinct_sizes(rng, 4, low=3, high=14)
+    mask_seed = int(rng.integers(2**31))
+    while True:
+        X = rng.standard_normal((N, D))
+        params = layers.init_bn_net(D, H_, C, rng, weight_scale=0.5)
+        params["b1"] = rng.standard_normal(H_)
+        params["gamma"] = rng.uniform(0.5, 2.0, size=H_)
+        params["beta"] = rng.standard_normal(H_)
+        scores, cache = layers.bn_net_forward(X, params, p=p, rng=np.random.default_rng(mask_seed))
+        # Keep the ReLU inputs away from the kink, where the numerical
+        # gradient would straddle it (SPEC.md section 5).
+        if np.min(np.abs(cache["relu"])) > 1e-3:
+            break
+    if upstream == "cross-entropy":
+        y = rng.integers(0, C, size=N)
+        _, dscores = layers.softmax_cross_entropy(scores, y)
+    else:
+        dscores = rng.standard_normal((N, C))
+
+    def scores_now():
+        return layers.bn_net_forward(X, params, p=p, rng=np.random.default_rng(mask_seed))[0]
+
+    def numeric():
+        values = {**params, "X": X}
+        return {name: numerical_vjp(scores_now, values[name], dscores, H) for name in NET_OUTPUTS}
+
+    return Problem((dscores, cache), numeric)
+
+
+def _net_variant(relu_mask=True, dropout=True, batchnorm=True):
+    def variant(dscores, cache):
+        grads = {}
+        dzbn, grads["W2"], grads["b2"] = layers.affine_backward(dscores, cache["affine2"])
+        d = layers.dropout_backward(dzbn, cache["dropout"]) if dropout else dzbn
+        d = layers.relu_backward(d, cache["relu"]) if relu_mask else d
+        if batchnorm:
+            d, grads["gamma"], grads["beta"] = layers.batchnorm_backward(d, cache["bn"])
+        else:
+            grads["gamma"], grads["beta"] = (d * cache["bn"]["x_hat"]).sum(axis=0), d.sum(axis=0)
+        grads["X"], grads["W1"], grads["b1"] = layers.affine_backward(d, cache["affine1"])
+        return grads
+    return variant
+
+
+NET = Question(
+    function="bn_net_backward",
+    title="The BN network",
+    outputs=(
+        Output("W1", 2.0), Output("b1", 0.5, zero_by_construction=True), Output("gamma"), Output("beta"),
+        Output("W2"), Output("b2", 0.5), Output("X", 2.0),
+    ),
+    unpack=_keys(*NET_OUTPUTS),
+    draw=draw_bn_net,
+    reference=layers.bn_net_backward,
+    cases=(
+        Case("cross-entropy upstream gradient, p = 0.3", 12, {"p": 0.3, "upstream": "cross-entropy"}),
+        Case("random upstream gradient, p = 0.5", 10, {"p": 0.5, "upstream": "random"}),
+        Case("random upstream gradient, no dropout (p = 0)", 8, {"p": 0.0, "upstream": "random"}),
+    ),
+    mistakes=(
+        Mistake("forgets the ReLU mask", "ReLU passes the gradient only where its input was positive: apply relu_backward (the [X_BN > 0] factor of part 5).", _net_variant(relu_mask=False)),
+        Mistake("skips the dropout backward", "The dropout mask M multiplies the hidden layer: apply dropout_backward (part 5).", _net_variant(dropout=False)),
+        Mistake("treats batch normalization as the identity", "Between Y1 and X_BN lies batch normalization: use batchnorm_backward to reach dL/dY1, dgamma and dbeta.", _net_variant(batchnorm=False)),
+        Mistake("has the sign flipped", "Check the signs along the chain.", negated(layers.bn_net_backward)),
+    ),
+    oracles=("dropout_backward", "batchnorm_backward"),
+    shape_hints={
+        "W1": "grads['W1'] has the shape of W1, (D, H): X.T @ dY1.",
+        "W2": "grads['W2'] has the shape of W2, (H, C): Z_BN.T @ dscores.",
+        "X": "grads['X'] has the shape of X, (N, D): dY1 @ W1.T.",
+    },
+)
+
+QUESTIONS = (DROPOUT, SOFTMAX, CROSS_ENTROPY, BATCHNORM, NET)

@@ -1,0 +1,67 @@
+"""What grading produces: plain records, JSON-ready, with the scores added up."""
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Check:
+    """One output of one case: passed or not, the errors measured, and why."""
+
+    case: str
+    output: str
+    points: float
+    max_points: float
+    passed: bool
+    message: str = ""
+    error_vs_reference: float | None = None
+    error_vs_numeric: float | None = None
+
+
+@dataclass
+class QuestionResult:
+    function: str
+    title: str
+    max_score: float
+    # "passed", "partial", "failed", "not implemented", "missing", "error",
+    # "timeout", "crashed" (the worker died) or "not graded"
+    status: str
+    message: str = ""
+    checks: list = field(default_factory=list)
+    diagnoses: list = field(default_factory=list)  # [{"mistake": ..., "hint": ...}]
+    output: str = ""  # what the student's code printed
+
+    @property
+    def score(self):
+        return round(sum(check.points for check in self.checks), 6)
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    path: str
+    digest: str
+    isolation: str
+    seconds: float = 0.0
+    notes: list = field(default_factory=list)  # about loading and running the cells
+    questions: list = field(default_factory=list)
+
+    @property
+    def score(self):
+        return round(sum(question.score for question in self.questions), 6)
+
+    @property
+    def max_score(self):
+        return sum(question.max_score for question in self.questions)
+
+    def to_dict(self):
+        data = asdict(self)
+        data["score"], data["max_score"] = self.score, self.max_score
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        questions = [
+            QuestionResult(**{**q, "checks": [Check(**c) for c in q["checks"]]}) for q in data["questions"]
+        ]
+        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes")}
+        return cls(**fields, questions=questions)

@@ -1,0 +1,73 @@
+"""One submission's code, loaded into a sandboxed worker and kept there.
+
+The session runs the submission's cells one by one. A cell that hangs or
+ends the process is skipped: the worker is restarted, the cells that worked
+are run again, and loading goes on. A graded call that kills or hangs the
+worker costs that question only: the next call gets a fresh worker.
+The whole submission has a time budget; past it, nothing more is run.
+"""
+
+import time
+
+from autograder.sandbox import Limits, Worker, WorkerFailure
+
+
+class Session:
+    def __init__(self, submission, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0):
+        self.submission = submission
+        self.limits = limits
+        self.slot = slot
+        self.isolation = isolation
+        self.deadline = time.monotonic() + budget_seconds
+        self.notes = []
+        self.good_cells = []
+        self.worker = None
+
+    def _seconds_left(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise WorkerFailure("timeout", "not run: the submission used up its time budget")
+        return min(left, self.limits.call_seconds)
+
+    def _start(self):
+        self.worker = Worker(self.limits, self.slot, self.isolation)
+        self.isolation = self.worker.isolation
+
+    def load(self):
+        """Run the cells; a note for each one that raised, hung or ended the process."""
+        self._start()
+        for number, source in self.submission.cells:
+            try:
+                reply = self.worker.request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+            except WorkerFailure as failure:
+                what = "did not finish within the time limit" if failure.kind == "timeout" else f"stopped the worker ({failure.detail})"
+                self.notes.append(f"code cell {number} {what}; it was skipped and the other cells were run without it")
+                self._restart()
+                continue
+            self.good_cells.append((number, source))
+            if reply.get("error"):
+                self.notes.append(f"code cell {number} raised an exception (the cells after it still ran):\n{reply['error']}")
+
+    def _restart(self):
+        self.close()
+        self._start()
+        for number, source in self.good_cells:
+            self.worker.request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+
+    def call(self, function, args, oracles, on_oracle):
+        """The worker's reply to calling `function(*args)`; WorkerFailure if it hangs or dies (the next call gets a fresh worker)."""
+        if self.worker is None:
+            self._restart()
+        try:
+            return self.worker.request(
+                {"op": "call", "function": function, "args": list(args), "oracles": list(oracles)},
+                on_oracle=on_oracle, seconds=self._seconds_left(),
+            )
+        except WorkerFailure:
+            self.close()
+            raise
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None

@@ -1,0 +1,109 @@
+"""Find submissions on disk and load their code, without running any of it.
+
+A submission is a notebook (.ipynb) or a Python file (.py). A folder given on
+the command line holds one submission per notebook or .py file directly in
+it (named after the file) and one per sub-folder holding a single notebook or
+.py file (named after the sub-folder: the shape of an LMS export).
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SUFFIXES = (".ipynb", ".py")
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Submission:
+    name: str
+    path: Path
+    digest: str = ""
+    cells: list = field(default_factory=list)  # [(code cell number, source)]
+    notes: list = field(default_factory=list)
+    load_error: str = ""
+
+
+def safe_name(text):
+    """A name usable as a file name: letters, digits, dot, dash and underscore."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "submission"
+
+
+def discover(paths):
+    """[(name, path)] for every submission under `paths`; raises ValueError for a path that holds none."""
+    found = []
+    for given in map(Path, paths):
+        if given.is_file():
+            if given.suffix not in SUFFIXES:
+                raise ValueError(f"{given} is not a notebook (.ipynb) or a Python file (.py)")
+            found.append((given.stem, given))
+        elif given.is_dir():
+            inside = []
+            for entry in sorted(given.iterdir()):
+                if entry.is_file() and entry.suffix in SUFFIXES:
+                    inside.append((entry.stem, entry))
+                elif entry.is_dir():
+                    files = [f for f in sorted(entry.iterdir()) if f.is_file() and f.suffix in SUFFIXES]
+                    if len(files) == 1:
+                        inside.append((entry.name, files[0]))
+            if not inside:
+                raise ValueError(f"{given} holds no .ipynb or .py submission")
+            found += inside
+        else:
+            raise ValueError(f"{given} does not exist")
+    named, seen = [], {}
+    for name, path in found:
+        name = safe_name(name)
+        seen[name] = seen.get(name, 0) + 1
+        named.append((name if seen[name] == 1 else f"{name}-{seen[name]}", path))
+    return named
+
+
+def _strip_magics(source, number, notes):
+    """The cell without IPython magics and shell escapes, which plain Python cannot run."""
+    if source.lstrip().startswith("%%"):
+        notes.append(f"code cell {number}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
+        return ""
+    kept = []
+    for line in source.splitlines():
+        if line.lstrip().startswith(("%", "!")):
+            notes.append(f"code cell {number}: skipped {line.strip()[:60]!r} (IPython magics and shell commands are not run)")
+            kept.append("")  # keep line numbers of the cell's tracebacks right
+        else:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def load(name, path):
+    """Read a submission's code cells. Never raises: a problem becomes load_error."""
+    submission = Submission(name, Path(path))
+    try:
+        data = submission.path.read_bytes()
+    except OSError as error:
+        submission.load_error = f"could not read the file: {error.strerror}"
+        return submission
+    submission.digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_BYTES:
+        submission.load_error = f"the file is {len(data) // 1024**2} MB, over the {MAX_BYTES // 1024**2} MB limit"
+        return submission
+    text = data.decode("utf-8", errors="replace")
+    if submission.path.suffix == ".py":
+        submission.cells = [(1, text)]
+        return submission
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as error:  # noqa: BLE001  (nbformat raises many kinds for a broken file)
+        submission.load_error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
+        return submission
+    number = 0
+    for cell in notebook.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        number += 1
+        source = _strip_magics(str(cell.get("source", "")), number, submission.notes)
+        if source.strip():
+            submission.cells.append((number, source))
+    return submission

@@ -1,0 +1,158 @@
+"""The worker: runs one submission's code inside the sandbox, on the grader's request.
+
+It is started by sandbox.py as `python -I -S worker.py DIR...`, with only
+this file, wire.py and numpy visible. It reads requests from stdin and writes
+replies to stdout, both in the wire format; the student's own output is
+captured (and cut at a limit) instead of reaching the protocol stream.
+
+Requests and replies:
+    {"op": "exec", "cell": i, "source": code}
+        -> {"op": "done", "error": None or text, "output": text}
+    {"op": "call", "function": name, "args": [...], "oracles": [names]}
+        -> {"op": "done", "value": v, "error": None or text, "output": text}
+       while the call runs, each function named in "oracles" is replaced by
+       a stand-in that asks the grader: {"op": "oracle", "function": name,
+       "args": [...]} -> {"value": v} or {"error": text}
+    {"op": "quit"}
+
+Everything here is the student's to tamper with: the grader trusts nothing it
+reads back beyond the frame format, and checks every value itself.
+"""
+
+import io
+import os
+import sys
+import time
+import traceback
+
+# The folders holding wire.py and numpy (python -I leaves out the script's own).
+sys.path[:0] = sys.argv[1:]
+
+import numpy  # noqa: E402  (imported before student code, so that a broken one cannot stop it)
+
+import wire  # noqa: E402
+
+OUTPUT_LIMIT = 20_000
+
+
+class CappedOutput(io.TextIOBase):
+    """Keeps the first OUTPUT_LIMIT characters written, counts the rest."""
+
+    def __init__(self):
+        self.parts, self.kept, self.dropped = [], 0, 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = OUTPUT_LIMIT - self.kept
+        self.parts.append(text[:room])
+        self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - room)
+        return len(text)
+
+    def take(self):
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n[... {self.dropped} more characters of output cut]"
+        self.parts, self.kept, self.dropped = [], 0, 0
+        return text
+
+
+class Channel:
+    """The protocol stream to the grader, on file descriptors the student's prints do not reach."""
+
+    def __init__(self):
+        self.incoming = os.fdopen(os.dup(0), "rb", buffering=0)
+        self.outgoing = os.fdopen(os.dup(1), "wb", buffering=0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+
+    def read_exactly(self, size):
+        data = bytearray()
+        while len(data) < size:
+            chunk = self.incoming.read(size - len(data))
+            if not chunk:
+                raise SystemExit(0)  # the grader closed the stream
+            data += chunk
+        return bytes(data)
+
+    def receive(self):
+        return wire.read_frame(self.read_exactly)
+
+    def send(self, message):
+        self.outgoing.write(wire.encode(message))
+
+
+def student_traceback(error):
+    """The exception's type, message and the frames inside the student's cells."""
+    frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.startswith("<cell ")
+    ]
+    lines = traceback.format_list(frames[-6:])
+    try:
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+    except BaseException:  # a hostile __str__
+        message = type(error).__name__
+    if isinstance(error, SystemExit):
+        message = f"SystemExit: the code called exit({error.code!r})"
+    return ("".join(lines) + message)[-4000:]
+
+
+def oracle(channel, name):
+    """A stand-in for the student's function `name` that asks the grader for the reference result."""
+
+    def ask_grader(*args):
+        channel.send({"op": "oracle", "function": name, "args": list(args)})
+        reply = channel.receive()
+        if reply.get("error"):
+            raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
+        return reply["value"]
+
+    ask_grader.__name__ = name
+    return ask_grader
+
+
+def main():
+    channel = Channel()
+    output = CappedOutput()
+    sys.stdout = sys.stderr = output
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    channel.send({"op": "ready", "numpy": numpy.__version__})
+    while True:
+        request = channel.receive()
+        op = request.get("op")
+        if op == "quit":
+            return
+        started = time.perf_counter()
+        value, error = None, None
+        try:
+            if op == "exec":
+                code = compile(request["source"], f"<cell {request['cell']}>", "exec")
+                exec(code, namespace)
+            elif op == "call":
+                function = namespace.get(request["function"])
+                if not callable(function):
+                    raise NameError(f"name {request['function']!r} is not defined")
+                saved = {name: namespace.get(name) for name in request.get("oracles", [])}
+                namespace.update({name: oracle(channel, name) for name in saved})
+                try:
+                    value = function(*request["args"])
+                finally:
+                    namespace.update(saved)
+        except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
+            error = student_traceback(caught)
+        sys.stdout = sys.stderr = output
+        reply = {"op": "done", "value": value, "error": error, "output": output.take(), "seconds": time.perf_counter() - started}
+        try:
+            channel.send(reply)
+        except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
+            reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}")
+            channel.send(reply)
+
+
+if __name__ == "__main__":
+    main()
