@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 
 demo: $(STAMP)
 	$(PY) -m autograder build
-	$(PY) -m autograder grade examples/submissions --out out/demo
+	$(PY) -m autograder grade examples/submissions --out out/demo --salt demo-salt
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -5,7 +5,8 @@ Each output of each case is checked for its type, shape and finiteness, then
 against the reference gradient and the numerical gradient of the reference
 forward pass. A failing answer is compared with the question's known
 mistakes. The hidden inputs and the expected values never leave this module:
-only errors, pass/fail and hints do.
+only errors, pass/fail and hints do. What the student's code prints during a
+graded call is dropped, since it could print the hidden inputs.
 """
 
 import hashlib
@@ -136,7 +137,7 @@ def _points(case, question, output):
 def check_question(session, question, salt, submission):
     """Grade `question` with the student's code running in `session`; a QuestionResult."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
-    outputs_seen, diagnoses = [], []
+    diagnoses = []
     for number, case in enumerate(question.cases):
         problem = question.draw(case_rng(salt, submission, question, case), **case.params)
         expected = question.unpack(question.reference(*problem.args))
@@ -150,8 +151,6 @@ def check_question(session, question, salt, submission):
             for later in question.cases[number + 1:]:
                 result.checks += _failed_case(later, question, "not run: an earlier case " + ("timed out" if status == "timeout" else "crashed the worker"))
             break
-        if reply.get("output"):
-            outputs_seen.append(str(reply["output"]))
         error = reply.get("error")
         if error:
             error = str(error)
@@ -162,7 +161,7 @@ def check_question(session, question, salt, submission):
             elif missing:
                 message = f"no function named {question.function} was defined"
             else:
-                message = f"raised an exception:\n{error}"
+                message = f"raised an exception:\n{error[-600:]}"
             result.checks += _failed_case(case, question, message)
             hint = _error_hint(error)
             if hint and not any(d["hint"] == hint for d in diagnoses):
@@ -197,7 +196,6 @@ def check_question(session, question, salt, submission):
                 if found not in diagnoses:
                     diagnoses.append(found)
     result.diagnoses = diagnoses
-    result.output = "\n".join(outputs_seen)[-4000:]
     if result.status == "passed":
         earned = result.score
         result.status = "passed" if earned >= question.points - 1e-9 else ("partial" if earned > 0 else "failed")

@@ -35,6 +35,9 @@ def grade_command(args):
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
           + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
           file=sys.stderr)
+    if not args.salt:
+        print(f"warning: no --salt (or ${SALT_VARIABLE}): anyone with the grader's source can recompute the hidden inputs",
+              file=sys.stderr)
     limits = Limits(call_seconds=args.timeout)
 
     def on_result(result):

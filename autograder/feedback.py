@@ -40,8 +40,6 @@ def question_text(question):
             lines += ["", "What went wrong:", ""] + [f"- {text}" for text in failures[:5]]
     for found in question.diagnoses:
         lines += ["", f"**Diagnosis: {question.function} {found['mistake']}.** {found['hint']}"]
-    if question.output:
-        lines += ["", "Your code printed:", "", "```", question.output[-1500:], "```"]
     return "\n".join(lines)
 
 

@@ -42,7 +42,10 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
         except WorkerFailure as failure:
             session.notes.append(f"the code could not be loaded: {failure.detail}")
         for question in QUESTIONS:
-            result.questions.append(checks.check_question(session, question, salt, name))
+            try:
+                result.questions.append(checks.check_question(session, question, salt, name))
+            except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
+                result.questions.append(_not_graded(question, "error", f"not graded: the grader failed ({type(error).__name__}: {error}); please report it"))
     finally:
         session.close()
         result.notes += session.notes
@@ -80,7 +83,13 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
             for name, path in found
         }
         for future in as_completed(futures):
-            on_result(SubmissionResult.from_dict(future.result()))
+            try:
+                result = SubmissionResult.from_dict(future.result())
+            except Exception as error:  # noqa: BLE001  (a grading process that died)
+                name = futures[future]
+                result = SubmissionResult(name, str(dict(found)[name]), "", isolation, notes=[f"the grading process failed: {error!r}"])
+                result.questions = [_not_graded(q, "error", "not graded: the grading process failed") for q in QUESTIONS]
+            on_result(result)
 
 
 def default_jobs():

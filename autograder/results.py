@@ -28,7 +28,6 @@ class QuestionResult:
     message: str = ""
     checks: list = field(default_factory=list)
     diagnoses: list = field(default_factory=list)  # [{"mistake": ..., "hint": ...}]
-    output: str = ""  # what the student's code printed
 
     @property
     def score(self):
