@@ -2,10 +2,11 @@
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
-from autograder import feedback, grade, release, submissions
+from autograder import feedback, grade, release, report, submissions
 from autograder.gradebook import Gradebook
 from autograder.sandbox import Limits, isolation_level
 
@@ -53,6 +54,17 @@ def grade_command(args):
     return 0
 
 
+def report_command(args):
+    try:
+        path = report.write_report(args.dir)
+    except FileNotFoundError as error:
+        return fail(str(error))
+    except (sqlite3.DatabaseError, OSError) as error:
+        return fail(f"cannot write the report for {args.dir}: {error}")
+    print(f"wrote {path}")
+    return 0
+
+
 def fail(reason):
     print(f"autograder: {reason}", file=sys.stderr)
     return 2
@@ -97,6 +109,16 @@ def parser():
                          help=f"secret mixed into each student's hidden inputs (default: ${SALT_VARIABLE}, else empty)")
     grading.add_argument("--regrade", action="store_true", help="grade again submissions that are unchanged since their last grading")
     grading.set_defaults(run=grade_command)
+    reporting = commands.add_parser(
+        "report",
+        help="write the class report DIR/report.html from DIR/gradebook.sqlite",
+        description="Write DIR/report.html, one self-contained page (plots embedded, no scripts): summary, "
+        "distribution of totals, per-question means and standard deviations, the most frequent diagnosed mistakes, "
+        "crashes and time-outs, regrades whose score changed, and every submission with a link to "
+        "feedback/NAME.html. Uses the latest grading of each submission in DIR/gradebook.sqlite.",
+    )
+    reporting.add_argument("dir", metavar="DIR", help="an output folder of `autograder grade --out DIR`")
+    reporting.set_defaults(run=report_command)
     return top
 
 

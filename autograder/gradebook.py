@@ -16,7 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from autograder import feedback
+from autograder import feedback, report
 from autograder.questions import QUESTIONS
 from autograder.results import SubmissionResult
 
@@ -125,7 +125,9 @@ class Gradebook:
     def write_files(self, result):
         name = result.submission
         write_atomically(self.out / "results" / f"{name}.json", json.dumps(feedback.gradescope_results(result), indent=2))
-        write_atomically(self.out / "feedback" / f"{name}.md", feedback.markdown(result, self.previous(name)))
+        text = feedback.markdown(result, self.previous(name))
+        write_atomically(self.out / "feedback" / f"{name}.md", text)
+        write_atomically(self.out / "feedback" / f"{name}.html", report.feedback_html(text, f"{name}: feedback"))
 
     def write_csv(self, results):
         """grades.csv: one row per submission, ready for an LMS import."""

@@ -1,6 +1,6 @@
 """What grading produces: plain records, JSON-ready, with the scores added up."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -59,8 +59,15 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data):
+        """The result `to_dict` gave; keys a newer or older version wrote are ignored."""
         questions = [
-            QuestionResult(**{**q, "checks": [Check(**c) for c in q["checks"]]}) for q in data["questions"]
+            QuestionResult(**{**_known(QuestionResult, q), "checks": [Check(**_known(Check, c)) for c in q["checks"]]})
+            for q in data["questions"]
         ]
         fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes")}
         return cls(**fields, questions=questions)
+
+
+def _known(record_type, data):
+    names = {f.name for f in fields(record_type)}
+    return {key: value for key, value in data.items() if key in names}
