@@ -13,20 +13,43 @@ def headline(result: SubmissionResult):
     first = next((q for q in result.questions if q.score < q.max_score), None)
     score = f"{result.score:g}/{result.max_score:g}"
     if first is None:
-        return f"{score}: full marks"
+        return f"{score} — full marks"
     if first.diagnoses:
-        return f"{score}: {first.function} {first.diagnoses[0]['mistake']}"
-    return f"{score}: {first.function} {first.status}"
+        return f"{score} — {first.function} {first.diagnoses[0]['mistake']}"
+    return f"{score} — {first.function}: {first.status}"
 
 
-def _error_text(check):
+def meaning(error):
+    """What a relative error says, in words a student understands."""
+    if error <= 1e-7:
+        return "agrees up to rounding"
+    if error <= 1e-4:
+        return "close, but more than rounding: a small term is off (an eps, a constant)"
+    if error < 0.5:
+        return "a real mistake, not rounding"
+    return "a real mistake: far from the gradient"
+
+
+def _measured(check):
     if check.error_vs_reference is None:
         return ""
-    kind = "max abs. difference" if check.output == "b1" else "relative error"
-    return f"{kind} {check.error_vs_reference:.1e}"
+    if check.absolute:
+        return f"largest entry {check.error_vs_reference:.1e} (should be zero)"
+    return f"relative error {check.error_vs_reference:.1e}: {meaning(check.error_vs_reference)}"
 
 
-def question_text(question):
+NEXT_STEPS = {
+    "not implemented": "write {function} in its cell (part {part}), then run the self-check cell after it.",
+    "missing": "keep the function's name exactly {function}, as in the notebook: the grader calls it by name.",
+    "timeout": "look for a loop that never ends or work that grows too fast: each call has a time limit.",
+    "crashed": "your code ended the worker process (exit(), os._exit(), a crash): a graded function must return.",
+    "error": "read the message above; the notes at the end say what happened to each cell.",
+}
+DEFAULT_NEXT_STEP = ("run the self-check of part {part}; if it passes, try shapes where N, D, H and C all differ "
+                     "and the cases above that fail (the mode, p, large values).")
+
+
+def question_text(question, part):
     lines = [f"**{question.score:g}/{question.max_score:g}** ({question.status})", ""]
     if question.message and question.status not in ("passed", "partial", "failed"):
         lines += [f"{question.message}", ""]
@@ -34,12 +57,15 @@ def question_text(question):
         lines += ["| case | output | result | measured |", "|---|---|---|---|"]
         for check in question.checks:
             verdict = "pass" if check.passed else "FAIL"
-            lines.append(f"| {check.case} | `{check.output}` | {verdict} | {_error_text(check)} |")
-        failures = sorted({c.message for c in question.checks if not c.passed and c.message})
+            lines.append(f"| {check.case} | `{check.output}` | {verdict} | {_measured(check)} |")
+        failures = sorted({c.message for c in question.checks if not c.passed and c.message and c.error_vs_reference is None})
         if failures:
             lines += ["", "What went wrong:", ""] + [f"- {text}" for text in failures[:5]]
     for found in question.diagnoses:
         lines += ["", f"**Diagnosis: {question.function} {found['mistake']}.** {found['hint']}"]
+    if question.score < question.max_score and not question.diagnoses:
+        step = NEXT_STEPS.get(question.status, DEFAULT_NEXT_STEP)
+        lines += ["", "Next: " + step.format(function=question.function, part=part)]
     return "\n".join(lines)
 
 
@@ -49,7 +75,7 @@ def markdown(result: SubmissionResult, previous: SubmissionResult | None = None)
     if previous is not None and previous.score != result.score:
         lines += [f"Regraded: the score changed from {previous.score:g} to {result.score:g}.", ""]
     for number, question in enumerate(result.questions, 1):
-        lines += [f"## {number}. {question.title} (`{question.function}`)", "", question_text(question), ""]
+        lines += [f"## {number}. {question.title} (`{question.function}`)", "", question_text(question, number), ""]
     if result.notes:
         lines += ["## Running your notebook", ""] + [f"- {note}" for note in result.notes] + [""]
     lines += [f"_Graded in {result.seconds:.2f} s; isolation: {result.isolation}._", ""]
@@ -68,7 +94,7 @@ def gradescope_results(result: SubmissionResult):
                 "name": f"{number}. {q.title} ({q.function})",
                 "score": q.score,
                 "max_score": q.max_score,
-                "output": question_text(q),
+                "output": question_text(q, number),
                 "visibility": "after_published",
             }
             for number, q in enumerate(result.questions, 1)

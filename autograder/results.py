@@ -15,6 +15,7 @@ class Check:
     message: str = ""
     error_vs_reference: float | None = None
     error_vs_numeric: float | None = None
+    absolute: bool = False  # the errors are absolute differences (a gradient that is zero by construction)
 
 
 @dataclass
