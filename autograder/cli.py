@@ -26,8 +26,8 @@ def grade_command(args):
         return fail(str(error))
     try:
         book = Gradebook(args.out, args.salt)
-    except OSError as error:
-        return fail(f"cannot write to {args.out}: {error.strerror or error}")
+    except (OSError, sqlite3.Error) as error:
+        return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
     results, pending = [], []
     for name, path in found:
         kept = None if args.regrade else book.unchanged(name, submissions.load(name, path).digest)

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from autograder import checks
 from autograder.questions import QUESTIONS
 from autograder.results import Check, QuestionResult, SubmissionResult
-from autograder.sandbox import Limits, WorkerFailure, isolation_level
+from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
 from autograder.session import Session
 from autograder.submissions import load
 
@@ -35,7 +35,7 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
         result.notes.append(submission.load_error)
         result.questions = [_not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
         return result
-    session = Session(submission, limits, slot, isolation, budget_seconds)
+    session = Session(submission, sandbox_for(slot, limits, isolation), budget_seconds)
     try:
         try:
             session.load()
@@ -54,6 +54,15 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
 
 
 _slot = 0
+_sandboxes = {}
+
+
+def sandbox_for(slot, limits, isolation):
+    """The slot's sandbox, kept for the life of this process (its fork server stays warm)."""
+    key = (slot, limits, isolation)
+    if key not in _sandboxes:
+        _sandboxes[key] = Sandbox(limits, slot, isolation)
+    return _sandboxes[key]
 
 
 def _claim_slot(slots):

@@ -1,30 +1,38 @@
-"""Run a worker in isolation, and talk to it with time limits.
+"""Run submissions' code in isolation, and talk to it with time limits.
+
+Each job slot keeps one sandbox: a fork server (worker.py's zygote) with
+numpy already imported. Every submission runs in a fresh child process of it,
+in an empty folder, talking to the grader on a socket of its own; after the
+child ends, the sandbox's scratch space is wiped before the next one.
 
 Two levels of isolation, the strongest this machine allows (the result of
 every submission records which one was in force):
 
-- "bubblewrap": the worker runs in new PID, network, IPC and UTS namespaces,
-  in a file system that holds only /usr, the Python installation, numpy and
-  the two worker files (never the repository, the reference or the hidden
-  tests), with an empty /tmp as its working directory and a scrubbed
-  environment. Started as root, the sandbox then drops to an unprivileged
-  user of its own per job slot, so that one student's processes cannot signal
-  another's and the process limit holds.
-- "rlimits": no bubblewrap. The worker still runs in a separate process with
-  the resource limits below, in an empty temporary directory, with a
-  scrubbed environment and `python -I`; but it sees the grader's file system
-  and runs as the grader's user.
+- "bubblewrap": the sandbox has new PID, network, IPC and UTS namespaces and
+  a file system that holds only /usr, the Python installation, numpy and the
+  worker's files (never the repository, the reference or the hidden tests),
+  with an empty /tmp as scratch space and a scrubbed environment. Started as
+  root, it drops to an unprivileged user of its own per job slot: a child
+  cannot signal the grader or another slot, cannot ptrace or read the fork
+  server (which is not dumpable), and cannot create processes (the process
+  limit counts only that user's: the fork server and the one child).
+- "rlimits": no bubblewrap. The same fork server and resource limits, an
+  empty temporary folder, a scrubbed environment and `python -I`; but the
+  code sees the grader's file system, runs as the grader's user and can
+  create processes and signal them.
 
-Either way: a memory limit (address space), a CPU-time limit, a file-size
-limit, no core dumps, no new processes (where a user of its own makes the
-process limit count), and a wall-clock limit on every request, enforced here.
+Either way: a memory limit (address space), a CPU-time limit per
+submission, a file-size limit, no core dumps, and a wall-clock limit on
+every request, enforced here by killing the child.
 """
 
+import fcntl
 import os
 import resource
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -111,7 +119,7 @@ def _bubblewrap_command(uid):
     command += [
         "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-        str(_python_binary()), "-I", "-S", "/sandbox/worker.py", "/sandbox",
+        str(_python_binary()), "-I", "-S", "/sandbox/worker.py", "/tmp", "/sandbox",
     ]
     return command
 
@@ -136,35 +144,205 @@ def _limit_resources(limits, max_processes):
     return apply
 
 
-class Worker:
-    """One submission's worker process, and the conversation with it."""
+class Sandbox:
+    """One job slot's fork server, restarted whenever it stops answering."""
 
     def __init__(self, limits=Limits(), slot=0, isolation=None):
         self.limits = limits
+        self.slot = slot
         self.isolation = isolation or isolation_level()
+        self.process = None
+        self.control = None
         self.workdir = None
+        self.uid_lock = self.uid = None
+
+    def _claim_uid(self):
+        """An unprivileged user id no other sandbox on this machine is using
+        (held by a lock for this sandbox's life), so that the process limit
+        counts this sandbox's processes alone."""
+        if self.uid_lock is None:
+            folder = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-users"
+            folder.mkdir(mode=0o700, exist_ok=True)
+            for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 1000):
+                lock = open(folder / str(uid), "a")
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    lock.close()
+                    continue
+                self.uid_lock, self.uid = lock, uid
+                break
+            else:
+                raise WorkerFailure("protocol", "no free sandbox user id")
+        return self.uid
+
+    def _start(self):
+        grader_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         if self.isolation == "bubblewrap":
-            # The sandbox's user owns no other process, so a limit of one
-            # process means the worker can create none.
-            command, cwd, env, max_processes = _bubblewrap_command(SANDBOX_UID_BASE + slot), None, {}, 1
+            # The fork server and its one child are the only processes of the
+            # sandbox's user, so a limit of two means the child can create none.
+            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid()), None, {}, 2
         else:
-            self.workdir = tempfile.mkdtemp(prefix="backprop-worker-")
-            site = self.workdir + "/site"
+            self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
+            site, scratch = self.workdir + "/site", self.workdir + "/scratch"
             os.mkdir(site)
+            os.mkdir(scratch)
             for path in WORKER_FILES:
                 shutil.copy(path, site)
-            command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", site, str(_numpy_site())]
-            cwd, env, max_processes = self.workdir, _worker_environment(self.workdir), None
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=cwd, env=env, preexec_fn=_limit_resources(limits, max_processes), close_fds=True,
-        )
+            command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", scratch, site, str(_numpy_site())]
+            cwd, env, max_processes = scratch, _worker_environment(scratch), None
+        with server_end:
+            self.process = subprocess.Popen(
+                command, stdin=server_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=cwd, env=env, preexec_fn=_limit_resources(self.limits, max_processes), close_fds=True,
+            )
+        self.control = grader_end
+        self.control.settimeout(self.limits.start_seconds)
+
+    def _ask(self, message, fds=()):
+        """Send a control request and return the fork server's reply, or None if it did not answer."""
+        try:
+            socket.send_fds(self.control, [wire.encode(message)], list(fds))
+            return self._decode(self.control.recv(65536))
+        except OSError:
+            return None
+
+    @staticmethod
+    def _decode(packet):
+        try:
+            return wire.decode_packet(packet)
+        except wire.WireError:
+            return None
+
+    def spawn(self):
+        """A fresh child for one submission, as a Worker; restarts the fork server once if it fails."""
+        for attempt in range(2):
+            if self.process is None or self.process.poll() is not None:
+                self.close()
+                self._start()
+            grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            with child_end:
+                reply = self._ask({"op": "fork", "cpu_seconds": self.limits.cpu_seconds}, [child_end.fileno()])
+            if reply and reply.get("op") == "forked":
+                try:
+                    return Worker(self, grader_end)
+                except WorkerFailure:
+                    if attempt:
+                        raise
+            grader_end.close()
+            self.close()
+        raise WorkerFailure("protocol", "the sandbox did not start a worker")
+
+    def kill_children(self):
+        """SIGKILL every process below the fork server (the child, and anything it started)."""
+        if self.process is None:
+            return
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as stat:
+                        fields = stat.read().rsplit(b")", 1)[1].split()
+                    parents[int(entry)] = int(fields[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        below = {self.process.pid}
+        changed = True
+        while changed:
+            changed = False
+            for pid, parent in parents.items():
+                if parent in below and pid not in below:
+                    below.add(pid)
+                    changed = True
+        # Under bubblewrap the tree is bwrap -> its init -> the fork server ->
+        # the child; without it, the fork server is the process itself.
+        depth_of_server = 2 if self.isolation == "bubblewrap" else 0
+        server = self.process.pid
+        for _ in range(depth_of_server):
+            server = next((pid for pid, parent in parents.items() if parent == server), None)
+            if server is None:
+                return
+        victims = [pid for pid in below if _is_below(pid, server, parents)]
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def reap(self, grace_seconds=2.0):
+        """Wait for the child to end (killing it after the grace time) and the
+        scratch space to be wiped; the child's wait status, or None."""
+        reply = None
+        try:
+            socket.send_fds(self.control, [wire.encode({"op": "reap"})], [])
+            self.control.settimeout(grace_seconds)
+            try:
+                packet = self.control.recv(65536)
+            except TimeoutError:
+                self.kill_children()
+                self.control.settimeout(self.limits.start_seconds)
+                packet = self.control.recv(65536)
+            reply = self._decode(packet)
+        except OSError:
+            pass
+        if self.control is not None:
+            self.control.settimeout(self.limits.start_seconds)
+        if reply and reply.get("op") == "reaped":
+            return reply.get("status")
+        self.close()  # a fork server that does not answer is started anew for the next submission
+        return None
+
+    def close(self):
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+        self.process = None
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+
+def _is_below(pid, ancestor, parents):
+    while pid in parents and pid != ancestor:
+        pid = parents[pid]
+        if pid == ancestor:
+            return True
+    return False
+
+
+def describe_status(status):
+    """Words for a child's wait status."""
+    if status is None:
+        return "the worker stopped answering (the sandbox was restarted)"
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        reasons = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (segmentation fault)", "SIGKILL": " (killed)"}
+        return f"the process died from {name}{reasons.get(name, '')}"
+    return f"the process exited with code {os.WEXITSTATUS(status)}"
+
+
+class Worker:
+    """One submission's child process, and the conversation with it."""
+
+    def __init__(self, sandbox, stream):
+        self.sandbox = sandbox
+        self.limits = sandbox.limits
+        self.isolation = sandbox.isolation
+        self.stream = stream
+        self.stream.setblocking(False)
         self.buffer = bytearray()
         self.selector = selectors.DefaultSelector()
-        self.selector.register(self.process.stdout, selectors.EVENT_READ)
-        ready = self._receive(time.monotonic() + limits.start_seconds)
+        self.selector.register(self.stream, selectors.EVENT_READ)
+        self.finished = False
+        ready = self._receive(time.monotonic() + self.limits.start_seconds)
         if ready.get("op") != "ready":
-            self.close()
+            self.close(kill=True)
             raise WorkerFailure("protocol", "the worker did not start")
 
     def request(self, message, on_oracle=None, seconds=None):
@@ -176,38 +354,55 @@ class Worker:
         sends something that is not a frame.
         """
         deadline = time.monotonic() + (seconds or self.limits.call_seconds)
-        self._send(message)
+        self._send(message, deadline)
         while True:
             reply = self._receive(deadline)
             if not isinstance(reply, dict):
+                self.close(kill=True)
                 raise WorkerFailure("protocol", "the worker sent something other than a reply")
             if reply.get("op") == "oracle" and on_oracle is not None:
-                self._send(on_oracle(reply.get("function"), reply.get("args")))
+                self._send(on_oracle(reply.get("function"), reply.get("args")), deadline)
                 continue
             if reply.get("op") != "done":
+                self.close(kill=True)
                 raise WorkerFailure("protocol", "the worker sent an unexpected message")
             return reply
 
-    def _send(self, message):
-        try:
-            self.process.stdin.write(wire.encode(message))
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise WorkerFailure("died", self._death()) from None
+    def _send(self, message, deadline):
+        data = memoryview(wire.encode(message))
+        while data:
+            try:
+                sent = self.stream.send(data)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self.close(kill=True)
+                    raise WorkerFailure("timeout", "did not finish within the time limit") from None
+                select_write = selectors.DefaultSelector()
+                select_write.register(self.stream, selectors.EVENT_WRITE)
+                select_write.select(max(0.0, deadline - time.monotonic()))
+                select_write.close()
+                continue
+            except OSError:
+                raise WorkerFailure("died", self._death()) from None
+            data = data[sent:]
 
     def _receive(self, deadline):
-        fd = self.process.stdout.fileno()
         while True:
             frame = self._complete_frame()
             if frame is not None:
                 return frame
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                self.close()
+                self.close(kill=True)
                 raise WorkerFailure("timeout", "did not finish within the time limit")
             if not self.selector.select(remaining):
                 continue
-            chunk = os.read(fd, 1 << 20)
+            try:
+                chunk = self.stream.recv(1 << 20)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
             if not chunk:
                 raise WorkerFailure("died", self._death())
             self.buffer += chunk
@@ -218,7 +413,7 @@ class Worker:
             return None
         header_size, payload_size = sizes.unpack_from(self.buffer)
         if header_size + payload_size > MAX_REPLY:
-            self.close()
+            self.close(kill=True)
             raise WorkerFailure("protocol", f"the worker sent a reply of {header_size + payload_size} bytes, over the limit")
         end = sizes.size + header_size + payload_size
         if len(self.buffer) < end:
@@ -229,38 +424,30 @@ class Worker:
         try:
             return wire.decode(header, payload)
         except wire.WireError as error:
-            self.close()
+            self.close(kill=True)
             raise WorkerFailure("protocol", f"the worker sent a malformed reply ({error})") from None
 
     def _death(self):
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.close()
-            return "stopped answering"
-        self.close()
-        if code > 128:  # bubblewrap's init reports a signal death as 128 + signal
-            code = 128 - code
-        if code < 0:
-            name = signal.Signals(-code).name
-            reasons = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (segmentation fault)", "SIGKILL": " (killed)"}
-            return f"the process died from {name}{reasons.get(name, '')}"
-        return f"the process exited with code {code}"
+        return describe_status(self._end())
 
-    def close(self):
-        """Stop the worker and everything it started; safe to call twice."""
-        if self.process.poll() is None:
+    def _end(self):
+        if self.finished:
+            return None
+        self.finished = True
+        self.selector.close()
+        self.stream.close()
+        return self.sandbox.reap()
+
+    def close(self, kill=False):
+        """End the child: ask it to quit, or kill it at once (kill=True, after
+        it broke a limit); safe to call twice."""
+        if self.finished:
+            return
+        if kill:
+            self.sandbox.kill_children()
+        else:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
+                self.stream.send(wire.encode({"op": "quit"}))
             except OSError:
                 pass
-        self.selector.close()
-        if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        self._end()

@@ -1,4 +1,4 @@
-"""One submission's code, loaded into a sandboxed worker and kept there.
+"""One submission's code, loaded into a worker of the slot's sandbox and kept there.
 
 The session runs the submission's cells one by one. A cell that hangs or
 ends the process is skipped: the worker is restarted, the cells that worked
@@ -9,15 +9,14 @@ The whole submission has a time budget; past it, nothing more is run.
 
 import time
 
-from autograder.sandbox import Limits, Worker, WorkerFailure
+from autograder.sandbox import WorkerFailure
 
 
 class Session:
-    def __init__(self, submission, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0):
+    def __init__(self, submission, sandbox, budget_seconds=120.0):
         self.submission = submission
-        self.limits = limits
-        self.slot = slot
-        self.isolation = isolation
+        self.sandbox = sandbox
+        self.limits = sandbox.limits
         self.deadline = time.monotonic() + budget_seconds
         self.notes = []
         self.good_cells = []
@@ -30,8 +29,7 @@ class Session:
         return min(left, self.limits.call_seconds)
 
     def _start(self):
-        self.worker = Worker(self.limits, self.slot, self.isolation)
-        self.isolation = self.worker.isolation
+        self.worker = self.sandbox.spawn()
 
     def load(self):
         """Run the cells; a note for each one that raised, hung or ended the process."""

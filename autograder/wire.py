@@ -120,6 +120,17 @@ def decode(header, payload):
         raise WireError(f"malformed frame: {type(error).__name__}") from None
 
 
+def decode_packet(packet):
+    """The message held by one whole frame (bytes)."""
+    if len(packet) < _SIZES.size:
+        raise WireError("truncated frame")
+    header_size, payload_size = _SIZES.unpack_from(packet)
+    start = _SIZES.size
+    if len(packet) != start + header_size + payload_size:
+        raise WireError("truncated frame")
+    return decode(packet[start:start + header_size], packet[start + header_size:])
+
+
 def read_frame(read_exactly):
     """Read one frame with `read_exactly(n) -> bytes` and decode it."""
     header_size, payload_size = _SIZES.unpack(read_exactly(_SIZES.size))

@@ -1,11 +1,14 @@
-"""The worker: runs one submission's code inside the sandbox, on the grader's request.
+"""The worker: runs submissions' code inside the sandbox, on the grader's request.
 
-It is started by sandbox.py as `python -I -S worker.py DIR...`, with only
-this file, wire.py and numpy visible. It reads requests from stdin and writes
-replies to stdout, both in the wire format; the student's own output is
-captured (and cut at a limit) instead of reaching the protocol stream.
+sandbox.py starts it as `python -I -S worker.py SCRATCH DIR...` with only
+this file, wire.py, the public assignment modules and numpy visible. It is a
+fork server (`zygote`): numpy is imported once, and every submission runs in
+a child process of its own, forked on the grader's request, in an empty
+folder under SCRATCH, talking to the grader on a socket of its own in the
+wire format. The student's own output is captured (and cut at a limit)
+instead of reaching that stream.
 
-Requests and replies:
+A child's requests and replies:
     {"op": "exec", "cell": i, "source": code}
         -> {"op": "done", "error": None or text, "output": text}
     {"op": "call", "function": name, "args": [...], "oracles": [names]}
@@ -15,18 +18,25 @@ Requests and replies:
        "args": [...]} -> {"value": v} or {"error": text}
     {"op": "quit"}
 
-Everything here is the student's to tamper with: the grader trusts nothing it
-reads back beyond the frame format, and checks every value itself.
+Everything a child does is the student's to tamper with: the grader trusts
+nothing it reads back beyond the frame format, and checks every value
+itself. The zygote never sees a submission's code or data.
 """
 
+import ctypes
 import io
 import os
+import resource
+import shutil
+import socket
 import sys
+import tempfile
 import time
 import traceback
+import types
 
 # The folders holding wire.py and numpy (python -I leaves out the script's own).
-sys.path[:0] = sys.argv[1:]
+sys.path[:0] = sys.argv[2:]
 
 import numpy  # noqa: E402  (imported before student code, so that a broken one cannot stop it)
 
@@ -116,8 +126,8 @@ def oracle(channel, name):
     return ask_grader
 
 
-def main():
-    channel = Channel()
+def serve(channel):
+    """Run the submission's requests until the grader says quit or closes the stream."""
     output = CappedOutput()
     sys.stdout = sys.stderr = output
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -154,5 +164,79 @@ def main():
             channel.send(reply)
 
 
+def silence_self_checks():
+    """The notebook's self-check cells do nothing while grading: the hidden tests check instead."""
+    module = types.ModuleType("public_checks", "The self-checks, turned off while grading.")
+    module.__getattr__ = lambda name: (lambda *args, **kwargs: None)
+    sys.modules["public_checks"] = module
+
+
+def _make_undumpable():
+    """Other processes of the sandbox's user (the students' workers) may not ptrace this one or read its memory."""
+    PR_SET_DUMPABLE = 4
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _wipe(folder):
+    for entry in os.listdir(folder):
+        path = os.path.join(folder, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def zygote(scratch):
+    """The fork server: numpy is imported once, and each submission gets a fresh child.
+
+    Control requests arrive on fd 0, a SOCK_SEQPACKET socket, one frame a packet:
+        {"op": "fork", "cpu_seconds": n} with the child's stream socket attached
+            -> {"op": "forked"}   (the child then says "ready" on its own socket)
+        {"op": "reap"} -> {"op": "reaped", "status": waitpid status}, after which
+            the scratch folder is emptied for the next child
+    """
+    _make_undumpable()
+    control = socket.socket(fileno=0)
+    child = None
+    while True:
+        try:
+            packet, fds, _, _ = socket.recv_fds(control, 65536, 1)
+        except OSError:
+            return
+        if not packet:
+            return
+        request = wire.decode_packet(packet)
+        if request.get("op") == "fork" and fds and child is None:
+            child = os.fork()
+            if child == 0:
+                control.close()
+                os.dup2(fds[0], 0)
+                os.dup2(fds[0], 1)
+                os.close(fds[0])
+                cpu = int(request.get("cpu_seconds", 60))
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+                os.chdir(tempfile.mkdtemp(dir=scratch))
+                silence_self_checks()
+                try:
+                    serve(Channel())
+                finally:
+                    os._exit(0)
+            os.close(fds[0])
+            control.send(wire.encode({"op": "forked"}))
+        elif request.get("op") == "reap" and child is not None:
+            _, status = os.waitpid(child, 0)
+            child = None
+            _wipe(scratch)
+            control.send(wire.encode({"op": "reaped", "status": status}))
+        else:
+            for fd in fds:
+                os.close(fd)
+            control.send(wire.encode({"op": "refused"}))
+
+
 if __name__ == "__main__":
-    main()
+    # worker.py SCRATCH DIR...: serve forks from SCRATCH, with DIR... on the path.
+    zygote(sys.argv[1])
