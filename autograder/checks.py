@@ -2,8 +2,8 @@
 worker on each case's hidden problem, and compare what comes back.
 
 Each output of each case is checked for its type, shape and finiteness, then
-against the reference gradient and the numerical gradient of the reference
-forward pass. A failing answer is compared with the question's known
+against the reference gradient and against centred differences of the
+reference forward pass along random directions. A failing answer is compared with the question's known
 mistakes. The hidden inputs and the expected values never leave this module:
 only errors, pass/fail and hints do. What the student's code prints during a
 graded call is dropped, since it could print the hidden inputs.
@@ -54,19 +54,34 @@ def _as_array(value, expected, zero_dim_ok):
     return value, ""
 
 
-def _compare(output, value, expected, numeric):
-    """(passed, error vs reference, error vs numeric, message) for one output."""
+def numeric_error(problem, name, value, rng, absolute):
+    """How far `value` is from the numerical gradient, along random directions.
+
+    Relative to the gradient's size (|<g, v> - d_v| / (|g| |v| + |d_v|)), so
+    that a direction nearly orthogonal to the gradient cannot inflate it;
+    absolute for a gradient that is zero by construction.
+    """
+    worst = 0.0
+    for _ in range(specs.DIRECTIONS):
+        direction = rng.standard_normal(value.shape)
+        numeric = problem.directional(name, direction)
+        projected = float(np.sum(value * direction))
+        scale = 1.0 if absolute else max(np.linalg.norm(value) * np.linalg.norm(direction) + abs(numeric), 1e-300)
+        worst = max(worst, abs(projected - numeric) / scale)
+    return float(worst)
+
+
+def _compare(output, value, expected, vs_numeric):
+    """(passed, error vs reference, message) for one output."""
     if output.zero_by_construction:
         vs_reference = float(np.max(np.abs(value - expected), initial=0.0))
-        vs_numeric = float(np.max(np.abs(value - numeric), initial=0.0)) if numeric is not None else None
         passed = vs_reference <= specs.ATOL and (vs_numeric is None or vs_numeric <= specs.ATOL)
         message = "" if passed else f"should be zero (up to rounding): largest entry off by {vs_reference:.1e}"
-        return passed, vs_reference, vs_numeric, message
+        return passed, vs_reference, message
     vs_reference = rel_error(value, expected)
-    vs_numeric = rel_error(value, numeric) if numeric is not None else None
     passed = vs_reference <= specs.RTOL and (vs_numeric is None or vs_numeric <= specs.NUMERIC_RTOL)
     message = "" if passed else f"relative error {vs_reference:.1e}"
-    return passed, vs_reference, vs_numeric, message
+    return passed, vs_reference, message
 
 
 def _diagnose(question, args, answer, failing):
@@ -166,7 +181,7 @@ def check_question(session, question, salt, submission):
         except ValueError as wrong_type:
             result.checks += _failed_case(case, question, f"{question.function} {wrong_type}")
             continue
-        numeric = problem.numeric()
+        directions = np.random.default_rng(case_rng(salt, submission, question, case).integers(2**63))
         failing = {}
         for output in question.outputs:
             value, problem_text = _as_array(answer[output.name], np.asarray(expected[output.name]), output.name == "loss")
@@ -176,7 +191,10 @@ def check_question(session, question, salt, submission):
                 message = f"{output.name} {problem_text}" + (f". {hint}" if hint else "")
                 result.checks.append(Check(case.name, output.name, 0.0, points, False, message))
                 continue
-            passed, vs_reference, vs_numeric, message = _compare(output, value, expected[output.name], numeric.get(output.name))
+            vs_numeric = None
+            if output.name in problem.inputs:
+                vs_numeric = numeric_error(problem, output.name, value, directions, output.zero_by_construction)
+            passed, vs_reference, message = _compare(output, value, expected[output.name], vs_numeric)
             result.checks.append(Check(case.name, output.name, points if passed else 0.0, points, passed, message,
                                        vs_reference, vs_numeric, output.zero_by_construction))
             if not passed:

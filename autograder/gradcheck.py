@@ -71,6 +71,30 @@ def numerical_vjp(forward, x, dout, h=1e-5):
     return numerical_gradient(lambda: float(np.sum(forward() * dout)), x, h)
 
 
+def directional_derivative(f, x, direction, h=1e-5):
+    """Centred difference of a scalar function f at x along `direction`:
+
+        (f(x + h v) - f(x - h v)) / (2h)
+
+    which should equal sum(grad * v). Two evaluations of f however large x
+    is: checking a gradient along a few random directions is a cheap
+    numerical check of all of it.
+
+    Inputs:
+    - f: function taking no arguments and returning a float; it must read x
+    - x: float64 array, changed in place and restored
+    - direction: array of x's shape
+    - h: step size
+    """
+    original = x.copy()
+    x += h * direction
+    f_plus = f()
+    x[...] = original - h * direction
+    f_minus = f()
+    x[...] = original
+    return (f_plus - f_minus) / (2 * h)
+
+
 def report(name, analytic, numeric, tol=1e-7, atol=None):
     """Print one comparison line with PASS/FAIL, and return True on PASS.
 

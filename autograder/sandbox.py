@@ -179,6 +179,10 @@ class Sandbox:
     def _start(self):
         grader_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         if self.isolation == "bubblewrap":
+            # Processes an earlier sandbox of this user left behind (still
+            # dying, or from a grader that was killed) would count against
+            # the process limit.
+            _kill_user(self._claim_uid())
             # The fork server and its one child are the only processes of the
             # sandbox's user, so a limit of two means the child can create none.
             command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid()), None, {}, 2
@@ -308,6 +312,37 @@ class Sandbox:
             self.workdir = None
 
 
+def _processes_of(uid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as status:
+                    for line in status:
+                        if line.startswith("Uid:"):
+                            if int(line.split()[1]) == uid:
+                                found.append(int(entry))
+                            break
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _kill_user(uid, seconds=5.0):
+    """SIGKILL every process of `uid` and wait until they are gone."""
+    deadline = time.monotonic() + seconds
+    while True:
+        pids = _processes_of(uid)
+        if not pids or time.monotonic() > deadline:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+
+
 def _is_below(pid, ancestor, parents):
     while pid in parents and pid != ancestor:
         pid = parents[pid]
@@ -321,7 +356,11 @@ def describe_status(status):
     if status is None:
         return "the worker stopped answering (the sandbox was restarted)"
     if os.WIFSIGNALED(status):
-        name = signal.Signals(os.WTERMSIG(status)).name
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:  # a real-time signal has no name
+            name = f"signal {number}"
         reasons = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (segmentation fault)", "SIGKILL": " (killed)"}
         return f"the process died from {name}{reasons.get(name, '')}"
     return f"the process exited with code {os.WEXITSTATUS(status)}"
