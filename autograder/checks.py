@@ -10,6 +10,7 @@ graded call is dropped, since it could print the hidden inputs.
 """
 
 import hashlib
+import re
 
 import numpy as np
 
@@ -101,6 +102,34 @@ def _diagnose(question, args, answer, failing):
     return found
 
 
+_DECIMAL = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+")
+
+
+def redact_numbers(text):
+    """The text with every decimal number replaced: an exception message the
+    student wrote could otherwise carry the hidden inputs into the feedback."""
+    return _DECIMAL.sub("…", text)
+
+
+FINITE_DIFFERENCES = (
+    "computed by calling the forward pass again and again (finite differences): no points. "
+    "A backward pass uses the chain rule on the cache; numerical gradients are for checking it."
+)
+FINITE_DIFFERENCES_DIAGNOSIS = {
+    "mistake": "uses numerical differentiation instead of a backward pass",
+    "hint": "Derive the gradient (the equations of the notebook) and compute it from the cache, without calling the forward pass.",
+}
+
+
+def _finite_differences(calls):
+    """Whether the watched call counts show a numerical gradient rather than a backward pass."""
+    if not isinstance(calls, dict):
+        return False
+    counts = {name: count for name, count in calls.items() if isinstance(count, int)}
+    numerical = sum(count for name, count in counts.items() if name in specs.NUMERICAL_HELPERS)
+    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED
+
+
 def _error_hint(error):
     for pattern, hint in ERROR_HINTS.items():
         if pattern in error:
@@ -114,9 +143,14 @@ def _oracle(question):
     def answer(function, args):
         if function not in question.oracles or not isinstance(args, list):
             return {"error": "no such reference function"}
-        sizes = [np.size(a) for a in args if isinstance(a, np.ndarray)]
-        sizes += [np.size(v) for a in args if isinstance(a, dict) for v in a.values() if isinstance(v, np.ndarray)]
-        if sum(sizes) > ORACLE_ELEMENTS:
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        arrays += [v for a in args if isinstance(a, dict) for v in a.values() if isinstance(v, np.ndarray)]
+        try:
+            broadcast = int(np.prod(np.broadcast_shapes(*(a.shape for a in arrays)), dtype=np.float64))
+        except ValueError:
+            broadcast = 0  # shapes that do not broadcast: the reference raises, cheaply
+        # The result can be as large as the arguments broadcast together.
+        if sum(a.size for a in arrays) > ORACLE_ELEMENTS or broadcast > ORACLE_ELEMENTS:
             return {"error": "arguments too large"}
         try:
             return {"value": getattr(layers, function)(*args)}
@@ -146,7 +180,7 @@ def check_question(session, question, salt, submission):
         problem = question.draw(case_rng(salt, submission, question, case), **case.params)
         expected = question.unpack(question.reference(*problem.args))
         try:
-            reply = session.call(question.function, problem.args, question.oracles, _oracle(question))
+            reply = session.call(question.function, problem.args, question.oracles, _oracle(question), specs.FORWARD_PASSES)
         except WorkerFailure as failure:
             status = {"timeout": "timeout", "died": "crashed"}.get(failure.kind, "error")
             detail = f"{question.function} {failure.detail}" if failure.kind == "timeout" else f"the worker stopped: {failure.detail}"
@@ -165,7 +199,7 @@ def check_question(session, question, salt, submission):
             elif missing:
                 message = f"no function named {question.function} was defined"
             else:
-                message = f"raised an exception:\n{error[-600:]}"
+                message = f"raised an exception:\n{redact_numbers(error[-600:])}"
             result.checks += _failed_case(case, question, message)
             hint = _error_hint(error)
             if hint and not any(d["hint"] == hint for d in diagnoses):
@@ -175,6 +209,11 @@ def check_question(session, question, salt, submission):
                 for later in question.cases[number + 1:]:
                     result.checks += _failed_case(later, question, message)
                 break
+            continue
+        if _finite_differences(reply.get("calls")):
+            result.checks += _failed_case(case, question, FINITE_DIFFERENCES)
+            if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:
+                diagnoses.append(FINITE_DIFFERENCES_DIAGNOSIS)
             continue
         try:
             answer = question.unpack(reply.get("value"))

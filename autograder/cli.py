@@ -14,7 +14,11 @@ SALT_VARIABLE = "BACKPROP_SALT"
 
 
 def build(args):
-    for path in release.build():
+    try:
+        paths = release.build(dist=not args.release_only)
+    except release.otter.AssignError as error:
+        return fail(str(error))
+    for path in paths:
         print(f"wrote {path.relative_to(release.ROOT)}")
     return 0
 
@@ -31,7 +35,12 @@ def grade_command(args):
     results, pending = [], []
     for name, path in found:
         kept = None if args.regrade else book.unchanged(name, submissions.load(name, path).digest)
-        (results.append(kept) if kept else pending.append((name, path)))
+        if kept is None:
+            pending.append((name, path))
+            continue
+        if book.files_missing(kept):  # a run killed between the gradebook and the files
+            book.write_files(kept)
+        results.append(kept)
     reused = len(results)
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
           + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
@@ -82,12 +91,20 @@ def positive(kind):
 def parser():
     top = argparse.ArgumentParser(prog="autograder", description="Backprop Lab: build the student release and grade submissions.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    building = commands.add_parser(
         "build",
-        help="generate assignment/ and examples/submissions/ from the reference source",
+        help="generate assignment/, examples/submissions/ and the otter and Gradescope zips in dist/",
         description="Generate the student notebook (assignment/backprop.ipynb), assignment/gradcheck.py and "
-        "examples/submissions/ from autograder/templates/backprop.md, solutions/layers.py and examples/answers/.",
-    ).set_defaults(run=build)
+        "examples/submissions/ from autograder/templates/backprop.md, solutions/layers.py and examples/answers/; "
+        "then write otter-assign's master notebook to dist/otter/master/, run `otter assign` on it (dist/otter/"
+        "student/, dist/otter/autograder/ and otter's zip dist/otter/backprop-otter-autograder.zip) and write "
+        "Gradescope's zip of the native grader, dist/gradescope/autograder.zip, with its salt ($BACKPROP_SALT, "
+        "else a new random one) in dist/gradescope/salt.txt. Exits 2 when otter assign fails (for one, when "
+        "the reference does not pass its own tests).",
+    )
+    building.add_argument("--release-only", action="store_true",
+                          help="only regenerate assignment/ and examples/submissions/ (no dist/, no otter assign)")
+    building.set_defaults(run=build)
     grading = commands.add_parser(
         "grade",
         help="grade submissions into a gradebook",

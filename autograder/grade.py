@@ -3,7 +3,9 @@ submission at a time per job, and hand each result to the recorder as soon
 as it is ready.
 """
 
+import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 import sys
 import time
@@ -11,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from autograder import checks
 from autograder.questions import QUESTIONS
-from autograder.results import Check, QuestionResult, SubmissionResult
+from autograder.results import GRADER_FAILED, Check, QuestionResult, SubmissionResult
 from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
 from autograder.session import Session
 from autograder.submissions import load
@@ -45,7 +47,7 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
             try:
                 result.questions.append(checks.check_question(session, question, salt, name))
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
-                result.questions.append(_not_graded(question, "error", f"not graded: the grader failed ({type(error).__name__}: {error}); please report it"))
+                result.questions.append(_not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
     finally:
         session.close()
         result.notes += session.notes
@@ -61,8 +63,17 @@ def sandbox_for(slot, limits, isolation):
     """The slot's sandbox, kept for the life of this process (its fork server stays warm)."""
     key = (slot, limits, isolation)
     if key not in _sandboxes:
+        if not _sandboxes:
+            # Pool processes end through multiprocessing's finalizers, not atexit.
+            multiprocessing.util.Finalize(None, close_sandboxes, exitpriority=10)
+            atexit.register(close_sandboxes)
         _sandboxes[key] = Sandbox(limits, slot, isolation)
     return _sandboxes[key]
+
+
+def close_sandboxes():
+    while _sandboxes:
+        _sandboxes.popitem()[1].close()
 
 
 def _claim_slot(slots):
@@ -97,7 +108,7 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
             except Exception as error:  # noqa: BLE001  (a grading process that died)
                 name = futures[future]
                 result = SubmissionResult(name, str(dict(found)[name]), "", isolation, notes=[f"the grading process failed: {error!r}"])
-                result.questions = [_not_graded(q, "error", "not graded: the grading process failed") for q in QUESTIONS]
+                result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (its process died)") for q in QUESTIONS]
             on_result(result)
 
 

@@ -91,7 +91,9 @@ class Gradebook:
             (name,),
         ).fetchone()
         if row and row[:3] == (digest, self.salt_hash, self.spec_hash):
-            return SubmissionResult.from_dict(json.loads(row[3]))
+            result = SubmissionResult.from_dict(json.loads(row[3]))
+            if not result.grader_failed:
+                return result
         return None
 
     def previous(self, name):
@@ -121,6 +123,11 @@ class Gradebook:
                 ],
             )
         self.write_files(result)
+
+    def files_missing(self, result):
+        name = result.submission
+        return not all((self.out / folder / f"{name}{suffix}").exists()
+                       for folder, suffix in (("results", ".json"), ("feedback", ".md"), ("feedback", ".html")))
 
     def write_files(self, result):
         name = result.submission

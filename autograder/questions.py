@@ -96,6 +96,17 @@ H = 1e-5
 # does: a handful of forward passes instead of two per entry.
 DIRECTIONS = 3
 
+# A backward pass never needs the forward pass (softmax_cross_entropy's given
+# loss calls softmax once). A graded function that calls these more often, or
+# calls a numerical-gradient helper, is differentiating numerically: the
+# assignment asks for the derivation, so such an answer earns no points.
+NUMERICAL_HELPERS = ("numerical_gradient", "numerical_vjp", "directional_derivative")
+FORWARD_PASSES = (
+    "affine_forward", "relu_forward", "dropout_forward", "softmax", "softmax_forward",
+    "batchnorm_forward", "bn_net_forward", *NUMERICAL_HELPERS,
+)
+FORWARD_CALLS_ALLOWED = 3
+
 
 def distinct_sizes(rng, count, low=3, high=13):
     """`count` different sizes, so that no two of N, D, H, C are equal."""

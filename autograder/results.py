@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, field, fields
 
+GRADER_FAILED = "not graded: the grader failed"
+
 
 @dataclass
 class Check:
@@ -48,6 +50,11 @@ class SubmissionResult:
     @property
     def score(self):
         return round(sum(question.score for question in self.questions), 6)
+
+    @property
+    def grader_failed(self):
+        """Whether the grader, not the submission, failed: such a result is never kept."""
+        return any(q.message.startswith(GRADER_FAILED) for q in self.questions)
 
     @property
     def max_score(self):

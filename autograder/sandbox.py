@@ -11,7 +11,8 @@ every submission records which one was in force):
 - "bubblewrap": the sandbox has new PID, network, IPC and UTS namespaces and
   a file system that holds only /usr, the Python installation, numpy and the
   worker's files (never the repository, the reference or the hidden tests),
-  with an empty /tmp as scratch space and a scrubbed environment. Started as
+  with an empty /tmp as scratch space (a tmpfs of SCRATCH_BYTES) and a
+  scrubbed environment. Started as
   root, it drops to an unprivileged user of its own per job slot: a child
   cannot signal the grader or another slot, cannot ptrace or read the fork
   server (which is not dumpable), and cannot create processes (the process
@@ -26,6 +27,7 @@ submission, a file-size limit, no core dumps, and a wall-clock limit on
 every request, enforced here by killing the child.
 """
 
+import ctypes
 import fcntl
 import os
 import resource
@@ -92,15 +94,35 @@ def _numpy_site():
     return Path(numpy.__file__).resolve().parent.parent
 
 
+SCRATCH_BYTES = 64 * 1024**2
+
+
+def _scratch_mount(uid):
+    """A tmpfs of SCRATCH_BYTES for the sandbox's /tmp, so that files cannot
+    fill the machine's memory (bwrap 0.8's own --tmpfs has no size limit);
+    None where mounting is not allowed."""
+    target = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-scratch" / str(uid)
+    target.mkdir(parents=True, exist_ok=True)
+    if os.path.ismount(target):
+        return target
+    libc = ctypes.CDLL(None, use_errno=True)
+    options = f"size={SCRATCH_BYTES},mode=1777".encode()
+    if libc.mount(b"tmpfs", str(target).encode(), b"tmpfs", 0, options) != 0:
+        return None
+    return target
+
+
 def _bubblewrap_command(uid):
     prefix, site = _python_prefix(), _numpy_site()
+    scratch = _scratch_mount(uid)
+    scratch_options = ["--bind", str(scratch), "/tmp"] if scratch else ["--perms", "1777", "--tmpfs", "/tmp"]
     command = [
         "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
-        "--perms", "1777", "--tmpfs", "/tmp",
+        *scratch_options,
         "--perms", "0755", "--dir", "/sandbox",
     ]
     # bwrap makes the parents of a bind target readable only by root: make
@@ -108,6 +130,10 @@ def _bubblewrap_command(uid):
     for parent in reversed(prefix.parents[:-1]):
         command += ["--perms", "0755", "--dir", str(parent)]
     command += ["--ro-bind", str(prefix), str(prefix)]
+    # Only numpy is importable: hide the packages installed beside Python
+    # (the grader itself may be installed there, and with it the reference).
+    for packages in _package_folders(prefix):
+        command += ["--tmpfs", packages]
     for name in ("numpy", "numpy.libs"):
         if (site / name).exists():
             command += ["--ro-bind", str(site / name), f"/sandbox/{name}"]
@@ -122,6 +148,15 @@ def _bubblewrap_command(uid):
         str(_python_binary()), "-I", "-S", "/sandbox/worker.py", "/tmp", "/sandbox",
     ]
     return command
+
+
+def _package_folders(prefix):
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [
+        prefix / "lib" / version / "site-packages", Path("/usr/lib/python3/dist-packages"),
+        Path("/usr/local/lib") / version / "dist-packages", Path("/usr/lib") / version / "dist-packages",
+    ]
+    return [str(path) for path in candidates if path.is_dir() and (str(path).startswith(str(prefix)) or str(path).startswith("/usr/"))]
 
 
 def _worker_environment(home):
@@ -284,14 +319,15 @@ class Sandbox:
                 packet = self.control.recv(65536)
             except TimeoutError:
                 self.kill_children()
-                self.control.settimeout(self.limits.start_seconds)
-                packet = self.control.recv(65536)
+                packet = self.control.recv(65536)  # a fork server stopped by its child times out here too
             reply = self._decode(packet)
         except OSError:
             pass
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
         if reply and reply.get("op") == "reaped":
+            if not reply.get("clean"):
+                self.close()  # files the next submission could see: start a new sandbox
             return reply.get("status")
         self.close()  # a fork server that does not answer is started anew for the next submission
         return None
@@ -400,7 +436,12 @@ class Worker:
                 self.close(kill=True)
                 raise WorkerFailure("protocol", "the worker sent something other than a reply")
             if reply.get("op") == "oracle" and on_oracle is not None:
-                self._send(on_oracle(reply.get("function"), reply.get("args")), deadline)
+                answer = on_oracle(reply.get("function"), reply.get("args"))
+                try:
+                    wire.encode(answer)
+                except wire.WireError:
+                    answer = {"error": "the reference's answer is too large to send"}
+                self._send(answer, deadline)
                 continue
             if reply.get("op") != "done":
                 self.close(kill=True)

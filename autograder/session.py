@@ -47,18 +47,32 @@ class Session:
                 self.notes.append(f"code cell {number} raised an exception (the cells after it still ran):\n{reply['error']}")
 
     def _restart(self):
-        self.close()
-        self._start()
-        for number, source in self.good_cells:
-            self.worker.request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+        """A fresh worker with the good cells run again; a cell that fails this
+        time is dropped (with a note) and the rest are run without it."""
+        for _ in range(3):
+            self.close()
+            self._start()
+            try:
+                for number, source in list(self.good_cells):
+                    current = (number, source)
+                    self.worker.request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+                return
+            except WorkerFailure as failure:
+                if failure.detail.startswith("not run"):  # the time budget is spent
+                    raise
+                self.good_cells.remove(current)
+                self.notes.append(f"code cell {current[0]} failed when run again ({failure.detail}); it was dropped")
+        raise WorkerFailure("died", "the worker could not be restarted with this submission's cells")
 
-    def call(self, function, args, oracles, on_oracle):
-        """The worker's reply to calling `function(*args)`; WorkerFailure if it hangs or dies (the next call gets a fresh worker)."""
-        if self.worker is None:
-            self._restart()
+    def call(self, function, args, oracles, on_oracle, watch=()):
+        """The worker's reply to calling `function(*args)`, counting the calls
+        to the functions named in `watch`; WorkerFailure if it hangs or dies
+        (the next call gets a fresh worker)."""
         try:
+            if self.worker is None:
+                self._restart()
             return self.worker.request(
-                {"op": "call", "function": function, "args": list(args), "oracles": list(oracles)},
+                {"op": "call", "function": function, "args": list(args), "oracles": list(oracles), "watch": list(watch)},
                 on_oracle=on_oracle, seconds=self._seconds_left(),
             )
         except WorkerFailure:

@@ -3,7 +3,8 @@
 A submission is a notebook (.ipynb) or a Python file (.py). A folder given on
 the command line holds one submission per notebook or .py file directly in
 it (named after the file) and one per sub-folder holding a single notebook or
-.py file (named after the sub-folder: the shape of an LMS export).
+.py file, or a single notebook beside .py files (named after the sub-folder:
+the shape of an LMS export). Hidden files and folders are not submissions.
 """
 
 import hashlib
@@ -32,6 +33,11 @@ def safe_name(text):
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "submission"
 
 
+def _visible(folder):
+    """A folder's entries without hidden ones (.ipynb_checkpoints, macOS's ._ files) and __MACOSX."""
+    return [entry for entry in sorted(folder.iterdir()) if not entry.name.startswith(".") and entry.name != "__MACOSX"]
+
+
 def discover(paths):
     """[(name, path)] for every submission under `paths`; raises ValueError for a path that holds none."""
     found = []
@@ -42,13 +48,18 @@ def discover(paths):
             found.append((given.stem, given))
         elif given.is_dir():
             inside = []
-            for entry in sorted(given.iterdir()):
+            for entry in _visible(given):
                 if entry.is_file() and entry.suffix in SUFFIXES:
                     inside.append((entry.stem, entry))
                 elif entry.is_dir():
-                    files = [f for f in sorted(entry.iterdir()) if f.is_file() and f.suffix in SUFFIXES]
-                    if len(files) == 1:
-                        inside.append((entry.name, files[0]))
+                    files = [f for f in _visible(entry) if f.is_file() and f.suffix in SUFFIXES]
+                    notebooks = [f for f in files if f.suffix == ".ipynb"]
+                    chosen = files if len(files) == 1 else notebooks if len(notebooks) == 1 else []
+                    if chosen:
+                        inside.append((entry.name, chosen[0]))
+                    elif files:
+                        # Graded all the same, so that the student gets a row and a reason.
+                        inside.append((entry.name, entry))
             if not inside:
                 raise ValueError(f"{given} holds no .ipynb or .py submission")
             found += inside
@@ -80,6 +91,10 @@ def _strip_magics(source, number, notes):
 def load(name, path):
     """Read a submission's code cells. Never raises: a problem becomes load_error."""
     submission = Submission(name, Path(path))
+    if submission.path.is_dir():
+        files = ", ".join(f.name for f in _visible(submission.path) if f.suffix in SUFFIXES)
+        submission.load_error = f"the folder holds several submissions ({files}): it must hold one notebook"
+        return submission
     try:
         data = submission.path.read_bytes()
     except OSError as error:

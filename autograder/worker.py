@@ -11,8 +11,9 @@ instead of reaching that stream.
 A child's requests and replies:
     {"op": "exec", "cell": i, "source": code}
         -> {"op": "done", "error": None or text, "output": text}
-    {"op": "call", "function": name, "args": [...], "oracles": [names]}
-        -> {"op": "done", "value": v, "error": None or text, "output": text}
+    {"op": "call", "function": name, "args": [...], "oracles": [names], "watch": [names]}
+        -> {"op": "done", "value": v, "error": None or text, "output": text,
+            "calls": {name: how often each watched function was called}}
        while the call runs, each function named in "oracles" is replaced by
        a stand-in that asks the grader: {"op": "oracle", "function": name,
        "args": [...]} -> {"value": v} or {"error": text}
@@ -108,8 +109,10 @@ def student_traceback(error):
     except BaseException:  # a hostile __str__
         message = type(error).__name__
     if isinstance(error, SystemExit):
-        message = f"SystemExit: the code called exit({error.code!r})"
-    return ("".join(lines) + message)[-4000:]
+        message = f"SystemExit: the code called exit({str(error.code)[:100]})"
+    if len(message) > 500:
+        message = message[:500] + " [...]"
+    return "".join(lines)[-3000:] + message
 
 
 def oracle(channel, name):
@@ -126,6 +129,16 @@ def oracle(channel, name):
     return ask_grader
 
 
+def counted(calls, name, function):
+    """`function`, counting its calls in calls[name]."""
+
+    def counting(*args, **kwargs):
+        calls[name] = calls.get(name, 0) + 1
+        return function(*args, **kwargs)
+
+    return counting
+
+
 def serve(channel):
     """Run the submission's requests until the grader says quit or closes the stream."""
     output = CappedOutput()
@@ -138,7 +151,7 @@ def serve(channel):
         if op == "quit":
             return
         started = time.perf_counter()
-        value, error = None, None
+        value, error, calls = None, None, {}
         try:
             if op == "exec":
                 code = compile(request["source"], f"<cell {request['cell']}>", "exec")
@@ -149,14 +162,18 @@ def serve(channel):
                     raise NameError(f"name {request['function']!r} is not defined")
                 saved = {name: namespace.get(name) for name in request.get("oracles", [])}
                 namespace.update({name: oracle(channel, name) for name in saved})
+                watched = {name: namespace[name] for name in request.get("watch", []) if callable(namespace.get(name))}
+                namespace.update({name: counted(calls, name, namespace[name]) for name in watched})
                 try:
                     value = function(*request["args"])
                 finally:
                     namespace.update(saved)
+                    namespace.update(watched)
         except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
             error = student_traceback(caught)
         sys.stdout = sys.stderr = output
-        reply = {"op": "done", "value": value, "error": error, "output": output.take(), "seconds": time.perf_counter() - started}
+        reply = {"op": "done", "value": value, "error": error, "output": output.take(),
+                 "seconds": time.perf_counter() - started, "calls": calls}
         try:
             channel.send(reply)
         except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
@@ -178,6 +195,13 @@ def _make_undumpable():
 
 
 def _wipe(folder):
+    """Empty `folder`, even of what the child made read-only; True when it is empty."""
+    for root, folders, _ in os.walk(folder):
+        for name in folders:
+            try:
+                os.chmod(os.path.join(root, name), 0o700)
+            except OSError:
+                pass
     for entry in os.listdir(folder):
         path = os.path.join(folder, entry)
         if os.path.isdir(path) and not os.path.islink(path):
@@ -187,6 +211,7 @@ def _wipe(folder):
                 os.unlink(path)
             except OSError:
                 pass
+    return not os.listdir(folder)
 
 
 def zygote(scratch):
@@ -229,8 +254,8 @@ def zygote(scratch):
         elif request.get("op") == "reap" and child is not None:
             _, status = os.waitpid(child, 0)
             child = None
-            _wipe(scratch)
-            control.send(wire.encode({"op": "reaped", "status": status}))
+            clean = _wipe(scratch)
+            control.send(wire.encode({"op": "reaped", "status": status, "clean": clean}))
         else:
             for fd in fds:
                 os.close(fd)
