@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from autograder import feedback, grade, release, report, submissions
-from autograder.gradebook import Gradebook
+from autograder.gradebook import Gradebook, write_result_files
 from autograder.sandbox import Limits, isolation_level
 
 SALT_VARIABLE = "BACKPROP_SALT"
@@ -34,12 +34,12 @@ def grade_command(args):
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
     results, pending = [], []
     for name, path in found:
-        kept = None if args.regrade else book.unchanged(name, submissions.load(name, path).digest)
+        kept = None if args.regrade else book.unchanged(name, submissions.digest(path))
         if kept is None:
             pending.append((name, path))
             continue
         if book.files_missing(kept):  # a run killed between the gradebook and the files
-            book.write_files(kept)
+            write_result_files(args.out, kept, book.score_before_latest(name))
         results.append(kept)
     reused = len(results)
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
@@ -55,7 +55,7 @@ def grade_command(args):
         results.append(result)
         grade.progress(len(results) - reused, len(pending), result.submission)
 
-    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget)
+    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores())
     book.write_csv(results)
     book.close()
     print(feedback.summary_table(results))

@@ -69,11 +69,11 @@ def question_text(question, part):
     return "\n".join(lines)
 
 
-def markdown(result: SubmissionResult, previous: SubmissionResult | None = None):
-    """The student's feedback file."""
+def markdown(result: SubmissionResult, previous_score: float | None = None):
+    """The student's feedback file; `previous_score` is the score of the grading before, if any."""
     lines = [f"# {result.submission}: {headline(result)}", ""]
-    if previous is not None and previous.score != result.score:
-        lines += [f"Regraded: the score changed from {previous.score:g} to {result.score:g}.", ""]
+    if previous_score is not None and previous_score != result.score:
+        lines += [f"Regraded: the score changed from {previous_score:g} to {result.score:g}.", ""]
     for number, question in enumerate(result.questions, 1):
         lines += [f"## {number}. {question.title} (`{question.function}`)", "", question_text(question, number), ""]
     if result.notes:

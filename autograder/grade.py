@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from autograder import checks
+from autograder.gradebook import write_result_files
 from autograder.questions import QUESTIONS
 from autograder.results import GRADER_FAILED, Check, QuestionResult, SubmissionResult
 from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
@@ -81,17 +82,31 @@ def _claim_slot(slots):
     _slot = slots.get()
 
 
-def _grade_in_pool(name, path, salt, limits, isolation, budget_seconds):
+def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, out_dir, previous_score):
+    result = grade_submission(name, path, salt, limits, slot, isolation, budget_seconds)
+    if out_dir is not None:
+        write_result_files(out_dir, result, previous_score)
+    return result
+
+
+def _grade_in_pool(*task):
     # Results cross between the grader's own processes as plain dicts.
-    return grade_submission(name, path, salt, limits, _slot, isolation, budget_seconds).to_dict()
+    name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score = task
+    return _grade_and_write(name, path, salt, limits, _slot, isolation, budget_seconds, out_dir, previous_score).to_dict()
 
 
-def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0):
-    """Grade every (name, path) in `found`, calling on_result(SubmissionResult) as each finishes."""
+def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None, previous_scores=None):
+    """Grade every (name, path) in `found`, calling on_result(SubmissionResult) as each finishes.
+
+    With `out_dir`, each submission's results.json and feedback are written
+    there as soon as it is graded (`previous_scores`: {name: score} of the
+    gradings before, for the feedback to say what a regrade changed).
+    """
     isolation = isolation_level()
+    previous_scores = previous_scores or {}
     if jobs <= 1:
         for name, path in found:
-            on_result(grade_submission(name, path, salt, limits, 0, isolation, budget_seconds))
+            on_result(_grade_and_write(name, path, salt, limits, 0, isolation, budget_seconds, out_dir, previous_scores.get(name)))
         return
     context = multiprocessing.get_context("forkserver")
     slots = context.Queue()
@@ -99,7 +114,8 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
         slots.put(slot)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_claim_slot, initargs=(slots,)) as pool:
         futures = {
-            pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds): name
+            pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds,
+                        out_dir and str(out_dir), previous_scores.get(name)): name
             for name, path in found
         }
         for future in as_completed(futures):
@@ -109,6 +125,8 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
                 name = futures[future]
                 result = SubmissionResult(name, str(dict(found)[name]), "", isolation, notes=[f"the grading process failed: {error!r}"])
                 result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (its process died)") for q in QUESTIONS]
+                if out_dir is not None:
+                    write_result_files(out_dir, result)
             on_result(result)
 
 

@@ -74,12 +74,31 @@ def write_atomically(path, text):
     os.replace(temporary, path)
 
 
+def result_files(out_dir, name):
+    out = Path(out_dir)
+    return out / "results" / f"{name}.json", out / "feedback" / f"{name}.md", out / "feedback" / f"{name}.html"
+
+
+def write_result_files(out_dir, result, previous_score=None):
+    """A submission's results.json and feedback (.md and .html). The grading
+    processes write these themselves, in parallel; the gradebook is the record."""
+    results_json, feedback_md, feedback_html = result_files(out_dir, result.submission)
+    write_atomically(results_json, json.dumps(feedback.gradescope_results(result), indent=2))
+    text = feedback.markdown(result, previous_score)
+    write_atomically(feedback_md, text)
+    write_atomically(feedback_html, report.feedback_html(text, f"{result.submission}: feedback"))
+
+
 class Gradebook:
     def __init__(self, out_dir, salt):
         self.out = Path(out_dir)
         for folder in (self.out, self.out / "results", self.out / "feedback"):
             folder.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.out / "gradebook.sqlite", timeout=30)
+        # Write-ahead logging: a transaction is safe from a killed process
+        # without an fsync each, which a class of 1,000 would wait for.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self.salt_hash = salt_hash(salt)
         self.spec_hash = spec_hash()
@@ -96,15 +115,18 @@ class Gradebook:
                 return result
         return None
 
-    def previous(self, name):
-        """The result before the latest for `name`, to show what a regrade changed."""
-        rows = self.db.execute(
-            "SELECT result FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 2", (name,)
-        ).fetchall()
-        return SubmissionResult.from_dict(json.loads(rows[1][0])) if len(rows) == 2 else None
+    def latest_scores(self):
+        """{submission: its latest score}, to tell a student what a regrade changed."""
+        return dict(self.db.execute(
+            "SELECT submission, score FROM gradings WHERE id IN (SELECT max(id) FROM gradings GROUP BY submission)"
+        ).fetchall())
+
+    def score_before_latest(self, name):
+        rows = self.db.execute("SELECT score FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 2", (name,)).fetchall()
+        return rows[1][0] if len(rows) == 2 else None
 
     def record(self, result):
-        """Store one grading (one transaction), then its results.json and feedback."""
+        """Store one grading, in one transaction."""
         with self.db:
             cursor = self.db.execute(
                 "INSERT INTO gradings (submission, digest, salt_hash, spec_hash, graded_at, score, max_score, isolation, seconds, result)"
@@ -122,19 +144,9 @@ class Gradebook:
                     for q in result.questions for c in q.checks
                 ],
             )
-        self.write_files(result)
 
     def files_missing(self, result):
-        name = result.submission
-        return not all((self.out / folder / f"{name}{suffix}").exists()
-                       for folder, suffix in (("results", ".json"), ("feedback", ".md"), ("feedback", ".html")))
-
-    def write_files(self, result):
-        name = result.submission
-        write_atomically(self.out / "results" / f"{name}.json", json.dumps(feedback.gradescope_results(result), indent=2))
-        text = feedback.markdown(result, self.previous(name))
-        write_atomically(self.out / "feedback" / f"{name}.md", text)
-        write_atomically(self.out / "feedback" / f"{name}.html", report.feedback_html(text, f"{name}: feedback"))
+        return not all(path.exists() for path in result_files(self.out, result.submission))
 
     def write_csv(self, results):
         """grades.csv: one row per submission, ready for an LMS import."""

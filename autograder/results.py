@@ -1,6 +1,6 @@
 """What grading produces: plain records, JSON-ready, with the scores added up."""
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 GRADER_FAILED = "not graded: the grader failed"
 
@@ -61,8 +61,8 @@ class SubmissionResult:
         return sum(question.max_score for question in self.questions)
 
     def to_dict(self):
-        data = asdict(self)
-        data["score"], data["max_score"] = self.score, self.max_score
+        data = {**vars(self), "score": self.score, "max_score": self.max_score}
+        data["questions"] = [{**vars(q), "checks": [dict(vars(c)) for c in q.checks]} for q in self.questions]
         return data
 
     @classmethod

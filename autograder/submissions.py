@@ -8,6 +8,7 @@ the shape of an LMS export). Hidden files and folders are not submissions.
 """
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,27 @@ def _strip_magics(source, number, notes):
     return "\n".join(kept)
 
 
+def digest(path):
+    """The SHA-256 of a submission's file ("" for what is not a readable file)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _code_cells(text):
+    """The code cells' sources of a notebook's JSON text (nbformat for anything but plain version 4)."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("cells"), list):
+        data = nbformat.reads(text, as_version=4)
+    sources = []
+    for cell in data["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            sources.append("".join(map(str, source)) if isinstance(source, list) else str(source))
+    return sources
+
+
 def load(name, path):
     """Read a submission's code cells. Never raises: a problem becomes load_error."""
     submission = Submission(name, Path(path))
@@ -109,16 +131,12 @@ def load(name, path):
         submission.cells = [(1, text)]
         return submission
     try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as error:  # noqa: BLE001  (nbformat raises many kinds for a broken file)
+        sources = _code_cells(text)
+    except Exception as error:  # noqa: BLE001  (json and nbformat raise many kinds for a broken file)
         submission.load_error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
         return submission
-    number = 0
-    for cell in notebook.cells:
-        if cell.get("cell_type") != "code":
-            continue
-        number += 1
-        source = _strip_magics(str(cell.get("source", "")), number, submission.notes)
+    for number, source in enumerate(sources, 1):
+        source = _strip_magics(source, number, submission.notes)
         if source.strip():
             submission.cells.append((number, source))
     return submission
