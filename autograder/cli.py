@@ -111,7 +111,7 @@ def parser():
         description="Grade each submission in its own sandboxed worker. PATH is a notebook or .py file, or a folder: "
         "each .ipynb/.py in it is a submission named after the file, each sub-folder holding one is a submission "
         "named after the folder. Writes DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
-        "DIR/feedback/NAME.md and DIR/gradebook.sqlite. A submission graded before from the same file, salt and "
+        "DIR/feedback/NAME.md and DIR/gradebook.sqlite (`autograder report DIR` adds report.html and feedback/NAME.html). A submission graded before from the same file, salt and "
         "tests keeps its result unless --regrade. Exits 0 when everything was graded, whatever the scores.",
     )
     grading.add_argument("paths", nargs="+", metavar="PATH")

@@ -32,6 +32,7 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
     """Grade one submission; never raises for anything the submission does."""
     started = time.monotonic()
     submission = load(name, path)
+    loaded = time.monotonic()
     isolation = isolation or isolation_level()
     result = SubmissionResult(name, str(path), submission.digest, isolation, notes=list(submission.notes))
     if submission.load_error:
@@ -53,6 +54,10 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
         session.close()
         result.notes += session.notes
         result.seconds = round(time.monotonic() - started, 3)
+        result.timings = {
+            "load": loaded - started, **session.timings,
+            "checks": time.monotonic() - loaded - session.timings["startup"] - session.timings["student_code"],
+        }
     return result
 
 
@@ -85,7 +90,9 @@ def _claim_slot(slots):
 def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, out_dir, previous_score):
     result = grade_submission(name, path, salt, limits, slot, isolation, budget_seconds)
     if out_dir is not None:
+        started = time.monotonic()
         write_result_files(out_dir, result, previous_score)
+        result.timings["writing"] = time.monotonic() - started
     return result
 
 

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from autograder import feedback, report
+from autograder import feedback
 from autograder.questions import QUESTIONS
 from autograder.results import SubmissionResult
 
@@ -76,17 +76,16 @@ def write_atomically(path, text):
 
 def result_files(out_dir, name):
     out = Path(out_dir)
-    return out / "results" / f"{name}.json", out / "feedback" / f"{name}.md", out / "feedback" / f"{name}.html"
+    return out / "results" / f"{name}.json", out / "feedback" / f"{name}.md"
 
 
 def write_result_files(out_dir, result, previous_score=None):
-    """A submission's results.json and feedback (.md and .html). The grading
-    processes write these themselves, in parallel; the gradebook is the record."""
-    results_json, feedback_md, feedback_html = result_files(out_dir, result.submission)
+    """A submission's results.json and feedback. The grading processes write
+    these themselves, in parallel; the gradebook is the record. (The HTML
+    pages of the feedback are made by `autograder report`.)"""
+    results_json, feedback_md = result_files(out_dir, result.submission)
     write_atomically(results_json, json.dumps(feedback.gradescope_results(result), indent=2))
-    text = feedback.markdown(result, previous_score)
-    write_atomically(feedback_md, text)
-    write_atomically(feedback_html, report.feedback_html(text, f"{result.submission}: feedback"))
+    write_atomically(feedback_md, feedback.markdown(result, previous_score))
 
 
 class Gradebook:

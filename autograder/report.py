@@ -526,9 +526,18 @@ def write_report(out_dir):
     if not database.is_file():
         raise FileNotFoundError(f"no gradebook.sqlite in {out}")
     history = read_gradings(database)
+    write_feedback_pages(out)
     path = out / "report.html"
     _write_atomically(path, render_report(history, str(database)))
     return path
+
+
+def write_feedback_pages(out):
+    """feedback/NAME.html beside each feedback/NAME.md that is newer than its page."""
+    for markdown_path in sorted((out / "feedback").glob("*.md")):
+        page = markdown_path.with_suffix(".html")
+        if not page.exists() or page.stat().st_mtime < markdown_path.stat().st_mtime:
+            _write_atomically(page, feedback_html(markdown_path.read_text(), f"{markdown_path.stem}: feedback"))
 
 
 # ---------------------------------------------------------------- feedback markdown -> HTML

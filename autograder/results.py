@@ -45,6 +45,7 @@ class SubmissionResult:
     isolation: str
     seconds: float = 0.0
     notes: list = field(default_factory=list)  # about loading and running the cells
+    timings: dict = field(default_factory=dict)  # seconds per stage, for the benchmark
     questions: list = field(default_factory=list)
 
     @property
@@ -72,7 +73,7 @@ class SubmissionResult:
             QuestionResult(**{**_known(QuestionResult, q), "checks": [Check(**_known(Check, c)) for c in q["checks"]]})
             for q in data["questions"]
         ]
-        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes")}
+        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes", "timings") if key in data}
         return cls(**fields, questions=questions)
 
 

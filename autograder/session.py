@@ -21,6 +21,7 @@ class Session:
         self.notes = []
         self.good_cells = []
         self.worker = None
+        self.timings = {"startup": 0.0, "student_code": 0.0}  # seconds, for the benchmark
 
     def _seconds_left(self):
         left = self.deadline - time.monotonic()
@@ -29,14 +30,23 @@ class Session:
         return min(left, self.limits.call_seconds)
 
     def _start(self):
+        started = time.perf_counter()
         self.worker = self.sandbox.spawn()
+        self.timings["startup"] += time.perf_counter() - started
+
+    def _request(self, message, **options):
+        started = time.perf_counter()
+        try:
+            return self.worker.request(message, **options)
+        finally:
+            self.timings["student_code"] += time.perf_counter() - started
 
     def load(self):
         """Run the cells; a note for each one that raised, hung or ended the process."""
         self._start()
         for number, source in self.submission.cells:
             try:
-                reply = self.worker.request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+                reply = self._request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
             except WorkerFailure as failure:
                 what = "did not finish within the time limit" if failure.kind == "timeout" else f"stopped the worker ({failure.detail})"
                 self.notes.append(f"code cell {number} {what}; it was skipped and the other cells were run without it")
@@ -55,7 +65,7 @@ class Session:
             try:
                 for number, source in list(self.good_cells):
                     current = (number, source)
-                    self.worker.request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+                    self._request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
                 return
             except WorkerFailure as failure:
                 if failure.detail.startswith("not run"):  # the time budget is spent
@@ -71,7 +81,7 @@ class Session:
         try:
             if self.worker is None:
                 self._restart()
-            return self.worker.request(
+            return self._request(
                 {"op": "call", "function": function, "args": list(args), "oracles": list(oracles), "watch": list(watch)},
                 on_oracle=on_oracle, seconds=self._seconds_left(),
             )
