@@ -1,26 +1,40 @@
-"""Build the student release and the example submissions from one source.
+"""Build the student release, the example submissions and the otter and
+Gradescope distributions, all from one source.
 
 The notebook's text is `templates/backprop.md`; its code is the reference
 `solutions/layers.py`. In the template, fenced blocks become code cells:
 
     ```python           the block's code, as it is
     ```given f g        the full source of the reference functions f and g
-    ```student f        the reference function f, with the code between
-                        "# BEGIN SOLUTION" and "# END SOLUTION" replaced by
-                        a stub (in the reference notebook: left as it is)
+    ```student f        a question: the reference function f, whose code
+                        between "# BEGIN SOLUTION" and "# END SOLUTION" the
+                        student notebook replaces by a stub, followed by
+                        otter's self-check cell grader.check("f")
 
-and the text between them becomes markdown cells. The student notebook is
-never edited by hand: `autograder build` rewrites it, and a test fails when
-the committed copy is stale.
+and the text between them becomes markdown cells.
+
+From these, `render_master` makes otter-assign's master notebook (each
+question in otter's question, solution and tests blocks; the tests call the
+native question specs, see autograder/otter.py), and the student notebook
+is the one otter makes from the master (`render`): there is one student
+notebook, assignment/backprop.ipynb, for `otter run` and `autograder grade`
+alike, and the example submissions are made from it. Nothing generated is
+edited by hand: `autograder build` rewrites it, and a test fails when a
+committed copy is stale. `autograder build` also runs `otter assign` and
+writes the zips under dist/ (git-ignored).
 """
 
 import ast
+import functools
 import re
+import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from autograder import otter
 from solutions import layers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +46,10 @@ GRADCHECK = Path(__file__).resolve().parent / "gradcheck.py"
 STUDENT_GRADCHECK = ROOT / "assignment" / "gradcheck.py"
 EXAMPLE_ANSWERS = ROOT / "examples" / "answers"
 EXAMPLE_SUBMISSIONS = ROOT / "examples" / "submissions"
+DIST = ROOT / "dist"
+OTTER_DIST = DIST / "otter"  # master/, then otter assign's autograder/ and student/
+OTTER_ZIP = OTTER_DIST / "backprop-otter-autograder.zip"  # otter's zip, under a stable name
+GRADESCOPE_DIST = DIST / "gradescope"
 
 # The five functions students write, in the notebook's order.
 QUESTIONS = ("dropout_backward", "softmax_backward", "softmax_cross_entropy", "batchnorm_backward", "bn_net_backward")
@@ -113,12 +131,37 @@ def parse_template(text):
     return blocks
 
 
-def render(answers=None, reference=False):
-    """The notebook, with each student cell holding the stub, the reference
-    (reference=True), or the code given for it in `answers` (name -> source)."""
-    answers = answers or {}
+def numpy_requirement():
+    """The numpy pin of pyproject.toml, for otter's grading image."""
+    try:
+        dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    except (OSError, KeyError):
+        return "numpy"
+    return next((d for d in dependencies if re.match(r"numpy\b", d)), "numpy")
+
+
+def _prompt(name, source):
+    """The stub of `name`, indented like its solution region in `source`."""
+    match = _SOLUTION.search(source + "\n")
+    if match is None:
+        raise ValueError(f"{name}: no BEGIN/END SOLUTION region")
+    return stub_for(name, match["indent"])
+
+
+def _finish(cells):
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number:02d}"  # stable ids keep the output byte-for-byte reproducible
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def render_master():
+    """Otter assign's master notebook: the template's text and code, each
+    question in otter's blocks with its public and hidden tests."""
     sources = function_sources()
-    cells = []
+    cells = [nbformat.v4.new_raw_cell(otter.assignment_config(numpy_requirement()))]
     for block in parse_template(TEMPLATE.read_text()):
         if block.kind == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(block.text))
@@ -128,20 +171,31 @@ def render(answers=None, reference=False):
             cells.append(nbformat.v4.new_code_cell("\n\n\n".join(sources[n] for n in block.names)))
         else:
             (name,) = block.names
-            if name in answers:
-                code = answers[name].strip()
-            elif reference:
-                code = without_markers(sources[name])
-            else:
-                code = stubbed(name, sources[name])
-            cell = nbformat.v4.new_code_cell(code)
-            cell.metadata[CELL_TAG] = name
-            cells.append(cell)
-    for number, cell in enumerate(cells):
-        cell.id = f"cell-{number:02d}"  # stable ids keep the output byte-for-byte reproducible
-    notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.metadata["language_info"] = {"name": "python"}
+            cells += otter.question_cells(name, sources[name], _prompt(name, sources[name]), {CELL_TAG: name})
+    return _finish(cells)
+
+
+@functools.lru_cache(maxsize=4)
+def _student_text(master_text):
+    notebook = otter.student_notebook(nbformat.reads(master_text, as_version=4))
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number:02d}"
+    return nbformat.writes(notebook)
+
+
+def render(answers=None, reference=False):
+    """The student notebook otter makes from the master, with each question
+    cell holding the stub, the reference (reference=True), or the code given
+    for it in `answers` (name -> source)."""
+    answers = answers or {}
+    sources = function_sources()
+    notebook = nbformat.reads(_student_text(serialize(render_master())), as_version=4)
+    for cell in notebook.cells:
+        name = cell.metadata.get(CELL_TAG)
+        if name in answers:
+            cell.source = answers[name].strip()
+        elif name is not None and reference:
+            cell.source = without_markers(sources[name])
     return notebook
 
 
@@ -172,13 +226,40 @@ def release_files():
     return files
 
 
-def build():
-    """Write every generated file; return the paths written."""
+def build(dist=True):
+    """Write every generated file and, with `dist`, run otter assign and
+    write the zips under dist/; return the paths written."""
     files = release_files()
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    return list(files)
+    written = list(files)
+    if dist:
+        from autograder import gradescope
+
+        written += build_otter()
+        written += gradescope.build(GRADESCOPE_DIST)
+    return written
+
+
+def build_otter(folder=OTTER_DIST):
+    """Write the master notebook under folder/master/, run otter assign on it
+    (folder/autograder/, folder/student/), check that otter's student
+    notebook is assignment/backprop.ipynb, and copy otter's zip to a stable
+    name. Raises otter.AssignError when otter assign fails."""
+    folder = Path(folder)
+    master = otter.stage_master(serialize(render_master()), folder / "master", ROOT)
+    made = otter.assign(master, folder)
+    student = folder / "student" / otter.NOTEBOOK_NAME
+    theirs = nbformat.read(student, as_version=4)
+    for number, cell in enumerate(theirs.cells):
+        cell.id = f"cell-{number:02d}"
+    ours = serialize(render())
+    if serialize(theirs) != ours:
+        raise otter.AssignError(f"otter's student notebook {student} differs from {STUDENT_NOTEBOOK}")
+    student.write_text(ours)  # the same bytes as assignment/backprop.ipynb
+    shutil.copy(made, folder / OTTER_ZIP.name)
+    return [master, student, folder / OTTER_ZIP.name]
 
 
 def stale_files():

@@ -1,8 +1,11 @@
-"""The student notebook: fresh, with the five question cells, and it runs.
+"""The student notebook: fresh, with the five question cells and their
+self-check cells, and it runs, with otter-grader and without.
 
-The two execution tests start a real Jupyter kernel (nbclient) on a copy of
-the notebook and of assignment/*.py in a temporary directory, as a student
-would run it.
+The execution tests start a real Jupyter kernel (nbclient) on a copy of the
+notebook and of assignment/*.py in a temporary directory, as a student would
+run it: saved as backprop.ipynb, its self-checks run through otter-grader;
+under another name, straight from public_checks.py (as for a student without
+otter-grader).
 """
 
 import json
@@ -117,16 +120,21 @@ def _kernel_manager(tmp_path):
     return KernelManager(kernel_name="backprop-venv", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]))
 
 
-def _run(notebook_path, tmp_path, extra_cells=()):
-    """Execute a copy of the notebook in tmp_path, beside copies of assignment/*.py."""
+def _run(notebook_path, tmp_path, extra_cells=(), name="backprop.ipynb"):
+    """Execute a copy of the notebook, saved as work/`name` beside copies of
+    assignment/*.py, as a student would. Under the notebook's own name, with
+    otter-grader installed (it is, in this venv), grader.check runs through
+    otter; under another name, through public_checks.check. The export cell
+    (which zips the notebook and runs the tests again) is left out."""
     from nbclient import NotebookClient
 
     work = tmp_path / "work"
     work.mkdir()
     for helper in ASSIGNMENT.glob("*.py"):
         shutil.copy(helper, work)
-    shutil.copy(notebook_path, work)
-    notebook = nbformat.read(work / notebook_path.name, as_version=4)
+    shutil.copy(notebook_path, work / name)
+    notebook = nbformat.read(work / name, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if "grader.export(" not in cell.source]
     notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     client = NotebookClient(
         notebook,
@@ -141,41 +149,88 @@ def _stdout(cell):
     return "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
 
 
-@pytest.mark.slow
-def test_reference_notebook_runs_and_every_self_check_passes(tmp_path):
-    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["import sys\nprint(sys.prefix)"])
-    client.execute()
+def _check_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.startswith("grader.check(")]
 
-    # The kernel ran the interpreter of this test run (the venv).
-    assert _stdout(notebook.cells[-1]).strip() == sys.prefix
 
+def test_a_self_check_cell_follows_each_question_cell():
+    notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        name = cell.metadata.get(release.CELL_TAG)
+        if name:
+            assert notebook.cells[index + 1].source == f'grader.check("{name}")', name
+    assert len(_check_cells(notebook)) == len(release.QUESTIONS)
+
+
+def test_without_otter_grader_check_is_public_checks_check(tmp_path, monkeypatch, capsys):
+    """public_checks.check finds the functions in the caller's globals (as
+    grader.check does), and otter_grader gives None away from the notebook,
+    which is what a sandboxed worker sees: no otter is imported there."""
+    import public_checks
+
+    monkeypatch.chdir(tmp_path)
+    assert public_checks.otter_grader("backprop.ipynb") is None
+    notebook_globals = {"grader": public_checks, "dropout_forward": layers.dropout_forward,
+                        "dropout_backward": layers.dropout_backward}
+    exec('passed = grader.check("dropout_backward")', notebook_globals)
+    assert notebook_globals["passed"] is True
+    assert "PASS" in capsys.readouterr().out
+    with pytest.raises(NameError, match="run the cells above first"):
+        public_checks.check("bn_net_backward", {"bn_net_forward": layers.bn_net_forward})
+    assert sorted(public_checks.SELF_CHECKS) == sorted(release.QUESTIONS)
+
+
+def _assert_runs_and_trains(notebook):
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in code)
     assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
-
     lines = [line for cell in code for line in _stdout(cell).splitlines()]
+    # The final training loop prints a decreasing loss.
+    losses = [float(line.split("loss")[1]) for line in lines if line.startswith("step")]
+    assert len(losses) == 4 and losses[-1] < losses[0]
+    return lines
+
+
+@pytest.mark.slow
+def test_reference_notebook_runs_and_every_self_check_passes_without_otter(tmp_path):
+    """Away from its own name, the notebook's grader is public_checks: the
+    self-checks print PASS lines and each check cell returns True."""
+    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["import sys\nprint(sys.prefix)\nprint(grader.__name__)"],
+                            name="my-copy.ipynb")
+    client.execute()
+
+    # The kernel ran the interpreter of this test run (the venv), without otter.
+    assert _stdout(notebook.cells[-1]).split() == [sys.prefix, "public_checks"]
+
+    lines = _assert_runs_and_trains(notebook)
     passed = [line for line in lines if line.endswith("PASS")]
     failed = [line for line in lines if "FAIL" in line]
     assert not failed, failed
     assert len(passed) == SELF_CHECK_LINES, passed
-
-    # Every self-check cell returned True.
-    checks = [cell for cell in code if cell.source.startswith("public_checks.check_")]
-    assert len(checks) == len(release.QUESTIONS)
-    for cell in checks:
+    for cell in _check_cells(notebook):
         results = [o for o in cell.outputs if o.output_type == "execute_result"]
         assert [r.data["text/plain"] for r in results] == ["True"], cell.source
 
-    # The final training loop prints a decreasing loss.
-    losses = [float(line.split("loss")[1]) for line in lines if line.startswith("step")]
-    assert len(losses) == 4 and losses[-1] < losses[0]
+
+@pytest.mark.slow
+def test_reference_notebook_passes_otters_self_checks(tmp_path):
+    """Under its own name, grader is otter's Notebook, and each check cell
+    shows otter's result of the question's public test: passed."""
+    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["print(type(grader).__module__)"])
+    client.execute()
+    assert _stdout(notebook.cells[-1]).strip() == "otter.check.notebook"
+    _assert_runs_and_trains(notebook)
+    for cell in _check_cells(notebook):
+        (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+        name = cell.source.split('"')[1]
+        assert f"{name} results: All test cases passed!" in result.data["text/plain"], result.data
 
 
 @pytest.mark.slow
-def test_stub_notebook_stops_at_the_first_self_check(tmp_path):
+def test_stub_notebook_stops_at_the_first_self_check_without_otter(tmp_path):
     from nbclient.exceptions import CellExecutionError
 
-    notebook, client = _run(STUDENT_NOTEBOOK, tmp_path)
+    notebook, client = _run(STUDENT_NOTEBOOK, tmp_path, name="my-copy.ipynb")
     with pytest.raises(CellExecutionError) as error:
         client.execute()
     assert error.value.ename == "NotImplementedError"
@@ -184,7 +239,7 @@ def test_stub_notebook_stops_at_the_first_self_check(tmp_path):
     cells = notebook.cells
     question = next(i for i, c in enumerate(cells) if c.metadata.get(release.CELL_TAG) == "dropout_backward")
     failing = question + 1
-    assert cells[failing].source.startswith("public_checks.check_dropout_backward(")
+    assert cells[failing].source == 'grader.check("dropout_backward")'
     errors = [o for o in cells[failing].outputs if o.output_type == "error"]
     assert [o.ename for o in errors] == ["NotImplementedError"]
 
@@ -196,3 +251,17 @@ def test_stub_notebook_stops_at_the_first_self_check(tmp_path):
     for cell in cells[failing + 1:]:
         if cell.cell_type == "code":
             assert cell.execution_count is None and not cell.outputs, cell.source[:60]
+
+
+@pytest.mark.slow
+def test_stub_notebook_fails_otters_self_checks_with_the_reason(tmp_path):
+    """With otter, a failing self-check does not stop the notebook: the check
+    cell shows the failure, with the NotImplementedError of the stub."""
+    notebook, client = _run(STUDENT_NOTEBOOK, tmp_path, extra_cells=["print('reached the end')"])
+    client.allow_errors = True
+    client.execute()
+    for cell in _check_cells(notebook):
+        (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+        text = result.data["text/plain"]
+        assert "Test case failed" in text and "NotImplementedError" in text, text
+    assert _stdout(notebook.cells[-1]).strip() == "reached the end"

@@ -49,15 +49,15 @@ def solution_lines():
     return found
 
 
-def released_texts():
-    """Every file under assignment/ as [(label, text)]; a notebook as the
-    source and text outputs of each cell (its JSON escapes quotes), plus its
-    raw JSON."""
+def released_texts(folder=ASSIGNMENT):
+    """Every file under `folder` (by default assignment/) as [(label, text)];
+    a notebook as the source and text outputs of each cell (its JSON escapes
+    quotes), the otter tests in its metadata, plus its raw JSON."""
     texts = []
-    files = [p for p in sorted(ASSIGNMENT.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
-    assert STUDENT_NOTEBOOK in files and (ASSIGNMENT / "gradcheck.py") in files
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    assert folder / "backprop.ipynb" in files and (folder / "gradcheck.py") in files
     for path in files:
-        label = str(path.relative_to(ASSIGNMENT.parent))
+        label = str(path.relative_to(folder.parent))
         raw = path.read_bytes().decode("utf-8", errors="replace")
         texts.append((label, raw))
         if path.suffix == ".ipynb":
@@ -66,7 +66,28 @@ def released_texts():
                 texts.append((f"{label} cell {number}", cell.source))
                 for output in cell.get("outputs", []):
                     texts.append((f"{label} cell {number} output", str(output.get("text", output.get("data", "")))))
+            for name, test in notebook.metadata.get("otter", {}).get("tests", {}).items():
+                texts.append((f"{label} otter test {name}", test))
     return texts
+
+
+def hidden_test_problems(folder=ASSIGNMENT):
+    """What in `folder` is, or calls, a hidden test: every otter test case in
+    a notebook's metadata or in a test file must be public, and nothing may
+    call the grader's hidden checks."""
+    from otter.test_files import ExceptionTestFile
+
+    problems = []
+    for label, text in released_texts(folder):
+        if "hidden_check" in text or "autograder.otter" in text:
+            problems.append(f"{label} calls the hidden checks")
+    tests = [(f"{p.name} test {name}", test) for p in sorted(folder.rglob("*.ipynb"))
+             for name, test in nbformat.read(p, as_version=4).metadata.get("otter", {}).get("tests", {}).items()]
+    tests += [(str(p), p.read_text()) for p in sorted(folder.rglob("tests/*.py"))]
+    for label, test in tests:
+        cases = ExceptionTestFile.from_string(test).test_cases
+        problems += [f"{label}: hidden test case {case.name}" for case in cases if case.hidden]
+    return problems
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +125,48 @@ def test_assignment_never_imports_solutions_or_the_autograder(texts):
     for label, text in texts:
         assert not pattern.search(text), label
         assert "solutions.layers" not in text, label
+
+
+def test_assignment_holds_exactly_what_students_get():
+    files = sorted(str(p.relative_to(ASSIGNMENT)) for p in ASSIGNMENT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    assert files == ["backprop.ipynb", "gradcheck.py", "public_checks.py"]
+
+
+def test_assignment_holds_no_hidden_test():
+    assert not hidden_test_problems()
+
+
+def test_the_student_notebook_carries_otters_public_tests():
+    """Each question's public otter test is in the notebook's metadata (so
+    that grader.check works from assignment/ alone), and runs the self-check."""
+    from otter.test_files import ExceptionTestFile
+
+    notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    otter_metadata = notebook.metadata["otter"]
+    assert otter_metadata["assignment_name"] == "backprop" and otter_metadata["OK_FORMAT"] is False
+    assert sorted(otter_metadata["tests"]) == sorted(release.QUESTIONS)
+    for name, test in otter_metadata["tests"].items():
+        assert "OK_FORMAT = False" in test
+        (case,) = ExceptionTestFile.from_string(test).test_cases
+        assert not case.hidden and case.points == 0
+        assert f"public_checks.check({name!r}, env)" in test
+
+
+def test_the_hidden_test_scan_would_catch_a_hidden_test(tmp_path):
+    """The scan above is not vacuous: otter's autograder tests, as the master
+    notebook holds them, are caught."""
+    master = release.render_master()
+    folder = tmp_path / "release"
+    folder.mkdir()
+    for name in ("gradcheck.py", "public_checks.py"):
+        (folder / name).write_text((ASSIGNMENT / name).read_text())
+    (folder / "backprop.ipynb").write_text(release.serialize(master))
+    test = "from otter.test_files import test_case\nOK_FORMAT = False\nname = 'q'\n@test_case(points=1, hidden=True)\ndef t(env):\n    pass\n"
+    (folder / "tests").mkdir()
+    (folder / "tests" / "q.py").write_text(test)
+    problems = hidden_test_problems(folder)
+    assert any("calls the hidden checks" in p for p in problems)
+    assert any("q.py: hidden test case" in p for p in problems)
 
 
 def test_the_leak_check_would_catch_a_leak():

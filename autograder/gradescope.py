@@ -1,0 +1,248 @@
+"""Gradescope: the autograder zip, and what it runs for each submission.
+
+dist/gradescope/autograder.zip holds Gradescope's two scripts, the salt, and
+this package's source:
+
+    setup.sh         run once by Gradescope, as root, when it builds the image:
+                     installs bubblewrap and this package (in a virtual
+                     environment whose python3 it puts first on PATH)
+    run_autograder   run for each submission: `python3 -m autograder.gradescope`,
+                     nothing else (it installs nothing)
+    salt.txt         the secret mixed into every student's hidden inputs
+    backprop-lab/    pyproject.toml, autograder/, solutions/, assignment/*.py
+
+`run` grades the one notebook (or .py file) in $AUTOGRADER_ROOT/submission
+(Gradescope's /autograder by default) with the native grader, exactly as
+`autograder grade` does, each submission in its sandbox, and writes the
+Gradescope results.json it produces to $AUTOGRADER_ROOT/results/. The
+submission is graded under the name student-<Gradescope user id> (from
+submission_metadata.json), so that each student gets inputs of their own and
+an instructor can regrade one locally with the same results.
+"""
+
+import io
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SALT_FILE = "salt.txt"
+SALT_VARIABLE = "BACKPROP_SALT"
+PACKAGE_FOLDER = "backprop-lab"
+NOTEBOOK_NAME = "backprop.ipynb"
+# What the package folder holds: enough for `pip install -e` and for the
+# sandbox, which binds the public modules of assignment/ for the worker.
+PACKAGE_FILES = ("pyproject.toml", "README.md")
+PACKAGE_TREES = {"autograder": ("*.py", "templates/*.md"), "solutions": ("*.py",), "assignment": ("*.py",)}
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files make the same zip
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image.
+# It installs bubblewrap (the grader's sandbox) and this package, in a virtual
+# environment of Python 3.11 or newer whose python3 it puts first on PATH;
+# run_autograder then only grades.
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV=/opt/backprop-lab
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq bubblewrap python3 python3-venv python3-pip
+PYTHON=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    apt-get install -y -qq python3.11 python3.11-venv  # Ubuntu 22.04's python3 is 3.10
+    PYTHON=python3.11
+fi
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python3" -m pip install --quiet --upgrade pip
+# Editable, so that the grader finds assignment/*.py beside its own folder.
+"$VENV/bin/python3" -m pip install --quiet -e "$SOURCE/@PACKAGE@"
+printf '#!/bin/sh\\nexec %s/bin/python3 "$@"\\n' "$VENV" > /usr/local/bin/python3
+chmod 755 /usr/local/bin/python3
+python3 -c 'import autograder.gradescope'
+""".replace("@PACKAGE@", PACKAGE_FOLDER)
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission. It grades the notebook in
+# $AUTOGRADER_ROOT/submission with the native grader (each submission in its
+# own sandbox) and writes $AUTOGRADER_ROOT/results/results.json. The root is
+# /autograder unless AUTOGRADER_ROOT says otherwise (a test runs this script
+# in a temporary folder). setup.sh installed the grader: this script only
+# grades, with the python3 on PATH.
+export AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"
+exec python3 -m autograder.gradescope "$AUTOGRADER_ROOT"
+"""
+
+
+# --- the zip ---------------------------------------------------------------------------------
+
+
+def _package_files(root=ROOT):
+    """(path in the zip, file) for the package's source."""
+    files = [(f"{PACKAGE_FOLDER}/{name}", root / name) for name in PACKAGE_FILES]
+    for tree, patterns in PACKAGE_TREES.items():
+        for pattern in patterns:
+            for path in sorted((root / tree).glob(pattern)):
+                files.append((f"{PACKAGE_FOLDER}/{path.relative_to(root).as_posix()}", path))
+    return sorted(files)
+
+
+def _add(archive, name, data, mode=0o644):
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.external_attr = (0o100000 | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def zip_bytes(salt, root=ROOT):
+    """The autograder zip, as bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        _add(archive, "setup.sh", SETUP_SH, 0o755)
+        _add(archive, "run_autograder", RUN_AUTOGRADER, 0o755)
+        _add(archive, SALT_FILE, salt + "\n", 0o600)
+        for name, path in _package_files(root):
+            _add(archive, name, path.read_bytes())
+    return buffer.getvalue()
+
+
+def build(folder, salt=None):
+    """Write folder/autograder.zip and folder/salt.txt (the salt it holds: from
+    `salt`, else $BACKPROP_SALT, else a new random one); the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    salt = salt or os.environ.get(SALT_VARIABLE) or secrets.token_hex(16)
+    salt_path = folder / SALT_FILE
+    salt_path.write_text(salt + "\n")
+    salt_path.chmod(0o600)
+    zip_path = folder / "autograder.zip"
+    zip_path.write_bytes(zip_bytes(salt))
+    return [zip_path, salt_path]
+
+
+# --- grading one submission ------------------------------------------------------------------
+
+
+def find_submission(folder):
+    """The file to grade in `folder`: its notebook (backprop.ipynb if there are
+    several), else its Python file; and a note when there was a choice."""
+    folder = Path(folder)
+
+    def visible(path):
+        return not any(part.startswith(".") or part == "__MACOSX" for part in path.relative_to(folder).parts)
+
+    for suffix in (".ipynb", ".py"):
+        found = [p for p in sorted(folder.rglob(f"*{suffix}")) if p.is_file() and visible(p)]
+        if suffix == ".py":
+            found = [p for p in found if p.name not in ("gradcheck.py", "public_checks.py")] or found
+        if not found:
+            continue
+        preferred = [p for p in found if p.name == NOTEBOOK_NAME] or found
+        note = ""
+        if len(found) > 1:
+            note = f"{len(found)} {suffix} files were submitted; graded {preferred[0].relative_to(folder)}"
+        return preferred[0], note
+    raise LookupError("the submission holds no notebook (.ipynb) or Python file (.py): submit backprop.ipynb")
+
+
+def submission_name(metadata_path):
+    """student-<id> of the submission's first user (Gradescope's
+    submission_metadata.json), else "submission"."""
+    try:
+        users = json.loads(Path(metadata_path).read_text()).get("users") or []
+        user_id = users[0]["id"]
+    except (OSError, ValueError, AttributeError, LookupError, TypeError):
+        return "submission"
+    from autograder.submissions import safe_name
+
+    return safe_name(f"student-{user_id}")
+
+
+def bubblewrap_works():
+    """Whether bubblewrap can create its namespaces here (a container may forbid it)."""
+    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    try:
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _salt(root):
+    if os.environ.get(SALT_VARIABLE):
+        return os.environ[SALT_VARIABLE]
+    try:
+        return (Path(root) / "source" / SALT_FILE).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _failure(message):
+    """A result that says why nothing was graded, shown to the student at once."""
+    return {"score": 0.0, "output": message, "tests": [], "visibility": "visible", "stdout_visibility": "hidden"}
+
+
+def grade(root):
+    """The Gradescope results of the submission under `root`, as a dict."""
+    from autograder import cli, sandbox
+
+    root = Path(root)
+    try:
+        submission, note = find_submission(root / "submission")
+    except LookupError as error:
+        return _failure(f"Not graded: {error}.")
+    notes = [note] if note else []
+    if sandbox.isolation_level() == "bubblewrap" and not bubblewrap_works():
+        os.environ["BACKPROP_SANDBOX"] = "rlimits"
+        notes.append("bubblewrap cannot create its namespaces in this container: graded with the rlimits isolation")
+    name = submission_name(root / "submission_metadata.json")
+    with tempfile.TemporaryDirectory(prefix="backprop-gradescope-") as scratch:
+        folder = Path(scratch) / "submissions" / name
+        folder.mkdir(parents=True)
+        shutil.copy(submission, folder / submission.name)
+        out = Path(scratch) / "out"
+        code = cli.main(["grade", str(folder.parent), "--out", str(out), "--jobs", "1", "--salt", _salt(root)])
+        produced = sorted((out / "results").glob("*.json"))
+        if code != 0 or len(produced) != 1:
+            return _failure(f"The autograder failed (exit code {code}); please tell your instructor.")
+        result = json.loads(produced[0].read_text())
+    if notes:
+        result["output"] = "\n\n".join([result.get("output", ""), *notes]).strip()
+    # Like each question's test, the score and the headline wait for the
+    # grades to be published; the grader's log (it prints every score) never shows.
+    result["visibility"] = "after_published"
+    result["stdout_visibility"] = "hidden"
+    return result
+
+
+def run(root):
+    """Grade the submission under `root` and write root/results/results.json."""
+    root = Path(root)
+    try:
+        result = grade(root)
+    except Exception:  # noqa: BLE001  (the student must still get a results.json)
+        traceback.print_exc()
+        result = _failure("The autograder failed; please tell your instructor.")
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    (root / "results" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python3 -m autograder.gradescope AUTOGRADER_ROOT", file=sys.stderr)
+        return 2
+    return run(argv[0])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

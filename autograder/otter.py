@@ -1,0 +1,333 @@
+"""Otter-Grader: the otter parts of the master notebook, the student notebook
+otter makes from it, `otter assign`, and the runner of the hidden tests
+inside otter.
+
+One definition of each check, two runners. The native grader runs the
+question specs of questions.py through checks.check_question, calling the
+student's functions in a sandboxed worker. Otter's hidden tests (one
+exception-based test case per case and output, with the points the native
+grader gives it) call the same check_question, with a session that calls
+the functions in the student's own kernel: `hidden_check` below. Otter's
+public test of each question calls public_checks.check, the notebook's
+self-check.
+
+The master notebook is generated (release.render_master); `otter assign`
+turns it into otter's autograder and student folders under dist/otter/, and
+the student notebook of assignment/ is the one otter makes from it
+(`student_notebook`, otter's own transformation run in-process, with stable
+cell ids).
+
+This module is imported inside otter's grading kernel by the hidden tests:
+keep its imports light (otter and nbformat only inside the build functions).
+"""
+
+import contextlib
+import copy
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from autograder import checks
+from autograder.questions import QUESTIONS
+
+ASSIGNMENT_NAME = "backprop"
+NOTEBOOK_NAME = "backprop.ipynb"
+# The name otter's hidden inputs are drawn for (the native grader uses each
+# submission's own name). Under otter, the tests run in the student's
+# kernel: nothing there is secret from the student's code anyway.
+SUBMISSION = "otter"
+SALT_VARIABLE = "BACKPROP_SALT"
+# Files given to students beside the notebook (from assignment/), and the
+# packages only otter's autograder gets (the hidden tests import them).
+STUDENT_FILES = ("gradcheck.py", "public_checks.py")
+AUTOGRADER_PACKAGES = ("autograder", "solutions")
+ASSIGN_SECONDS = 900
+
+_BY_FUNCTION = {question.function: question for question in QUESTIONS}
+_REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*# END SOLUTION\n", re.S | re.M)
+
+
+# --- the master notebook's otter cells ----------------------------------------------------
+
+
+def assignment_config(numpy_requirement):
+    """The master's ASSIGNMENT CONFIG cell (YAML, read by otter assign)."""
+    files = "".join(f"  - {name}\n" for name in STUDENT_FILES)
+    packages = "".join(f"  - {name}\n" for name in AUTOGRADER_PACKAGES)
+    return (
+        "# ASSIGNMENT CONFIG\n"
+        f"name: {ASSIGNMENT_NAME}\n"
+        "init_cell: false  # the notebook's first code cell sets up `grader` (with or without otter)\n"
+        "check_all_cell: false\n"
+        "export_cell:\n"
+        "  pdf: false\n"
+        "tests:\n"
+        "  files: false  # the public tests live in the student notebook's metadata\n"
+        "  ok_format: false  # exception-based test files\n"
+        "files:\n" + files +
+        "autograder_files:\n" + packages +
+        "requirements:\n"
+        f"  - {numpy_requirement}\n"
+        "generate:\n"
+        "  show_hidden: true  # hidden results: after the grades are published\n"
+        "  force_public_test_summary: true\n"
+    )
+
+
+def _raw(text):
+    import nbformat
+
+    return nbformat.v4.new_raw_cell(text)
+
+
+def _code(text, **metadata):
+    import nbformat
+
+    return nbformat.v4.new_code_cell(text, metadata=metadata)
+
+
+def solution_cell_source(function, source, prompt):
+    """The reference `source` of `function` in otter's solution syntax: its
+    solution region becomes BEGIN SOLUTION NO PROMPT, followed by `prompt`
+    (the stub students see, already indented) as a BEGIN PROMPT string."""
+    def replace(match):
+        indent = match["indent"]
+        return (
+            f"{indent}# BEGIN SOLUTION NO PROMPT\n{match['body']}{indent}# END SOLUTION\n"
+            f'{indent}""" # BEGIN PROMPT\n{prompt}{indent}""" # END PROMPT\n'
+        )
+
+    result, count = _REGION.subn(replace, source + "\n")
+    if count != 1:
+        raise ValueError(f"{function}: expected one BEGIN/END SOLUTION region, found {count}")
+    if '"""' in prompt:
+        raise ValueError(f"{function}: the stub may not contain triple quotes")
+    return result.rstrip("\n")
+
+
+def _test_cell(config, body):
+    return _code(f'""" # BEGIN TEST CONFIG\n{config}""" # END TEST CONFIG\n{body}')
+
+
+def _points(value):
+    return int(value) if float(value).is_integer() else value
+
+
+def test_cells(function):
+    """The test cells of one question: the public self-check, then one hidden
+    test case per case and output of the native spec, with its points."""
+    question = _BY_FUNCTION[function]
+    cells = [_test_cell(  # the self-check's lines (PASS/FAIL, relative errors) are its failure message
+        "points: 0\n",
+        "def test_self_check(env):\n"
+        "    import contextlib, io, public_checks\n"
+        "    printed = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(printed):\n"
+        f"        passed = public_checks.check({function!r}, env)\n"
+        "    assert passed, printed.getvalue()\n",
+    )]
+    for number, case in enumerate(question.cases, 1):
+        for output in question.outputs:
+            points = _points(checks._points(case, question, output))
+            cells.append(_test_cell(  # each test function needs a name of its own in the test file
+                f"hidden: true\npoints: {points!r}\n",
+                f"def test_case_{number}_{output.name}(env):\n"
+                "    from autograder.otter import hidden_check\n"
+                f"    hidden_check(env, {function!r}, {case.name!r}, {output.name!r})\n",
+            ))
+    return cells
+
+
+def question_cells(function, source, prompt, metadata):
+    """The master's cells for one question: otter's question, solution and
+    tests blocks around the solution cell (whose metadata is `metadata`)."""
+    return [
+        _raw(f"# BEGIN QUESTION\nname: {function}\n"),
+        _raw("# BEGIN SOLUTION"),
+        _code(solution_cell_source(function, source, prompt), **metadata),
+        _raw("# END SOLUTION"),
+        _raw("# BEGIN TESTS"),
+        *test_cells(function),
+        _raw("# END TESTS"),
+        _raw("# END QUESTION"),
+    ]
+
+
+# --- otter's student notebook, and otter assign -----------------------------------------------
+
+
+def _transformed(master, folder):
+    """Otter assign's transformation of `master`, run here without grading."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # traitlets, on importing otter's internals
+        from otter.assign.assignment import Assignment
+        from otter.assign.notebook_transformer import NotebookTransformer
+        from otter.assign.tests_manager import AssignmentTestsManager
+
+    assignment = Assignment(require_valid_keys=True)
+    assignment.master, assignment.result = Path(folder) / NOTEBOOK_NAME, Path(folder) / "dist"
+    assignment.lang = "python"
+    return NotebookTransformer(assignment, AssignmentTestsManager(assignment)).transform_notebook(copy.deepcopy(master))
+
+
+def student_notebook(master):
+    """The student notebook `otter assign` makes from `master` (an nbformat
+    notebook): otter's own transformation, run here without grading, with
+    the public tests in the notebook's metadata. Cell ids are otter's (some
+    random): the caller numbers them."""
+    import nbformat
+
+    with tempfile.TemporaryDirectory(prefix="backprop-otter-") as folder:
+        folder = Path(folder)
+        transformed = _transformed(master, folder)
+        transformed.write_tests(str(folder / "tests"), include_hidden=False, force_files=False)
+        transformed.write_transformed_nb(folder / "student.ipynb", sanitize=True)
+        return nbformat.read(folder / "student.ipynb", as_version=4)
+
+
+def autograder_tests(master):
+    """The test files otter assign puts in its autograder zip, public and
+    hidden test cases: {question: test file text}."""
+    with tempfile.TemporaryDirectory(prefix="backprop-otter-") as folder:
+        tests = Path(folder) / "tests"
+        tests.mkdir()
+        _transformed(master, folder).write_tests(str(tests), include_hidden=True, force_files=True)
+        return {path.stem: path.read_text() for path in sorted(tests.glob("*.py"))}
+
+
+def stage_master(master_text, folder, root):
+    """Write the master notebook and the files its config names into `folder`."""
+    folder = Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / NOTEBOOK_NAME).write_text(master_text)
+    for name in STUDENT_FILES:
+        shutil.copy(Path(root) / "assignment" / name, folder / name)
+    for package in AUTOGRADER_PACKAGES:
+        shutil.copytree(Path(root) / package, folder / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return folder / NOTEBOOK_NAME
+
+
+class AssignError(RuntimeError):
+    """`otter assign` failed (for one, when the reference fails its own tests)."""
+
+
+def assign(master, result, seconds=ASSIGN_SECONDS):
+    """Run `otter assign master result` (it grades the reference with the
+    tests, and fails when the reference does not get full marks); the
+    autograder zip it wrote."""
+    result = Path(result)
+    command = [sys.executable, "-m", "otter", "assign", str(master), str(result)]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssignError(f"otter assign did not finish within {seconds} s") from None
+    zips = sorted((result / "autograder").glob("*-autograder_*.zip"))
+    if run.returncode != 0 or len(zips) != 1:
+        raise AssignError(f"otter assign failed (exit code {run.returncode}):\n{(run.stdout + run.stderr)[-8000:]}")
+    return zips[0]
+
+
+# --- the hidden tests, inside otter ----------------------------------------------------------
+
+
+class InProcessSession:
+    """Calls the student's functions in `env` (the notebook's globals), the
+    way the sandboxed worker does for the native grader: fresh copies of the
+    arguments, oracles standing in and the watched functions counted during
+    the call, output dropped, an exception returned as text. Otter has no
+    time limit: a function that never returns hangs the run (wrap `otter
+    run` in `timeout`)."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def call(self, function, args, oracles=(), on_oracle=None, watch=()):
+        target = self.env.get(function)
+        if not callable(target):
+            return {"value": None, "error": f"NameError: name {function!r} is not defined", "output": "", "calls": {}}
+        calls = {}
+        replaced = {name: self.env[name] for name in (*oracles, *watch) if name in self.env}
+        self.env.update({name: _stand_in(name, on_oracle) for name in oracles})
+        self.env.update({name: _counted(calls, name, self.env[name]) for name in watch
+                         if name not in oracles and callable(self.env.get(name))})
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                value = target(*copy.deepcopy(list(args)))
+        except (Exception, SystemExit) as error:  # noqa: BLE001  (the student's)
+            return {"value": None, "error": _student_traceback(error), "output": "", "calls": calls}
+        finally:
+            for name in oracles:
+                self.env.pop(name, None)
+            self.env.update(replaced)
+        return {"value": value, "error": None, "output": "", "calls": calls}
+
+
+def _counted(calls, name, function):
+    def counting(*args, **kwargs):
+        calls[name] = calls.get(name, 0) + 1
+        return function(*args, **kwargs)
+
+    return counting
+
+
+def _stand_in(name, on_oracle):
+    def reference(*args):
+        reply = on_oracle(name, list(args))
+        if reply.get("error"):
+            raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
+        return reply["value"]
+
+    reference.__name__ = name
+    return reference
+
+
+def _student_traceback(error):
+    frames = traceback.extract_tb(error.__traceback__)[1:]  # not InProcessSession.call's own frame
+    message = "".join(traceback.format_exception_only(type(error), error)).strip()
+    return ("".join(traceback.format_list(frames[-6:])) + message)[-4000:]
+
+
+_graded = {}
+
+
+def _question_result(env, question):
+    """check_question's result for `question` on the functions now in `env`,
+    computed once for all the question's test cases."""
+    functions = {name: value for name, value in env.items() if callable(value)}
+    cached = _graded.get(question.function)
+    if cached is not None and cached[0] is env and cached[1].keys() == functions.keys() \
+            and all(cached[1][name] is value for name, value in functions.items()):
+        return cached[2]
+    salt = os.environ.get(SALT_VARIABLE, "")
+    result = checks.check_question(InProcessSession(env), question, salt, SUBMISSION)
+    _graded[question.function] = (env, functions, result)
+    return result
+
+
+def hidden_check(env, function, case, output):
+    """One hidden test case of otter: passes when the native check of
+    (`case`, `output`) of question `function` passes on the notebook's
+    functions; raises AssertionError with what went wrong otherwise."""
+    question = _BY_FUNCTION[function]
+    result = _question_result(env, question)
+    found = [check for check in result.checks if check.case == case and check.output == output]
+    if len(found) != 1:
+        raise AssertionError(f"the grader has no check {case!r} / {output!r} for {function}; please report it")
+    (check,) = found
+    if check.passed:
+        return
+    lines = [f"{function}, case {case!r}, {output}: {check.message or 'failed'}"]
+    if result.message and result.message not in lines[0]:
+        lines.append(result.message)
+    for diagnosis in result.diagnoses:
+        lines.append(f"Diagnosis: {function} {diagnosis['mistake']}. {diagnosis['hint']}")
+    raise AssertionError("\n".join(lines))
