@@ -6,17 +6,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test build clean
+.PHONY: demo test build bench clean
 
 demo: $(STAMP)
 	$(PY) -m autograder build
 	$(PY) -m autograder grade examples/submissions --out out/demo --salt demo-salt
+	$(PY) -m autograder report out/demo
 
 test: $(STAMP)
 	$(PY) -m pytest
 
 build: $(STAMP)
 	$(PY) -m autograder build
+
+bench: $(STAMP)
+	$(PY) -m autograder build
+	$(PY) bench/throughput.py --n 1000
 
 $(STAMP): pyproject.toml
 	.ci/system-deps

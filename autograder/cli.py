@@ -32,7 +32,7 @@ def grade_command(args):
         book = Gradebook(args.out, args.salt)
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
-    results, pending = [], []
+    rows, pending = [], []
     for name, path in found:
         kept = None if args.regrade else book.unchanged(name, submissions.digest(path))
         if kept is None:
@@ -40,8 +40,8 @@ def grade_command(args):
             continue
         if book.files_missing(kept):  # a run killed between the gradebook and the files
             write_result_files(args.out, kept, book.score_before_latest(name))
-        results.append(kept)
-    reused = len(results)
+        rows.append(kept.row())
+    reused = len(rows)
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
           + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
           file=sys.stderr)
@@ -52,13 +52,13 @@ def grade_command(args):
 
     def on_result(result):
         book.record(result)
-        results.append(result)
-        grade.progress(len(results) - reused, len(pending), result.submission)
+        rows.append(result.row())
+        grade.progress(len(rows) - reused, len(pending), result.submission)
 
     grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores())
-    book.write_csv(results)
+    book.write_csv(rows)
     book.close()
-    print(feedback.summary_table(results))
+    print(feedback.summary_table(rows))
     print(f"\nwrote {Path(args.out) / 'grades.csv'}, results/, feedback/ and gradebook.sqlite")
     return 0
 

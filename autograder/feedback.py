@@ -103,17 +103,31 @@ def gradescope_results(result: SubmissionResult):
     }
 
 
-def summary_table(results):
-    """The table printed at the end of a grading run."""
-    results = sorted(results, key=lambda r: r.submission)
-    if not results:
+SUMMARY_ROWS = 40
+
+
+def summary_table(rows):
+    """What a grading run prints at the end (rows: ScoreRow): every
+    submission for a small class; for a larger one, each question's mean and
+    full marks, and the lowest totals."""
+    rows = sorted(rows, key=lambda r: r.submission)
+    if not rows:
         return "no submissions"
-    functions = [q.function for q in results[0].questions]
-    short = [f.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent") for f in functions]
-    width = max(len("submission"), *(len(r.submission) for r in results))
+    short = [f.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent") for f, _, _ in rows[0].questions]
+    if len(rows) > SUMMARY_ROWS:
+        lines = [f"{len(rows)} submissions, mean total {sum(r.score for r in rows) / len(rows):.1f}/{rows[0].max_score:g}", ""]
+        lines.append(f"{'question':<12}  {'mean':>7}  {'full marks':>10}")
+        for number, name in enumerate(short):
+            scores = [r.questions[number][1] for r in rows]
+            full = sum(score >= r.questions[number][2] for score, r in zip(scores, rows))
+            lines.append(f"{name:<12}  {sum(scores) / len(scores):>7.2f}  {full:>10}")
+        lowest = sorted(rows, key=lambda r: r.score)[:10]
+        lines += ["", "lowest totals: " + ", ".join(f"{r.submission} {r.score:g}" for r in lowest)]
+        return "\n".join(lines)
+    width = max(len("submission"), *(len(r.submission) for r in rows))
     header = f"{'submission':<{width}}  {'total':>7}  " + "  ".join(f"{s:>10}" for s in short)
-    rows = [header, "-" * len(header)]
-    for result in results:
-        cells = "  ".join(f"{q.score:>10g}" for q in result.questions)
-        rows.append(f"{result.submission:<{width}}  {result.score:>7g}  {cells}")
-    return "\n".join(rows)
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        cells = "  ".join(f"{score:>10g}" for _, score, _ in row.questions)
+        lines.append(f"{row.submission:<{width}}  {row.score:>7g}  {cells}")
+    return "\n".join(lines)

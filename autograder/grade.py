@@ -4,14 +4,15 @@ as it is ready.
 """
 
 import atexit
+import itertools
 import multiprocessing
 import multiprocessing.util
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from autograder import checks
+from autograder import checks, release
 from autograder.gradebook import write_result_files
 from autograder.questions import QUESTIONS
 from autograder.results import GRADER_FAILED, Check, QuestionResult, SubmissionResult
@@ -31,7 +32,7 @@ def _not_graded(question, status, message):
 def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0):
     """Grade one submission; never raises for anything the submission does."""
     started = time.monotonic()
-    submission = load(name, path)
+    submission = load(name, path, release.cells_not_run_when_grading())
     loaded = time.monotonic()
     isolation = isolation or isolation_level()
     result = SubmissionResult(name, str(path), submission.digest, isolation, notes=list(submission.notes))
@@ -119,22 +120,28 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
     slots = context.Queue()
     for slot in range(jobs):
         slots.put(slot)
+    tasks = iter(found)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_claim_slot, initargs=(slots,)) as pool:
-        futures = {
-            pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds,
-                        out_dir and str(out_dir), previous_scores.get(name)): name
-            for name, path in found
-        }
-        for future in as_completed(futures):
-            try:
-                result = SubmissionResult.from_dict(future.result())
-            except Exception as error:  # noqa: BLE001  (a grading process that died)
-                name = futures[future]
-                result = SubmissionResult(name, str(dict(found)[name]), "", isolation, notes=[f"the grading process failed: {error!r}"])
-                result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (its process died)") for q in QUESTIONS]
-                if out_dir is not None:
-                    write_result_files(out_dir, result)
-            on_result(result)
+        # A few tasks per job in flight at a time, so that memory stays flat however large the class.
+        running = {}
+        while True:
+            for name, path in itertools.islice(tasks, 4 * jobs - len(running)):
+                future = pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds,
+                                     out_dir and str(out_dir), previous_scores.get(name))
+                running[future] = (name, path)
+            if not running:
+                return
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                name, path = running.pop(future)
+                try:
+                    result = SubmissionResult.from_dict(future.result())
+                except Exception as error:  # noqa: BLE001  (a grading process that died)
+                    result = SubmissionResult(name, str(path), "", isolation, notes=[f"the grading process failed: {error!r}"])
+                    result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (its process died)") for q in QUESTIONS]
+                    if out_dir is not None:
+                        write_result_files(out_dir, result)
+                on_result(result)
 
 
 def default_jobs():

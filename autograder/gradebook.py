@@ -147,14 +147,14 @@ class Gradebook:
     def files_missing(self, result):
         return not all(path.exists() for path in result_files(self.out, result.submission))
 
-    def write_csv(self, results):
-        """grades.csv: one row per submission, ready for an LMS import."""
+    def write_csv(self, rows):
+        """grades.csv: one row per submission (ScoreRow), ready for an LMS import."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["submission", "total", "max_total", *(q.function for q in QUESTIONS)])
-        for result in sorted(results, key=lambda r: r.submission):
-            scores = {q.function: q.score for q in result.questions}
-            writer.writerow([result.submission, _number(result.score), _number(result.max_score),
+        for row in sorted(rows, key=lambda r: r.submission):
+            scores = {function: score for function, score, _ in row.questions}
+            writer.writerow([row.submission, _number(row.score), _number(row.max_score),
                              *(_number(scores.get(q.function, 0.0)) for q in QUESTIONS)])
         write_atomically(self.out / "grades.csv", buffer.getvalue())
 

@@ -9,7 +9,7 @@ this package's source:
     run_autograder   run for each submission: `python3 -m autograder.gradescope`,
                      nothing else (it installs nothing)
     salt.txt         the secret mixed into every student's hidden inputs
-    backprop-lab/    pyproject.toml, autograder/, solutions/, assignment/*.py
+    backprop-lab/    pyproject.toml, autograder/, solutions/, assignment/*.py and *.ipynb
 
 `run` grades the one notebook (or .py file) in $AUTOGRADER_ROOT/submission
 (Gradescope's /autograder by default) with the native grader, exactly as
@@ -40,7 +40,7 @@ NOTEBOOK_NAME = "backprop.ipynb"
 # What the package folder holds: enough for `pip install -e` and for the
 # sandbox, which binds the public modules of assignment/ for the worker.
 PACKAGE_FILES = ("pyproject.toml", "README.md")
-PACKAGE_TREES = {"autograder": ("*.py", "templates/*.md"), "solutions": ("*.py",), "assignment": ("*.py",)}
+PACKAGE_TREES = {"autograder": ("*.py", "templates/*.md"), "solutions": ("*.py",), "assignment": ("*.py", "*.ipynb")}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files make the same zip
 
 SETUP_SH = """\

@@ -199,6 +199,22 @@ def render(answers=None, reference=False):
     return notebook
 
 
+@functools.lru_cache(maxsize=1)
+def cells_not_run_when_grading():
+    """The sources of the student notebook's (assignment/backprop.ipynb) code
+    cells that the grader does not run when a submission leaves them unchanged: the self-checks, the
+    export and the training demo. They define no function and import
+    nothing, so the graded functions cannot depend on them."""
+    skipped = set()
+    for cell in nbformat.read(STUDENT_NOTEBOOK, as_version=4).cells:
+        if cell.cell_type != "code" or CELL_TAG in cell.metadata:
+            continue
+        statements = ast.parse(cell.source).body
+        if not any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in statements):
+            skipped.add(cell.source)
+    return frozenset(skipped)
+
+
 def serialize(notebook):
     return nbformat.writes(notebook) + "\n"
 

@@ -37,6 +37,17 @@ class QuestionResult:
         return round(sum(check.points for check in self.checks), 6)
 
 
+@dataclass(frozen=True)
+class ScoreRow:
+    """A submission's scores alone: what grades.csv and the summary need (a
+    class of thousands is summed up without keeping every check in memory)."""
+
+    submission: str
+    score: float
+    max_score: float
+    questions: tuple  # ((function, score, max_score), ...)
+
+
 @dataclass
 class SubmissionResult:
     submission: str
@@ -60,6 +71,10 @@ class SubmissionResult:
     @property
     def max_score(self):
         return sum(question.max_score for question in self.questions)
+
+    def row(self):
+        return ScoreRow(self.submission, self.score, self.max_score,
+                        tuple((q.function, q.score, q.max_score) for q in self.questions))
 
     def to_dict(self):
         data = {**vars(self), "score": self.score, "max_score": self.max_score}

@@ -110,8 +110,9 @@ def _code_cells(text):
     return sources
 
 
-def load(name, path):
-    """Read a submission's code cells. Never raises: a problem becomes load_error."""
+def load(name, path, skip=frozenset()):
+    """Read a submission's code cells, leaving out those whose source is in
+    `skip`. Never raises: a problem becomes load_error."""
     submission = Submission(name, Path(path))
     if submission.path.is_dir():
         files = ", ".join(f.name for f in _visible(submission.path) if f.suffix in SUFFIXES)
@@ -136,6 +137,8 @@ def load(name, path):
         submission.load_error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
         return submission
     for number, source in enumerate(sources, 1):
+        if source in skip:
+            continue
         source = _strip_magics(source, number, submission.notes)
         if source.strip():
             submission.cells.append((number, source))

@@ -1,0 +1,290 @@
+"""Throughput of `autograder grade` on a generated class, and otter's time on a sample.
+
+    python bench/throughput.py --n 1000            (or: make bench)
+
+Generates N notebook submissions from the student notebook (a realistic mix:
+correct ones, each example mistake, the untouched stub, a half-done one, broken,
+slow and hostile ones, and one endless loop per 500), grades them with
+`autograder grade --jobs J`, and prints: submissions per second, median and
+p95 milliseconds per submission, the peak memory of the grader's processes and
+of a worker, and where the time went. It then grades a sample one at a time
+(`--jobs 1`) and checks that the scores are the same, checks each kind's
+expected score, and, when otter's autograder zip has been built
+(`autograder build`), times `otter run` on a sample of the same notebooks.
+
+Exits non-zero when a score is not what its kind should get: the numbers are
+printed, never asserted.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import release  # noqa: E402
+
+OTTER_ZIP = ROOT / "dist" / "otter" / "backprop-otter-autograder.zip"
+
+SYNTAX_ERROR = {"softmax_backward": "def softmax_backward(da, cache)\n    return da\n"}
+SLOW = {"softmax_backward": (
+    "def softmax_backward(da, cache):\n"
+    "    import time\n"
+    "    time.sleep(0.05)\n"
+    "    a = cache['a']\n"
+    "    return (da - (da * a).sum(axis=1, keepdims=True)) * a\n"
+)}
+HOSTILE = [
+    {"dropout_backward": "def dropout_backward(dout, cache):\n    import sys\n    sys.exit(1)\n"},
+    {"dropout_backward": "def dropout_backward(dout, cache):\n    import numpy\n    numpy.allclose = lambda *a, **k: True\n    return dout\n"},
+    {"softmax_backward": "def softmax_backward(da, cache):\n    import os\n    os.fork()\n    return da\n"},
+    {"batchnorm_backward": "def batchnorm_backward(dout, cache):\n    return open('/work/main/solutions/layers.py').read()\n"},
+    {"dropout_backward": "def dropout_backward(dout, cache):\n    x = bytearray(10**10)\n    return dout\n"},
+]
+ENDLESS = {"softmax_backward": "def softmax_backward(da, cache):\n    while True:\n        pass\n"}
+
+# kind -> (how many in 20, expected total score: a number, or "<100" / ">0")
+MIX = {"correct": 9, "example": 6, "stub": 1, "broken": 1, "slow": 1, "hostile": 2}
+
+
+def make_class(n, folder):
+    """Write n submissions to folder; return {name: (kind, expected total)}."""
+    examples = dict(release.example_answers())
+    expected_example = {name: ("<100" if name != "halfway" else 35) for name in examples}
+    plan = []
+    for kind, count in MIX.items():
+        plan += [kind] * count
+    kinds = {}
+    rendered = {}
+
+    def notebook(key, answers=None, reference=False):
+        if key not in rendered:
+            rendered[key] = release.serialize(release.render(answers, reference=reference))
+        return rendered[key]
+
+    for i in range(n):
+        kind = plan[i % len(plan)]
+        name = f"student{i:05d}"
+        if n >= 200 and i % 500 == 499:
+            text, kind, expect = notebook("endless", {**_reference_answers(), **ENDLESS}), "endless", 80
+        elif kind == "correct":
+            text, expect = notebook("reference", reference=True), 100
+        elif kind == "example":
+            example = sorted(examples)[(i // len(plan)) % len(examples)]
+            text, kind, expect = notebook(example, examples[example]), f"example:{example}", expected_example[example]
+        elif kind == "stub":
+            text, expect = notebook("stub"), 0
+        elif kind == "broken":
+            text, expect = notebook("broken", {**_reference_answers(), **SYNTAX_ERROR}), 80
+        elif kind == "slow":
+            text, expect = notebook("slow", {**_reference_answers(), **SLOW}), 100
+        else:
+            which = (i // len(plan)) % len(HOSTILE)
+            text, kind, expect = notebook(f"hostile{which}", {**_reference_answers(), **HOSTILE[which]}), f"hostile:{which}", "<100"
+        (folder / f"{name}.ipynb").write_text(text)
+        kinds[name] = (kind, expect)
+    return kinds
+
+
+def _reference_answers():
+    sources = release.function_sources()
+    return {name: release.without_markers(sources[name]) for name in release.QUESTIONS}
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the resident memory of a process tree: the grader's processes and the workers."""
+
+    def __init__(self, root_pid):
+        super().__init__(daemon=True)
+        self.root_pid = root_pid
+        self.peak = {"grader (main process)": 0, "grader (largest grading process)": 0, "worker (largest)": 0}
+        self.running = True
+
+    def run(self):
+        while self.running:
+            for pid, rss, command in _tree(self.root_pid):
+                if pid == self.root_pid:
+                    key = "grader (main process)"
+                elif "worker.py" in command:
+                    key = "worker (largest)"
+                elif "bwrap" in command or "setpriv" in command:
+                    continue
+                else:
+                    key = "grader (largest grading process)"
+                self.peak[key] = max(self.peak[key], rss)
+            time.sleep(0.05)
+
+
+def _tree(root):
+    parents, info = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_bytes()
+            status = Path(f"/proc/{entry}/status").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat.rsplit(b")", 1)[1].split()[1])
+        rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        info[int(entry)] = (rss, command)
+    below, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in below:
+                below.add(pid)
+                frontier.append(pid)
+    return [(pid, *info[pid]) for pid in below if pid in info]
+
+
+def grade(folder, out, jobs, timeout, salt):
+    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
+               "--jobs", str(jobs), "--timeout", str(timeout), "--salt", salt, "--regrade"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    watch = MemoryWatch(process.pid)
+    watch.start()
+    _, errors = process.communicate()
+    watch.running = False
+    watch.join()
+    if process.returncode != 0:
+        raise SystemExit(f"autograder grade failed ({process.returncode}): {errors[-2000:]}")
+    return time.perf_counter() - started, watch.peak
+
+
+def read_results(out):
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        rows = db.execute(
+            "SELECT submission, result FROM gradings WHERE id IN (SELECT max(id) FROM gradings GROUP BY submission)"
+        ).fetchall()
+    return {name: json.loads(result) for name, result in rows}
+
+
+def read_scores(out):
+    with open(out / "grades.csv") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+def time_otter(notebooks, work):
+    """Seconds of `otter run` per notebook, one at a time, each under a time limit."""
+    otter = Path(sys.executable).parent / "otter"
+    seconds = []
+    for notebook in notebooks:
+        target = work / notebook.stem
+        target.mkdir()
+        started = time.perf_counter()
+        subprocess.run(["timeout", "-s", "INT", "300", str(otter), "run", "-a", str(OTTER_ZIP), "-o", str(target), str(notebook)],
+                       cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="submissions to generate (default %(default)s)")
+    parser.add_argument("--jobs", type=int, default=2, help="autograder grade --jobs (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=3.0, help="autograder grade --timeout (default %(default)s)")
+    parser.add_argument("--serial-sample", type=int, default=40, help="submissions graded again one at a time (default %(default)s)")
+    parser.add_argument("--otter-sample", type=int, default=3, help="notebooks timed with otter run, 0 for none (default %(default)s)")
+    parser.add_argument("--keep", type=Path, help="keep the generated class and grades in this folder")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="backprop-bench-")) if args.keep is None else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return run(args, work)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, work):
+    folder = work / "class"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    kinds = make_class(args.n, folder)
+    salt = "bench-salt"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"{args.n} submissions, --jobs {args.jobs}, --timeout {args.timeout:g}")
+
+    wall, peak = grade(folder, work / "out", args.jobs, args.timeout, salt)
+    results = read_results(work / "out")
+    per_submission = [r["seconds"] * 1000 for r in results.values()]
+    print(f"graded {len(results)} in {wall:.1f} s: {len(results) / wall:.1f} submissions/s "
+          f"(start-up of the command included)")
+    print(f"per submission: median {statistics.median(per_submission):.0f} ms, p95 {percentile(per_submission, 0.95):.0f} ms, "
+          f"max {max(per_submission):.0f} ms")
+    for key, kilobytes in peak.items():
+        print(f"peak memory, {key}: {kilobytes / 1024:.0f} MB")
+    stages = {}
+    for result in results.values():
+        for stage, seconds in result.get("timings", {}).items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+    total = sum(stages.values()) or 1.0
+    print("time split (summed over submissions, in the grading processes): " + ", ".join(
+        f"{stage} {seconds:.1f} s ({100 * seconds / total:.0f}%)" for stage, seconds in stages.items()))
+
+    failures = 0
+    batch = read_scores(work / "out")
+    sample = sorted(kinds)[: args.serial_sample]
+    if sample:
+        serial_folder = work / "serial"
+        shutil.rmtree(serial_folder, ignore_errors=True)
+        serial_folder.mkdir()
+        for name in sample:
+            shutil.copy(folder / f"{name}.ipynb", serial_folder)
+        grade(serial_folder, work / "serial-out", 1, args.timeout, salt)
+        serial = read_scores(work / "serial-out")
+        same = sum(serial[name] == batch[name] for name in sample)
+        print(f"scores identical to one-at-a-time grading: {same} of {len(sample)}")
+        failures += len(sample) - same
+
+    wrong = []
+    for name, (kind, expect) in kinds.items():
+        total_score = float(batch[name]["total"])
+        ok = (total_score < 100 if expect == "<100" else total_score == expect)
+        if not ok:
+            wrong.append(f"{name} ({kind}): {total_score:g}, expected {expect}")
+    print(f"scores as expected for their kind: {len(kinds) - len(wrong)} of {len(kinds)}")
+    for line in wrong[:10]:
+        print(f"  unexpected: {line}")
+    failures += len(wrong)
+
+    if args.otter_sample:
+        if not OTTER_ZIP.exists():
+            print(f"otter: not timed ({OTTER_ZIP.relative_to(ROOT)} is missing: run `autograder build`)")
+        else:
+            notebooks = [folder / f"{name}.ipynb" for name in sorted(kinds)[: args.otter_sample]]
+            otter_work = work / "otter"
+            shutil.rmtree(otter_work, ignore_errors=True)
+            otter_work.mkdir()
+            seconds = time_otter(notebooks, otter_work)
+            otter_each = statistics.median(seconds)
+            ours_each = wall / len(results)
+            print(f"otter run: median {otter_each:.2f} s per submission over {len(seconds)} "
+                  f"(one at a time); autograder grade: {ours_each * 1000:.0f} ms per submission in the batch, "
+                  f"{otter_each / ours_each:.0f} times faster")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
