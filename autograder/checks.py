@@ -176,12 +176,13 @@ def check_question(session, question, salt, submission):
     """Grade `question` with the student's code running in `session`; a QuestionResult."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
     diagnoses = []
-    for number, case in enumerate(question.cases):
-        problem = question.draw(case_rng(salt, submission, question, case), **case.params)
+    problems = [question.draw(case_rng(salt, submission, question, case), **case.params) for case in question.cases]
+    outcomes = session.call_cases(question.function, [problem.args for problem in problems],
+                                  question.oracles, _oracle(question), specs.FORWARD_PASSES)
+    for number, (case, problem, reply) in enumerate(zip(question.cases, problems, outcomes)):
         expected = question.unpack(question.reference(*problem.args))
-        try:
-            reply = session.call(question.function, problem.args, question.oracles, _oracle(question), specs.FORWARD_PASSES)
-        except WorkerFailure as failure:
+        if not isinstance(reply, dict):
+            failure = reply if isinstance(reply, WorkerFailure) else WorkerFailure("protocol", "the worker sent no result for this case")
             status = {"timeout": "timeout", "died": "crashed"}.get(failure.kind, "error")
             detail = f"{question.function} {failure.detail}" if failure.kind == "timeout" else f"the worker stopped: {failure.detail}"
             result.status, result.message = status, detail

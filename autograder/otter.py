@@ -271,6 +271,11 @@ class InProcessSession:
         return {"value": value, "error": None, "output": "", "calls": calls}
 
 
+    def call_cases(self, function, calls, oracles=(), on_oracle=None, watch=()):
+        """One result per argument tuple in `calls` (Session.call_cases' contract)."""
+        return [self.call(function, args, oracles, on_oracle, watch) for args in calls]
+
+
 def _counted(calls, name, function):
     def counting(*args, **kwargs):
         calls[name] = calls.get(name, 0) + 1

@@ -420,21 +420,30 @@ class Worker:
             self.close(kill=True)
             raise WorkerFailure("protocol", "the worker did not start")
 
-    def request(self, message, on_oracle=None, seconds=None):
+    def request(self, message, on_oracle=None, seconds=None, on_progress=None, until=None):
         """Send a request and return the worker's "done" reply.
 
-        Oracle requests that arrive meanwhile are answered with
-        on_oracle(function, args) -> {"value": v} or {"error": text}.
+        Each "started" message gives the worker `seconds` more (the limit is
+        per cell or per call), never past `until`, and goes with the "result" messages to
+        on_progress(message). Oracle requests that arrive meanwhile are
+        answered with on_oracle(function, args) -> {"value": v} or {"error": text}.
         Raises WorkerFailure when the worker does not answer in time, dies, or
         sends something that is not a frame.
         """
-        deadline = time.monotonic() + (seconds or self.limits.call_seconds)
+        seconds = seconds or self.limits.call_seconds
+        until = until or float("inf")  # a deadline no "started" message extends (the submission's budget)
+        deadline = min(time.monotonic() + seconds, until)
         self._send(message, deadline)
         while True:
             reply = self._receive(deadline)
             if not isinstance(reply, dict):
                 self.close(kill=True)
                 raise WorkerFailure("protocol", "the worker sent something other than a reply")
+            if reply.get("op") in ("started", "result") and on_progress is not None:
+                if reply["op"] == "started":
+                    deadline = min(time.monotonic() + seconds, until)
+                on_progress(reply)
+                continue
             if reply.get("op") == "oracle" and on_oracle is not None:
                 answer = on_oracle(reply.get("function"), reply.get("args"))
                 try:

@@ -41,20 +41,44 @@ class Session:
         finally:
             self.timings["student_code"] += time.perf_counter() - started
 
+    def _run_cells(self, cells):
+        """Run `cells` in the worker; (the index of the cell that hung or
+        stopped the worker, or None; its failure; the errors of the cells run)."""
+        running = []
+
+        def progress(message):
+            running.append(message.get("cell"))
+
+        try:
+            reply = self._request({"op": "exec", "cells": [list(cell) for cell in cells]},
+                                  on_progress=progress, seconds=self._seconds_left(), until=self.deadline)
+        except WorkerFailure as failure:
+            numbers = [number for number, _ in cells]
+            culprit = numbers.index(running[-1]) if running and running[-1] in numbers else 0
+            return culprit, failure, {}
+        errors = reply.get("errors")
+        return None, None, errors if isinstance(errors, dict) else {}
+
     def load(self):
         """Run the cells; a note for each one that raised, hung or ended the process."""
         self._start()
-        for number, source in self.submission.cells:
-            try:
-                reply = self._request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
-            except WorkerFailure as failure:
-                what = "did not finish within the time limit" if failure.kind == "timeout" else f"stopped the worker ({failure.detail})"
-                self.notes.append(f"code cell {number} {what}; it was skipped and the other cells were run without it")
-                self._restart()
-                continue
-            self.good_cells.append((number, source))
-            if reply.get("error"):
-                self.notes.append(f"code cell {number} raised an exception (the cells after it still ran):\n{reply['error']}")
+        pending = list(self.submission.cells)
+        while pending:
+            culprit, failure, errors = self._run_cells(pending)
+            done = pending if culprit is None else pending[:culprit]
+            self.good_cells += done
+            for number, _ in done:
+                if str(number) in errors:
+                    self.notes.append(f"code cell {number} raised an exception (the cells after it still ran):\n{errors[str(number)]}")
+            if culprit is None:
+                return
+            if failure.detail.startswith("not run"):  # the time budget is spent
+                raise failure
+            number = pending[culprit][0]
+            what = "did not finish within the time limit" if failure.kind == "timeout" else f"stopped the worker ({failure.detail})"
+            self.notes.append(f"code cell {number} {what}; it was skipped and the other cells were run without it")
+            pending = pending[culprit + 1:]
+            self._restart()
 
     def _restart(self):
         """A fresh worker with the good cells run again; a cell that fails this
@@ -62,32 +86,44 @@ class Session:
         for _ in range(3):
             self.close()
             self._start()
-            try:
-                for number, source in list(self.good_cells):
-                    current = (number, source)
-                    self._request({"op": "exec", "cell": number, "source": source}, seconds=self._seconds_left())
+            culprit, failure, _ = self._run_cells(self.good_cells)
+            if culprit is None:
                 return
-            except WorkerFailure as failure:
-                if failure.detail.startswith("not run"):  # the time budget is spent
-                    raise
-                self.good_cells.remove(current)
-                self.notes.append(f"code cell {current[0]} failed when run again ({failure.detail}); it was dropped")
+            if failure.detail.startswith("not run"):
+                raise failure
+            number = self.good_cells.pop(culprit)[0]
+            self.notes.append(f"code cell {number} failed when run again ({failure.detail}); it was dropped")
         raise WorkerFailure("died", "the worker could not be restarted with this submission's cells")
 
-    def call(self, function, args, oracles, on_oracle, watch=()):
-        """The worker's reply to calling `function(*args)`, counting the calls
-        to the functions named in `watch`; WorkerFailure if it hangs or dies
-        (the next call gets a fresh worker)."""
+    def call_cases(self, function, calls, oracles, on_oracle, watch=()):
+        """Call `function` once per argument tuple in `calls`, counting the
+        calls to the functions named in `watch`. One outcome per call: the
+        worker's result, a WorkerFailure for the call that hung or killed the
+        worker (the next request gets a fresh worker), or None for the calls
+        not run after it."""
+        outcomes = [None] * len(calls)
+        running = []
+
+        def progress(message):
+            if message.get("op") == "started":
+                running.append(message.get("call"))
+            elif message.get("index") in range(len(calls)):
+                outcomes[message["index"]] = message
+
         try:
             if self.worker is None:
                 self._restart()
-            return self._request(
-                {"op": "call", "function": function, "args": list(args), "oracles": list(oracles), "watch": list(watch)},
-                on_oracle=on_oracle, seconds=self._seconds_left(),
+            self._request(
+                {"op": "call", "function": function, "calls": [list(args) for args in calls],
+                 "oracles": list(oracles), "watch": list(watch)},
+                on_oracle=on_oracle, on_progress=progress, seconds=self._seconds_left(), until=self.deadline,
             )
-        except WorkerFailure:
+        except WorkerFailure as failure:
             self.close()
-            raise
+            failing = running[-1] if running and running[-1] in range(len(calls)) else 0
+            outcomes[failing] = failure
+            outcomes[failing + 1:] = [None] * (len(calls) - failing - 1)
+        return outcomes
 
     def close(self):
         if self.worker is not None:

@@ -8,13 +8,16 @@ folder under SCRATCH, talking to the grader on a socket of its own in the
 wire format. The student's own output is captured (and cut at a limit)
 instead of reaching that stream.
 
-A child's requests and replies:
-    {"op": "exec", "cell": i, "source": code}
-        -> {"op": "done", "error": None or text, "output": text}
-    {"op": "call", "function": name, "args": [...], "oracles": [names], "watch": [names]}
-        -> {"op": "done", "value": v, "error": None or text, "output": text,
-            "calls": {name: how often each watched function was called}}
-       while the call runs, each function named in "oracles" is replaced by
+A child's requests, and what it sends back (each request may take many
+messages; "started" ones tell the grader what runs now):
+    {"op": "exec", "cells": [[number, code], ...]}
+        -> {"op": "started", "cell": number} before each cell,
+           then {"op": "done", "errors": {number: text}, "output": text}
+    {"op": "call", "function": name, "calls": [args, ...], "oracles": [names], "watch": [names]}
+        -> for each call: {"op": "started", "call": i}, then {"op": "result",
+           "index": i, "value": v, "error": None or text, "output": text,
+           "calls": {watched name: how often it was called}}; then {"op": "done"}
+       while a call runs, each function named in "oracles" is replaced by
        a stand-in that asks the grader: {"op": "oracle", "function": name,
        "args": [...]} -> {"value": v} or {"error": text}
     {"op": "quit"}
@@ -150,35 +153,50 @@ def serve(channel):
         op = request.get("op")
         if op == "quit":
             return
-        started = time.perf_counter()
-        value, error, calls = None, None, {}
-        try:
-            if op == "exec":
-                code = compile(request["source"], f"<cell {request['cell']}>", "exec")
-                exec(code, namespace)
-            elif op == "call":
-                function = namespace.get(request["function"])
-                if not callable(function):
-                    raise NameError(f"name {request['function']!r} is not defined")
-                saved = {name: namespace.get(name) for name in request.get("oracles", [])}
-                namespace.update({name: oracle(channel, name) for name in saved})
-                watched = {name: namespace[name] for name in request.get("watch", []) if callable(namespace.get(name))}
-                namespace.update({name: counted(calls, name, namespace[name]) for name in watched})
+        if op == "exec":
+            errors = {}
+            for number, source in request["cells"]:
+                channel.send({"op": "started", "cell": number})
                 try:
-                    value = function(*request["args"])
-                finally:
-                    namespace.update(saved)
-                    namespace.update(watched)
-        except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
-            error = student_traceback(caught)
-        sys.stdout = sys.stderr = output
-        reply = {"op": "done", "value": value, "error": error, "output": output.take(),
-                 "seconds": time.perf_counter() - started, "calls": calls}
+                    exec(compile(source, f"<cell {number}>", "exec"), namespace)
+                except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
+                    errors[str(number)] = student_traceback(caught)
+                sys.stdout = sys.stderr = output
+            channel.send({"op": "done", "errors": errors, "output": output.take()})
+        elif op == "call":
+            for index, args in enumerate(request["calls"]):
+                channel.send({"op": "started", "call": index})
+                reply = call(channel, namespace, request, args)
+                sys.stdout = sys.stderr = output
+                reply.update(op="result", index=index, output=output.take())
+                try:
+                    channel.send(reply)
+                except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
+                    reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}")
+                    channel.send(reply)
+            channel.send({"op": "done"})
+
+
+def call(channel, namespace, request, args):
+    """One call of the requested function, with oracles standing in and the watched functions counted."""
+    started = time.perf_counter()
+    value, error, calls = None, None, {}
+    try:
+        function = namespace.get(request["function"])
+        if not callable(function):
+            raise NameError(f"name {request['function']!r} is not defined")
+        saved = {name: namespace.get(name) for name in request.get("oracles", [])}
+        namespace.update({name: oracle(channel, name) for name in saved})
+        watched = {name: namespace[name] for name in request.get("watch", []) if callable(namespace.get(name))}
+        namespace.update({name: counted(calls, name, namespace[name]) for name in watched})
         try:
-            channel.send(reply)
-        except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
-            reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}")
-            channel.send(reply)
+            value = function(*args)
+        finally:
+            namespace.update(saved)
+            namespace.update(watched)
+    except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
+        error = student_traceback(caught)
+    return {"value": value, "error": error, "calls": calls, "seconds": time.perf_counter() - started}
 
 
 def silence_self_checks():
