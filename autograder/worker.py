@@ -242,6 +242,10 @@ def zygote(scratch):
             the scratch folder is emptied for the next child
     """
     _make_undumpable()
+    try:
+        import gradcheck  # noqa: F401  (every notebook imports it: once here, not once per child)
+    except ImportError:
+        pass
     control = socket.socket(fileno=0)
     child = None
     while True:
