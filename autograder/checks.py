@@ -65,6 +65,9 @@ def numeric_error(problem, name, value, rng, absolute):
     worst = 0.0
     for _ in range(specs.DIRECTIONS):
         direction = rng.standard_normal(value.shape)
+        # A unit step: a longer one would move the ReLU inputs by more than
+        # the margin kept from the kink, and grow the difference's own error.
+        direction /= max(np.linalg.norm(direction), 1e-300)
         numeric = problem.directional(name, direction)
         projected = float(np.sum(value * direction))
         scale = 1.0 if absolute else max(np.linalg.norm(value) * np.linalg.norm(direction) + abs(numeric), 1e-300)

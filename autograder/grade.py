@@ -4,13 +4,14 @@ as it is ready.
 """
 
 import atexit
-import itertools
+import collections
 import multiprocessing
 import multiprocessing.util
 import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from autograder import checks, release
 from autograder.gradebook import write_result_files
@@ -29,8 +30,9 @@ def _not_graded(question, status, message):
     return QuestionResult(question.function, question.title, question.points, status, message, checks_)
 
 
-def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0):
-    """Grade one submission; never raises for anything the submission does."""
+def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0, self_checks=False):
+    """Grade one submission; never raises for anything the submission does.
+    With `self_checks`, also keep what the notebook's public self-checks print."""
     started = time.monotonic()
     submission = load(name, path, release.cells_not_run_when_grading())
     loaded = time.monotonic()
@@ -51,6 +53,8 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
                 result.questions.append(checks.check_question(session, question, salt, name))
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
                 result.questions.append(_not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
+        if self_checks:
+            result.self_checks = session.self_checks([question.function for question in QUESTIONS])
     finally:
         session.close()
         result.notes += session.notes
@@ -88,8 +92,8 @@ def _claim_slot(slots):
     _slot = slots.get()
 
 
-def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, out_dir, previous_score):
-    result = grade_submission(name, path, salt, limits, slot, isolation, budget_seconds)
+def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, out_dir, previous_score, self_checks):
+    result = grade_submission(name, path, salt, limits, slot, isolation, budget_seconds, self_checks)
     if out_dir is not None:
         started = time.monotonic()
         write_result_files(out_dir, result, previous_score)
@@ -99,49 +103,80 @@ def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, 
 
 def _grade_in_pool(*task):
     # Results cross between the grader's own processes as plain dicts.
-    name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score = task
-    return _grade_and_write(name, path, salt, limits, _slot, isolation, budget_seconds, out_dir, previous_score).to_dict()
+    name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks = task
+    return _grade_and_write(name, path, salt, limits, _slot, isolation, budget_seconds, out_dir, previous_score, self_checks).to_dict()
 
 
-def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None, previous_scores=None):
+def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None, previous_scores=None,
+              self_checks=False):
     """Grade every (name, path) in `found`, calling on_result(SubmissionResult) as each finishes.
 
     With `out_dir`, each submission's results.json and feedback are written
     there as soon as it is graded (`previous_scores`: {name: score} of the
-    gradings before, for the feedback to say what a regrade changed).
+    gradings before, for the feedback to say what a regrade changed). With
+    `self_checks`, each result also holds what the public self-checks print.
     """
     isolation = isolation_level()
     previous_scores = previous_scores or {}
     if jobs <= 1:
         for name, path in found:
-            on_result(_grade_and_write(name, path, salt, limits, 0, isolation, budget_seconds, out_dir, previous_scores.get(name)))
+            on_result(_grade_and_write(name, path, salt, limits, 0, isolation, budget_seconds, out_dir,
+                                       previous_scores.get(name), self_checks))
         return
     context = multiprocessing.get_context("forkserver")
-    slots = context.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
-    tasks = iter(found)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_claim_slot, initargs=(slots,)) as pool:
+    pending = collections.deque(found)
+    pool_failures = collections.Counter()
+    running = {}
+    pool = None
+    while pending or running:
+        if pool is None:
+            slots = context.Queue()
+            for slot in range(jobs):
+                slots.put(slot)
+            pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_claim_slot, initargs=(slots,))
+        broken = False
         # A few tasks per job in flight at a time, so that memory stays flat however large the class.
-        running = {}
-        while True:
-            for name, path in itertools.islice(tasks, 4 * jobs - len(running)):
+        while pending and len(running) < 4 * jobs:
+            name, path = pending.popleft()
+            try:
                 future = pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds,
-                                     out_dir and str(out_dir), previous_scores.get(name))
-                running[future] = (name, path)
-            if not running:
-                return
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                name, path = running.pop(future)
-                try:
-                    result = SubmissionResult.from_dict(future.result())
-                except Exception as error:  # noqa: BLE001  (a grading process that died)
-                    result = SubmissionResult(name, str(path), "", isolation, notes=[f"the grading process failed: {error!r}"])
-                    result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (its process died)") for q in QUESTIONS]
-                    if out_dir is not None:
-                        write_result_files(out_dir, result)
-                on_result(result)
+                                     out_dir and str(out_dir), previous_scores.get(name), self_checks)
+            except BrokenProcessPool:
+                pending.appendleft((name, path))
+                broken = True
+                break
+            running[future] = (name, path)
+        done, _ = wait(running, return_when=FIRST_COMPLETED) if running else (set(), set())
+        for future in done:
+            name, path = running.pop(future)
+            try:
+                result = SubmissionResult.from_dict(future.result())
+            except BrokenProcessPool:
+                # A grading process died (killed from outside, or by a submission
+                # at the weaker isolation level) and took the pool with it: every
+                # submission in flight is graded again in a new pool, once.
+                broken = True
+                pool_failures[name] += 1
+                if pool_failures[name] < 2:
+                    pending.appendleft((name, path))
+                    continue
+                result = _process_failed(name, path, isolation, out_dir, "its process died twice")
+            except Exception as error:  # noqa: BLE001  (a grader bug must cost one submission, not the batch)
+                result = _process_failed(name, path, isolation, out_dir, repr(error))
+            on_result(result)
+        if broken:
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+    if pool is not None:
+        pool.shutdown()
+
+
+def _process_failed(name, path, isolation, out_dir, reason):
+    result = SubmissionResult(name, str(path), "", isolation, notes=[f"the grading process failed: {reason}"])
+    result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (the grading process failed)") for q in QUESTIONS]
+    if out_dir is not None:
+        write_result_files(out_dir, result)
+    return result
 
 
 def default_jobs():

@@ -107,6 +107,10 @@ def descendants(pid):
     return found
 
 
+def parent_of(pid):
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def alive(pid):
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -240,3 +244,34 @@ def test_concurrent_grade_runs_do_not_cost_students_points(tmp_path):
             except ProcessLookupError:
                 pass
             process.wait()
+
+
+@pytest.mark.slow
+def test_a_grading_process_killed_mid_batch_costs_nobody_a_grade(tmp_path):
+    """One of the pool's grading processes dies (SIGKILL from outside): the pool
+    is replaced, the submissions in flight are graded again, and every
+    submission gets its real score in the same run."""
+    folder, out = tmp_path / "submissions", tmp_path / "out"
+    written = write_submissions(folder, count=60)
+    grader = subprocess.Popen(command(folder, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while gradings_count(out) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The grading processes are the children of the pool's forkserver
+        # (the sandboxes, bwrap and the workers, are below them).
+        server = next(pid for pid in descendants(grader.pid)
+                      if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes() and parent_of(pid) == grader.pid)
+        pool = [pid for pid in descendants(server) if parent_of(pid) == server]
+        assert len(pool) == 2, pool
+        os.kill(pool[0], signal.SIGKILL)
+        _, errors = grader.communicate(timeout=300)
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+    assert grader.returncode == 0, errors
+    rows = {row[0]: row for row in (line.split(",") for line in (out / "grades.csv").read_text().splitlines()[1:])}
+    assert sorted(rows) == sorted(written)
+    for name, kind in written.items():
+        assert float(rows[name][1]) == sum(KINDS[kind][1].values()), (name, rows[name])
