@@ -55,7 +55,8 @@ def grade_command(args):
         rows.append(result.row())
         grade.progress(len(rows) - reused, len(pending), result.submission)
 
-    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores())
+    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
+                    args.self_checks)
     book.write_csv(rows)
     book.close()
     print(feedback.summary_table(rows))
@@ -125,6 +126,9 @@ def parser():
     grading.add_argument("--salt", default=os.environ.get(SALT_VARIABLE, ""), metavar="SECRET",
                          help=f"secret mixed into each student's hidden inputs (default: ${SALT_VARIABLE}, else empty)")
     grading.add_argument("--regrade", action="store_true", help="grade again submissions that are unchanged since their last grading")
+    grading.add_argument("--self-checks", action="store_true",
+                         help="also run the notebook's public self-checks and show their output in results/NAME.json "
+                         "(visible tests of 0 points, as on Gradescope)")
     grading.set_defaults(run=grade_command)
     reporting = commands.add_parser(
         "report",

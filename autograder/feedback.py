@@ -98,6 +98,15 @@ def gradescope_results(result: SubmissionResult):
                 "visibility": "after_published",
             }
             for number, q in enumerate(result.questions, 1)
+        ] + [
+            {
+                "name": f"Self-check: {function}",
+                "score": 0,
+                "max_score": 0,
+                "output": text,
+                "visibility": "visible",
+            }
+            for function, text in result.self_checks.items()
         ],
         "extra_data": {"isolation": result.isolation, "digest": result.digest},
     }

@@ -209,7 +209,7 @@ def grade(root):
         folder.mkdir(parents=True)
         shutil.copy(submission, folder / submission.name)
         out = Path(scratch) / "out"
-        code = cli.main(["grade", str(folder.parent), "--out", str(out), "--jobs", "1", "--salt", _salt(root)])
+        code = cli.main(["grade", str(folder.parent), "--out", str(out), "--jobs", "1", "--self-checks", "--salt", _salt(root)])
         produced = sorted((out / "results").glob("*.json"))
         if code != 0 or len(produced) != 1:
             return _failure(f"The autograder failed (exit code {code}); please tell your instructor.")

@@ -57,6 +57,7 @@ class SubmissionResult:
     seconds: float = 0.0
     notes: list = field(default_factory=list)  # about loading and running the cells
     timings: dict = field(default_factory=dict)  # seconds per stage, for the benchmark
+    self_checks: dict = field(default_factory=dict)  # question -> what its public self-check printed (with --self-checks)
     questions: list = field(default_factory=list)
 
     @property
@@ -88,7 +89,7 @@ class SubmissionResult:
             QuestionResult(**{**_known(QuestionResult, q), "checks": [Check(**_known(Check, c)) for c in q["checks"]]})
             for q in data["questions"]
         ]
-        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes", "timings") if key in data}
+        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes", "timings", "self_checks") if key in data}
         return cls(**fields, questions=questions)
 
 

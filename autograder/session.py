@@ -95,6 +95,29 @@ class Session:
             self.notes.append(f"code cell {number} failed when run again ({failure.detail}); it was dropped")
         raise WorkerFailure("died", "the worker could not be restarted with this submission's cells")
 
+    def self_checks(self, questions):
+        """The output of the notebook's public self-check of each question, as
+        {question: text}; a question whose check hung or crashed says so."""
+        outputs = {}
+
+        def progress(message):
+            index = message.get("index")
+            if message.get("op") == "result" and index in range(len(questions)):
+                verdict = "PASS" if message.get("value") is True else "FAIL"
+                text = str(message.get("output") or "") + (f"\n{message['error']}" if message.get("error") else "")
+                outputs[questions[index]] = f"{text.strip()}\n{verdict}".strip()
+
+        try:
+            if self.worker is None:
+                self._restart()
+            self._request({"op": "selfcheck", "questions": list(questions)}, on_progress=progress,
+                          seconds=self._seconds_left(), until=self.deadline)
+        except WorkerFailure as failure:
+            self.close()
+            for question in questions:
+                outputs.setdefault(question, f"the self-check did not finish: {failure.detail}")
+        return outputs
+
     def call_cases(self, function, calls, oracles, on_oracle, watch=()):
         """Call `function` once per argument tuple in `calls`, counting the
         calls to the functions named in `watch`. One outcome per call: the

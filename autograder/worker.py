@@ -20,6 +20,10 @@ messages; "started" ones tell the grader what runs now):
        while a call runs, each function named in "oracles" is replaced by
        a stand-in that asks the grader: {"op": "oracle", "function": name,
        "args": [...]} -> {"value": v} or {"error": text}
+    {"op": "selfcheck", "questions": [names]}
+        -> for each: {"op": "started", "call": i}, {"op": "result", "index": i,
+           "value": passed, "error": None or text, "output": what it printed};
+           then {"op": "done"} (the notebook's public self-checks, for students)
     {"op": "quit"}
 
 Everything a child does is the student's to tamper with: the grader trusts
@@ -28,6 +32,7 @@ itself. The zygote never sees a submission's code or data.
 """
 
 import ctypes
+import importlib.util
 import io
 import os
 import resource
@@ -175,6 +180,30 @@ def serve(channel):
                     reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}")
                     channel.send(reply)
             channel.send({"op": "done"})
+        elif op == "selfcheck":
+            module = real_public_checks()
+            for index, question in enumerate(request["questions"]):
+                channel.send({"op": "started", "call": index})
+                error = None
+                try:
+                    passed = module.check(question, namespace)
+                except BaseException as caught:  # noqa: BLE001  (the student's code runs inside the check)
+                    passed, error = False, student_traceback(caught)
+                sys.stdout = sys.stderr = output
+                channel.send({"op": "result", "index": index, "value": bool(passed), "error": error, "output": output.take()})
+            channel.send({"op": "done"})
+
+
+def real_public_checks():
+    """The notebook's public self-checks (silenced while grading), loaded from their file for the selfcheck request."""
+    for folder in sys.path:
+        path = os.path.join(folder, "public_checks.py")
+        if os.path.isfile(path):
+            spec = importlib.util.spec_from_file_location("public_checks_for_students", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    raise ImportError("public_checks.py is not in the sandbox")
 
 
 def call(channel, namespace, request, args):

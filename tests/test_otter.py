@@ -406,8 +406,17 @@ def test_run_autograder_writes_results_json_with_the_scores_of_autograder_grade(
     submission = EXAMPLES / f"{example}.ipynb"
     results = _run_autograder(_autograder_root(tmp_path, gradescope_zip[0], submission))
     _assert_gradescope_schema(results)
-    assert {t["visibility"] for t in results["tests"]} == {"after_published"}
+    hidden = [t for t in results["tests"] if not t["name"].startswith("Self-check: ")]
+    public = [t for t in results["tests"] if t["name"].startswith("Self-check: ")]
+    assert {t["visibility"] for t in hidden} == {"after_published"}
     assert results["visibility"] == "after_published" and results["stdout_visibility"] == "hidden"
+    # The student sees the public self-checks' output, worth no points.
+    assert [t["name"] for t in public] == [f"Self-check: {name}" for name in release.QUESTIONS]
+    assert all(t["visibility"] == "visible" and t["max_score"] == 0 for t in public)
+    if example == "reference":
+        assert all("relative error" in t["output"] and t["output"].endswith("PASS") for t in public)
+    if example == "stub":
+        assert all("NotImplementedError" in t["output"] and t["output"].endswith("FAIL") for t in public)
 
     # autograder grade, on the same file under the same name, with the salt of the zip.
     folder = tmp_path / "local" / "student-4242"
@@ -418,7 +427,7 @@ def test_run_autograder_writes_results_json_with_the_scores_of_autograder_grade(
     assert subprocess.run(command, capture_output=True, timeout=300).returncode == 0
     local = json.loads((tmp_path / "out" / "results" / "student-4242.json").read_text())
     assert results["score"] == local["score"]
-    assert [(t["name"], t["score"]) for t in results["tests"]] == [(t["name"], t["score"]) for t in local["tests"]]
+    assert [(t["name"], t["score"]) for t in hidden] == [(t["name"], t["score"]) for t in local["tests"]]
     expected = {"reference": 100, "stub": 0}.get(example)
     if expected is not None:
         assert results["score"] == pytest.approx(expected)
