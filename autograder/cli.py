@@ -32,7 +32,8 @@ def grade_command(args):
         book = Gradebook(args.out, args.salt)
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
-    rows, pending = [], []
+    book.start_run(name for name, _ in found)
+    reused, pending = 0, []
     for name, path in found:
         kept = None if args.regrade else book.unchanged(name, submissions.digest(path))
         if kept is None:
@@ -40,8 +41,7 @@ def grade_command(args):
             continue
         if book.files_missing(kept):  # a run killed between the gradebook and the files
             write_result_files(args.out, kept, book.score_before_latest(name))
-        rows.append(kept.row())
-    reused = len(rows)
+        reused += 1
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
           + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
           file=sys.stderr)
@@ -50,16 +50,20 @@ def grade_command(args):
               file=sys.stderr)
     limits = Limits(call_seconds=args.timeout)
 
+    graded = 0
+
     def on_result(result):
+        nonlocal graded
         book.record(result)
-        rows.append(result.row())
-        grade.progress(len(rows) - reused, len(pending), result.submission)
+        graded += 1
+        grade.progress(graded, len(pending), result.submission)
 
     grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
                     args.self_checks)
-    book.write_csv(rows)
+    book.write_csv(book.run_rows())
+    summary = feedback.summary_table(book.run_rows(), len(found))
     book.close()
-    print(feedback.summary_table(rows))
+    print(summary)
     print(f"\nwrote {Path(args.out) / 'grades.csv'}, results/, feedback/ and gradebook.sqlite")
     return 0
 

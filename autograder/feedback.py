@@ -5,6 +5,8 @@ errors, messages and hints. Hidden inputs and expected values are never in a
 result, so they cannot leak from here.
 """
 
+import heapq
+
 from autograder.results import SubmissionResult
 
 
@@ -115,24 +117,42 @@ def gradescope_results(result: SubmissionResult):
 SUMMARY_ROWS = 40
 
 
-def summary_table(rows):
-    """What a grading run prints at the end (rows: ScoreRow): every
-    submission for a small class; for a larger one, each question's mean and
-    full marks, and the lowest totals."""
-    rows = sorted(rows, key=lambda r: r.submission)
+def summary_table(rows, count):
+    """What a grading run prints at the end (rows: `count` ScoreRows, by
+    name): every submission for a small class; for a larger one, each
+    question's mean and full marks, and the lowest totals (read as a stream)."""
+    if count <= SUMMARY_ROWS:
+        return _full_table(list(rows))
+    sums, full, total, seen, maximum, names = None, None, 0.0, 0, 0, []
+    lowest = []
+    for row in rows:
+        if sums is None:
+            names = [function for function, _, _ in row.questions]
+            sums, full, maximum = [0.0] * len(names), [0] * len(names), row.max_score
+        for number, (_, score, most) in enumerate(row.questions[:len(names)]):
+            sums[number] += score
+            full[number] += score >= most
+        total += row.score
+        seen += 1
+        lowest = heapq.nsmallest(10, lowest + [(row.score, row.submission)])
+    if not seen:
+        return "no submissions"
+    lines = [f"{seen} submissions, mean total {total / seen:.1f}/{maximum:g}", "",
+             f"{'question':<12}  {'mean':>7}  {'full marks':>10}"]
+    for name, summed, fulls in zip(_short(names), sums, full):
+        lines.append(f"{name:<12}  {summed / seen:>7.2f}  {fulls:>10}")
+    lines += ["", "lowest totals: " + ", ".join(f"{name} {score:g}" for score, name in lowest)]
+    return "\n".join(lines)
+
+
+def _short(functions):
+    return [f.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent") for f in functions]
+
+
+def _full_table(rows):
     if not rows:
         return "no submissions"
-    short = [f.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent") for f, _, _ in rows[0].questions]
-    if len(rows) > SUMMARY_ROWS:
-        lines = [f"{len(rows)} submissions, mean total {sum(r.score for r in rows) / len(rows):.1f}/{rows[0].max_score:g}", ""]
-        lines.append(f"{'question':<12}  {'mean':>7}  {'full marks':>10}")
-        for number, name in enumerate(short):
-            scores = [r.questions[number][1] for r in rows]
-            full = sum(score >= r.questions[number][2] for score, r in zip(scores, rows))
-            lines.append(f"{name:<12}  {sum(scores) / len(scores):>7.2f}  {full:>10}")
-        lowest = sorted(rows, key=lambda r: r.score)[:10]
-        lines += ["", "lowest totals: " + ", ".join(f"{r.submission} {r.score:g}" for r in lowest)]
-        return "\n".join(lines)
+    short = _short([f for f, _, _ in rows[0].questions])
     width = max(len("submission"), *(len(r.submission) for r in rows))
     header = f"{'submission':<{width}}  {'total':>7}  " + "  ".join(f"{s:>10}" for s in short)
     lines = [header, "-" * len(header)]

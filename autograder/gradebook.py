@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder import feedback
 from autograder.questions import QUESTIONS
-from autograder.results import SubmissionResult
+from autograder.results import ScoreRow, SubmissionResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gradings (
@@ -147,12 +147,40 @@ class Gradebook:
     def files_missing(self, result):
         return not all(path.exists() for path in result_files(self.out, result.submission))
 
+    def start_run(self, names):
+        """Remember which submissions this run grades, for run_rows()."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS run_names (name TEXT PRIMARY KEY)")
+        with self.db:
+            self.db.execute("DELETE FROM run_names")
+            self.db.executemany("INSERT OR IGNORE INTO run_names VALUES (?)", ((name,) for name in names))
+
+    def run_rows(self):
+        """The latest scores of this run's submissions, by name, as ScoreRows,
+        read from the gradebook one at a time (a class of thousands is summed
+        up without holding it in memory)."""
+        order = {q.function: number for number, q in enumerate(QUESTIONS)}
+        query = (
+            "SELECT g.submission, g.score, g.max_score, c.question, sum(c.points), sum(c.max_points)"
+            " FROM gradings g JOIN checks c ON c.grading_id = g.id"
+            " WHERE g.id IN (SELECT max(id) FROM gradings WHERE submission IN (SELECT name FROM run_names) GROUP BY submission)"
+            " GROUP BY g.id, c.question ORDER BY g.submission"
+        )
+        current, questions = None, []
+        for name, score, max_score, question, points, max_points in self.db.execute(query):
+            if current is not None and current[0] != name:
+                yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
+                questions = []
+            current = (name, score, max_score)
+            questions.append((question, round(points, 6), max_points))
+        if current is not None:
+            yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
+
     def write_csv(self, rows):
-        """grades.csv: one row per submission (ScoreRow), ready for an LMS import."""
+        """grades.csv: one row per submission (ScoreRows, by name), ready for an LMS import."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["submission", "total", "max_total", *(q.function for q in QUESTIONS)])
-        for row in sorted(rows, key=lambda r: r.submission):
+        for row in rows:
             scores = {function: score for function, score, _ in row.questions}
             writer.writerow([row.submission, _number(row.score), _number(row.max_score),
                              *(_number(scores.get(q.function, 0.0)) for q in QUESTIONS)])

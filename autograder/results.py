@@ -73,10 +73,6 @@ class SubmissionResult:
     def max_score(self):
         return sum(question.max_score for question in self.questions)
 
-    def row(self):
-        return ScoreRow(self.submission, self.score, self.max_score,
-                        tuple((q.function, q.score, q.max_score) for q in self.questions))
-
     def to_dict(self):
         data = {**vars(self), "score": self.score, "max_score": self.max_score}
         data["questions"] = [{**vars(q), "checks": [dict(vars(c)) for c in q.checks]} for q in self.questions]

@@ -40,7 +40,7 @@ def _visible(folder):
 
 
 def discover(paths):
-    """[(name, path)] for every submission under `paths`; raises ValueError for a path that holds none."""
+    """[(name, path string)] for every submission under `paths`; raises ValueError for a path that holds none."""
     found = []
     for given in map(Path, paths):
         if given.is_file():
@@ -70,7 +70,8 @@ def discover(paths):
     for name, path in found:
         name = safe_name(name)
         seen[name] = seen.get(name, 0) + 1
-        named.append((name if seen[name] == 1 else f"{name}-{seen[name]}", path))
+        # Paths as strings: a class of thousands is held for the whole run.
+        named.append((name if seen[name] == 1 else f"{name}-{seen[name]}", str(path)))
     return named
 
 

@@ -619,8 +619,8 @@ def test_discovery_names_files_and_single_notebook_folders(tmp_path):
     (base / "dan" / "answers.py").write_text(sf.reference_module_source())
     (base / "notes.txt").write_text("not a submission\n")
     found = submissions.discover([base])
-    assert found == [("carol", base / "carol" / "backprop.ipynb"), ("dan", base / "dan" / "answers.py"),
-                     ("zoe", base / "zoe.ipynb")]
+    assert found == [("carol", str(base / "carol" / "backprop.ipynb")), ("dan", str(base / "dan" / "answers.py")),
+                     ("zoe", str(base / "zoe.ipynb"))]
 
 
 def test_discovery_skips_hidden_files_and_folders(tmp_path):
@@ -631,7 +631,7 @@ def test_discovery_skips_hidden_files_and_folders(tmp_path):
     real = sf.write(base, "alice", sf.notebook())
     sf.write(base / ".ipynb_checkpoints", "alice-checkpoint", sf.notebook())
     (base / "._alice.ipynb").write_bytes(b"\x00\x05\x16\x07 AppleDouble junk")
-    assert submissions.discover([base]) == [("alice", real)]
+    assert submissions.discover([base]) == [("alice", str(real))]
 
 
 def test_discovery_never_drops_a_student_folder_silently(tmp_path):
