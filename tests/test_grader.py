@@ -136,6 +136,9 @@ def test_reference_notebook_scores_full_marks(folder):
         assert question.diagnoses == []
         assert all(c.passed and c.points == c.max_points for c in question.checks)
     assert not any("raised" in note or "stopped" in note for note in result.notes), result.notes
+    text = feedback.markdown(result)
+    assert text.splitlines()[0] == "# reference: 100/100 — full marks"
+    assert "Diagnosis" not in text and "FAIL" not in text and "Next:" not in text
 
 
 def test_stub_notebook_scores_zero_and_says_not_implemented(folder):
