@@ -30,7 +30,7 @@ def _not_graded(question, status, message):
     return QuestionResult(question.function, question.title, question.points, status, message, checks_)
 
 
-def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, budget_seconds=120.0, self_checks=False):
+def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_seconds=120.0, self_checks=False):
     """Grade one submission; never raises for anything the submission does.
     With `self_checks`, also keep what the notebook's public self-checks print."""
     started = time.monotonic()
@@ -42,7 +42,7 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
         result.notes.append(submission.load_error)
         result.questions = [_not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
         return result
-    session = Session(submission, sandbox_for(slot, limits, isolation), budget_seconds)
+    session = Session(submission, sandbox_for(limits, isolation), budget_seconds)
     try:
         try:
             session.load()
@@ -66,19 +66,18 @@ def grade_submission(name, path, salt, limits=Limits(), slot=0, isolation=None, 
     return result
 
 
-_slot = 0
 _sandboxes = {}
 
 
-def sandbox_for(slot, limits, isolation):
-    """The slot's sandbox, kept for the life of this process (its fork server stays warm)."""
-    key = (slot, limits, isolation)
+def sandbox_for(limits, isolation):
+    """This process's sandbox, kept for its life (its fork server stays warm)."""
+    key = (limits, isolation)
     if key not in _sandboxes:
         if not _sandboxes:
             # Pool processes end through multiprocessing's finalizers, not atexit.
             multiprocessing.util.Finalize(None, close_sandboxes, exitpriority=10)
             atexit.register(close_sandboxes)
-        _sandboxes[key] = Sandbox(limits, slot, isolation)
+        _sandboxes[key] = Sandbox(limits, isolation)
     return _sandboxes[key]
 
 
@@ -87,13 +86,8 @@ def close_sandboxes():
         _sandboxes.popitem()[1].close()
 
 
-def _claim_slot(slots):
-    global _slot
-    _slot = slots.get()
-
-
-def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, out_dir, previous_score, self_checks):
-    result = grade_submission(name, path, salt, limits, slot, isolation, budget_seconds, self_checks)
+def _grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks):
+    result = grade_submission(name, path, salt, limits, isolation, budget_seconds, self_checks)
     if out_dir is not None:
         started = time.monotonic()
         write_result_files(out_dir, result, previous_score)
@@ -104,7 +98,7 @@ def _grade_and_write(name, path, salt, limits, slot, isolation, budget_seconds, 
 def _grade_in_pool(*task):
     # Results cross between the grader's own processes as plain dicts.
     name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks = task
-    return _grade_and_write(name, path, salt, limits, _slot, isolation, budget_seconds, out_dir, previous_score, self_checks).to_dict()
+    return _grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks).to_dict()
 
 
 def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None, previous_scores=None,
@@ -120,7 +114,7 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
     previous_scores = previous_scores or {}
     if jobs <= 1:
         for name, path in found:
-            on_result(_grade_and_write(name, path, salt, limits, 0, isolation, budget_seconds, out_dir,
+            on_result(_grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_dir,
                                        previous_scores.get(name), self_checks))
         return
     context = multiprocessing.get_context("forkserver")
@@ -130,10 +124,7 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
     pool = None
     while pending or running:
         if pool is None:
-            slots = context.Queue()
-            for slot in range(jobs):
-                slots.put(slot)
-            pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_claim_slot, initargs=(slots,))
+            pool = ProcessPoolExecutor(jobs, mp_context=context)
         broken = False
         # A few tasks per job in flight at a time, so that memory stays flat however large the class.
         while pending and len(running) < 4 * jobs:

@@ -1,6 +1,6 @@
 """Run submissions' code in isolation, and talk to it with time limits.
 
-Each job slot keeps one sandbox: a fork server (worker.py's zygote) with
+Each grading process keeps one sandbox: a fork server (worker.py's zygote) with
 numpy already imported. Every submission runs in a fresh child process of it,
 in an empty folder, talking to the grader on a socket of its own; after the
 child ends, the sandbox's scratch space is wiped before the next one.
@@ -13,8 +13,8 @@ every submission records which one was in force):
   worker's files (never the repository, the reference or the hidden tests),
   with an empty /tmp as scratch space (a tmpfs of SCRATCH_BYTES) and a
   scrubbed environment. Started as
-  root, it drops to an unprivileged user of its own per job slot: a child
-  cannot signal the grader or another slot, cannot ptrace or read the fork
+  root, it drops to an unprivileged user of its own per sandbox: a child
+  cannot signal the grader or another sandbox, cannot ptrace or read the fork
   server (which is not dumpable), and cannot create processes (the process
   limit counts only that user's: the fork server and the one child).
 - "rlimits": no bubblewrap. The same fork server and resource limits, an
@@ -156,7 +156,7 @@ def _package_folders(prefix):
         prefix / "lib" / version / "site-packages", Path("/usr/lib/python3/dist-packages"),
         Path("/usr/local/lib") / version / "dist-packages", Path("/usr/lib") / version / "dist-packages",
     ]
-    return [str(path) for path in candidates if path.is_dir() and (str(path).startswith(str(prefix)) or str(path).startswith("/usr/"))]
+    return [str(path) for path in candidates if path.is_dir()]
 
 
 def _worker_environment(home):
@@ -180,11 +180,10 @@ def _limit_resources(limits, max_processes):
 
 
 class Sandbox:
-    """One job slot's fork server, restarted whenever it stops answering."""
+    """One grading process's fork server, restarted whenever it stops answering."""
 
-    def __init__(self, limits=Limits(), slot=0, isolation=None):
+    def __init__(self, limits=Limits(), isolation=None):
         self.limits = limits
-        self.slot = slot
         self.isolation = isolation or isolation_level()
         self.process = None
         self.control = None

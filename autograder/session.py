@@ -1,4 +1,4 @@
-"""One submission's code, loaded into a worker of the slot's sandbox and kept there.
+"""One submission's code, loaded into a worker of the grading process's sandbox and kept there.
 
 The session runs the submission's cells one by one. A cell that hangs or
 ends the process is skipped: the worker is restarted, the cells that worked
