@@ -36,7 +36,7 @@ def _measured(check):
     if check.error_vs_reference is None:
         return ""
     if check.absolute:
-        return f"largest entry {check.error_vs_reference:.1e} (should be zero)"
+        return f"absolute difference {check.error_vs_reference:.1e} (a gradient that is zero by construction)"
     return f"relative error {check.error_vs_reference:.1e}: {meaning(check.error_vs_reference)}"
 
 
