@@ -163,6 +163,12 @@ def _oracle(question):
     return answer
 
 
+def not_graded(question, status, message):
+    """A QuestionResult with every check failed for the same reason."""
+    failed = [check for case in question.cases for check in _failed_case(case, question, message)]
+    return QuestionResult(question.function, question.title, question.points, status, message, failed)
+
+
 def _failed_case(case, question, message):
     return [
         Check(case.name, output.name, 0.0, _points(case, question, output), False, message)

@@ -22,14 +22,6 @@ from autograder.session import Session
 from autograder.submissions import load
 
 
-def _not_graded(question, status, message):
-    checks_ = [
-        Check(case.name, output.name, 0.0, checks._points(case, question, output), False, message)
-        for case in question.cases for output in question.outputs
-    ]
-    return QuestionResult(question.function, question.title, question.points, status, message, checks_)
-
-
 def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_seconds=120.0, self_checks=False):
     """Grade one submission; never raises for anything the submission does.
     With `self_checks`, also keep what the notebook's public self-checks print."""
@@ -40,7 +32,7 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
     result = SubmissionResult(name, str(path), submission.digest, isolation, notes=list(submission.notes))
     if submission.load_error:
         result.notes.append(submission.load_error)
-        result.questions = [_not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
+        result.questions = [checks.not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
         return result
     session = Session(submission, sandbox_for(limits, isolation), budget_seconds)
     try:
@@ -52,7 +44,7 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
             try:
                 result.questions.append(checks.check_question(session, question, salt, name))
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
-                result.questions.append(_not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
+                result.questions.append(checks.not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
         if self_checks:
             result.self_checks = session.self_checks([question.function for question in QUESTIONS])
     finally:
@@ -164,7 +156,7 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
 
 def _process_failed(name, path, isolation, out_dir, reason):
     result = SubmissionResult(name, str(path), "", isolation, notes=[f"the grading process failed: {reason}"])
-    result.questions = [_not_graded(q, "error", f"{GRADER_FAILED} (the grading process failed)") for q in QUESTIONS]
+    result.questions = [checks.not_graded(q, "error", f"{GRADER_FAILED} (the grading process failed)") for q in QUESTIONS]
     if out_dir is not None:
         write_result_files(out_dir, result)
     return result

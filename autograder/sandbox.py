@@ -275,23 +275,7 @@ class Sandbox:
         """SIGKILL every process below the fork server (the child, and anything it started)."""
         if self.process is None:
             return
-        parents = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", "rb") as stat:
-                        fields = stat.read().rsplit(b")", 1)[1].split()
-                    parents[int(entry)] = int(fields[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-        below = {self.process.pid}
-        changed = True
-        while changed:
-            changed = False
-            for pid, parent in parents.items():
-                if parent in below and pid not in below:
-                    below.add(pid)
-                    changed = True
+        parents = {pid: parent for pid, parent, _ in _processes()}
         # Under bubblewrap the tree is bwrap -> its init -> the fork server ->
         # the child; without it, the fork server is the process itself.
         depth_of_server = 2 if self.isolation == "bubblewrap" else 0
@@ -300,12 +284,7 @@ class Sandbox:
             server = next((pid for pid, parent in parents.items() if parent == server), None)
             if server is None:
                 return
-        victims = [pid for pid in below if _is_below(pid, server, parents)]
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _kill([pid for pid in parents if _is_below(pid, server, parents)])
 
     def reap(self, grace_seconds=2.0):
         """Wait for the child to end (killing it after the grace time) and the
@@ -347,34 +326,35 @@ class Sandbox:
             self.workdir = None
 
 
-def _processes_of(uid):
-    found = []
+def _processes():
+    """(pid, parent pid, real uid) of every process, read from /proc."""
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status") as status:
-                    for line in status:
-                        if line.startswith("Uid:"):
-                            if int(line.split()[1]) == uid:
-                                found.append(int(entry))
-                            break
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            yield int(entry), int(fields["PPid"]), int(fields["Uid"].split()[0])
+        except (OSError, KeyError, ValueError, IndexError):
+            continue
+
+
+def _kill(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _kill_user(uid, seconds=5.0):
     """SIGKILL every process of `uid` and wait until they are gone."""
     deadline = time.monotonic() + seconds
     while True:
-        pids = _processes_of(uid)
+        pids = [pid for pid, _, owner in _processes() if owner == uid]
         if not pids or time.monotonic() > deadline:
             return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _kill(pids)
         time.sleep(0.01)
 
 
