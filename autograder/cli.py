@@ -1,13 +1,16 @@
 """The `autograder` command: build the student release, grade submissions."""
 
 import argparse
+import collections
 import os
 import sqlite3
 import sys
 from pathlib import Path
 
-from autograder import feedback, grade, release, report, submissions
+from autograder import checks, feedback, grade, intake, lms, release, report, roster
 from autograder.gradebook import Gradebook, write_result_files
+from autograder.questions import QUESTIONS
+from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, isolation_level
 
 SALT_VARIABLE = "BACKPROP_SALT"
@@ -25,22 +28,37 @@ def build(args):
 
 def grade_command(args):
     try:
-        found = submissions.discover(args.paths)
+        students = roster.read(args.roster) if args.roster else None
     except ValueError as error:
         return fail(str(error))
     try:
         book = Gradebook(args.out, args.salt)
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
-    book.start_run(name for name, _ in found)
+    try:
+        found = intake.discover(args.paths, Path(args.out) / STAGING)
+    except ValueError as error:
+        book.close()
+        return fail(str(error))
+    intake.write_intake_csv(Path(args.out) / "intake.csv", found.rows)
+    if not found.submissions:
+        book.close()
+        return fail(f"{', '.join(map(str, args.paths))} holds no .ipynb, .py or zip submission (see {Path(args.out) / 'intake.csv'})")
+    if students is not None:
+        book.set_roster(students)
+    book.remember(found.submissions)
+    book.start_run(f.name for f in found.submissions)
     reused, pending = 0, []
-    for name, path in found:
-        kept = None if args.regrade else book.unchanged(name, submissions.digest(path))
+    for submission in found.submissions:
+        if submission.status:  # nothing to grade: a result that says why, at once
+            on_intake_result(book, args.out, intake_result(submission))
+            continue
+        kept = None if args.regrade else book.unchanged(submission.name, intake.file_digest(submission.path))
         if kept is None:
-            pending.append((name, path))
+            pending.append((submission.name, submission.path))
             continue
         if book.files_missing(kept):  # a run killed between the gradebook and the files
-            write_result_files(args.out, kept, book.score_before_latest(name))
+            write_result_files(args.out, kept, book.score_before_latest(submission.name))
         reused += 1
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
           + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
@@ -60,11 +78,54 @@ def grade_command(args):
 
     grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
                     args.self_checks)
-    book.write_csv(book.run_rows())
-    summary = feedback.summary_table(book.run_rows(), len(found))
+    book.write_csv()
+    summary = feedback.summary_table(book.run_rows(), len(found.submissions))
+    missing = sum(row.status == "missing" for row in book.class_rows())
     book.close()
     print(summary)
-    print(f"\nwrote {Path(args.out) / 'grades.csv'}, results/, feedback/ and gradebook.sqlite")
+    print("\n" + intake_summary(found, missing))
+    print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite")
+    return 0
+
+
+STAGING = ".intake"  # zip members, extracted for grading
+SKIPPED_LISTED = 20
+
+
+def intake_result(submission):
+    """The result of a submission with nothing to grade (no notebook, several, a name collision)."""
+    result = SubmissionResult(submission.name, submission.where, "", isolation_level(), status=submission.status,
+                              notes=[submission.reason])
+    result.questions = [checks.not_graded(q, "error", f"not graded: {submission.reason}") for q in QUESTIONS]
+    return result
+
+
+def on_intake_result(book, out, result):
+    book.record(result)
+    write_result_files(out, result, book.score_before_latest(result.submission))
+
+
+def intake_summary(found, missing):
+    """Counts of what was graded, skipped and missing, and the skipped files (the first few)."""
+    decisions = collections.Counter(row.decision for row in found.rows)
+    skipped = [row for row in found.rows if row.decision == "skipped"]
+    lines = [f"files: {decisions['graded']} graded, {decisions['superseded']} superseded, {len(skipped)} skipped; "
+             f"students missing from the roster's submissions: {missing}"]
+    lines += [f"  skipped {row.path}: {row.reason}" for row in skipped[:SKIPPED_LISTED]]
+    if len(skipped) > SKIPPED_LISTED:
+        lines.append(f"  ... and {len(skipped) - SKIPPED_LISTED} more (intake.csv lists every file)")
+    return "\n".join(lines)
+
+
+def export_command(args):
+    try:
+        path, written, left_out = lms.export(args.dir, args.format, args.assignment, args.output)
+    except FileNotFoundError as error:
+        return fail(str(error))
+    except (sqlite3.DatabaseError, OSError) as error:
+        return fail(f"cannot export {args.dir}: {error}")
+    print(f"wrote {path}: {written} student(s)"
+          + (f"; {left_out} left out (no roster row and no id or email the LMS could match)" if left_out else ""))
     return 0
 
 
@@ -113,9 +174,10 @@ def parser():
     grading = commands.add_parser(
         "grade",
         help="grade submissions into a gradebook",
-        description="Grade each submission in its own sandboxed worker. PATH is a notebook or .py file, or a folder: "
-        "each .ipynb/.py in it is a submission named after the file, each sub-folder holding one is a submission "
-        "named after the folder. Writes DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
+        description="Grade each submission in its own sandboxed worker. PATH is a notebook, .py file or zip, or a "
+        "folder (a plain one or an LMS download: Canvas, Moodle, Gradescope): each .ipynb/.py in it is a submission "
+        "named after the file or the LMS's student, each sub-folder or zip holding one notebook, however deep, is a "
+        "submission named after it. Writes DIR/intake.csv (every file seen and what became of it), DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
         "DIR/feedback/NAME.md and DIR/gradebook.sqlite (`autograder report DIR` adds report.html and feedback/NAME.html). A submission graded before from the same file, salt and "
         "tests keeps its result unless --regrade. Exits 0 when everything was graded, whatever the scores.",
     )
@@ -133,7 +195,25 @@ def parser():
     grading.add_argument("--self-checks", action="store_true",
                          help="also run the notebook's public self-checks and show their output in results/NAME.json "
                          "(visible tests of 0 points, as on Gradescope)")
+    grading.add_argument("--roster", metavar="CSV",
+                         help="the class: a CSV with a header, `id` required, `name`, `email`, `login` optional (Canvas's "
+                         "gradebook export works as it is); kept in DIR for later runs and exports")
     grading.set_defaults(run=grade_command)
+    exporting = commands.add_parser(
+        "export",
+        help="write the totals of DIR as a CSV that Canvas or Moodle imports",
+        description="Write DIR/export-FORMAT.csv from DIR/gradebook.sqlite and its roster: canvas (Canvas's gradebook "
+        "import: Student, ID, SIS User ID, SIS Login ID, Section, then the assignment), moodle (Email address, ID "
+        "number, Full name, then the grade) or csv (id, name, email, submission, status, total, max_total). A "
+        "student without a submission gets an empty grade.",
+    )
+    exporting.add_argument("dir", metavar="DIR", help="an output folder of `autograder grade --out DIR`")
+    exporting.add_argument("--format", required=True, choices=lms.FORMATS)
+    exporting.add_argument("--assignment", default=lms.DEFAULT_ASSIGNMENT, metavar="NAME",
+                           help="the grade column's header (Canvas: `NAME (ASSIGNMENT ID)` for an existing "
+                           "assignment; default: %(default)s)")
+    exporting.add_argument("--output", metavar="FILE", help="where to write it (default: DIR/export-FORMAT.csv)")
+    exporting.set_defaults(run=export_command)
     reporting = commands.add_parser(
         "report",
         help="write the class report DIR/report.html from DIR/gradebook.sqlite",

@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from autograder import checks, release
 from autograder.gradebook import write_result_files
+from autograder.intake import shown
 from autograder.questions import QUESTIONS
 from autograder.results import GRADER_FAILED, Check, QuestionResult, SubmissionResult
 from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
@@ -29,8 +30,9 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
     submission = load(name, path, release.cells_not_run_when_grading())
     loaded = time.monotonic()
     isolation = isolation or isolation_level()
-    result = SubmissionResult(name, str(path), submission.digest, isolation, notes=list(submission.notes))
+    result = SubmissionResult(name, shown(path), submission.digest, isolation, notes=list(submission.notes))
     if submission.load_error:
+        result.status = "unreadable"
         result.notes.append(submission.load_error)
         result.questions = [checks.not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
         return result
@@ -155,7 +157,7 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
 
 
 def _process_failed(name, path, isolation, out_dir, reason):
-    result = SubmissionResult(name, str(path), "", isolation, notes=[f"the grading process failed: {reason}"])
+    result = SubmissionResult(name, shown(path), "", isolation, notes=[f"the grading process failed: {reason}"])
     result.questions = [checks.not_graded(q, "error", f"{GRADER_FAILED} (the grading process failed)") for q in QUESTIONS]
     if out_dir is not None:
         write_result_files(out_dir, result)

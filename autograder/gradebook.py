@@ -7,18 +7,19 @@ and regrades can be compared. Files are written to a temporary name and
 renamed, so that none is ever half-written.
 """
 
-import csv
 import hashlib
-import io
 import json
 import os
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import feedback
+from autograder import feedback, roster
+from autograder.intake import file_stem
 from autograder.questions import QUESTIONS
 from autograder.results import ScoreRow, SubmissionResult
+from autograder.tables import csv_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gradings (
@@ -35,6 +36,21 @@ CREATE TABLE IF NOT EXISTS gradings (
     result TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS gradings_by_submission ON gradings (submission, id);
+CREATE TABLE IF NOT EXISTS identities (
+    submission TEXT PRIMARY KEY,
+    student_id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    login TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    file_stem TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roster (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    login TEXT NOT NULL,
+    extra TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS checks (
     grading_id INTEGER NOT NULL REFERENCES gradings (id),
     question TEXT NOT NULL,
@@ -75,8 +91,8 @@ def write_atomically(path, text):
 
 
 def result_files(out_dir, name):
-    out = Path(out_dir)
-    return out / "results" / f"{name}.json", out / "feedback" / f"{name}.md"
+    out, stem = Path(out_dir), file_stem(name)
+    return out / "results" / f"{stem}.json", out / "feedback" / f"{stem}.md"
 
 
 def write_result_files(out_dir, result, previous_score=None):
@@ -99,6 +115,8 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        if "status" not in [column[1] for column in self.db.execute("PRAGMA table_info(gradings)")]:
+            self.db.execute("ALTER TABLE gradings ADD COLUMN status TEXT NOT NULL DEFAULT 'graded'")  # a gradebook of before
         self.salt_hash = salt_hash(salt)
         self.spec_hash = spec_hash()
 
@@ -128,11 +146,11 @@ class Gradebook:
         """Store one grading, in one transaction."""
         with self.db:
             cursor = self.db.execute(
-                "INSERT INTO gradings (submission, digest, salt_hash, spec_hash, graded_at, score, max_score, isolation, seconds, result)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO gradings (submission, digest, salt_hash, spec_hash, graded_at, score, max_score, isolation, seconds,"
+                " result, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (result.submission, result.digest, self.salt_hash, self.spec_hash,
                  time.strftime("%Y-%m-%dT%H:%M:%S%z"), result.score, result.max_score,
-                 result.isolation, result.seconds, json.dumps(result.to_dict())),
+                 result.isolation, result.seconds, json.dumps(result.to_dict()), result.status),
             )
             self.db.executemany(
                 'INSERT INTO checks (grading_id, question, status, "case", output, passed, points, max_points,'
@@ -154,15 +172,63 @@ class Gradebook:
             self.db.execute("DELETE FROM run_names")
             self.db.executemany("INSERT OR IGNORE INTO run_names VALUES (?)", ((name,) for name in names))
 
+    def remember(self, found):
+        """Who this run's submissions (intake.Found) are, as the export said, and where their files are."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?)",
+                ((f.name, f.identity.student_id, f.identity.email, f.identity.login, f.where, file_stem(f.name))
+                 for f in found),
+            )
+
+    def set_roster(self, rows):
+        """Replace the roster (roster.read's rows): it stays for later runs and exports."""
+        with self.db:
+            self.db.execute("DELETE FROM roster")
+            self.db.executemany("INSERT INTO roster VALUES (?, ?, ?, ?, ?)",
+                                ((r["id"], r["name"], r["email"], r["login"], json.dumps(r["extra"])) for r in rows))
+
+    def roster(self):
+        return [{"id": i, "name": n, "email": e, "login": l, "extra": json.loads(x)}
+                for i, n, e, l, x in self.db.execute("SELECT id, name, email, login, extra FROM roster ORDER BY rowid")]
+
+    def class_rows(self):
+        """Every submission ever graded here (its latest grading) and every roster student
+        without one, as ClassRows: grades.csv and the LMS exports."""
+        students = self.roster()
+        matcher = roster.Matcher(students)
+        identities = {row[0]: row[1:] for row in self.db.execute(
+            "SELECT submission, student_id, email, login, origin, file_stem FROM identities")}
+        statuses = dict(self.db.execute(
+            "SELECT submission, status FROM gradings WHERE id IN (SELECT max(id) FROM gradings GROUP BY submission)"))
+        matched = set()
+        for row in self._latest_rows(this_run_only=False):
+            student_id, email, login, origin, stem = identities.get(row.submission, ("", "", "", "", file_stem(row.submission)))
+            student = matcher.match(row.submission, student_id, email, login)
+            status = statuses.get(row.submission, "graded")
+            if student is not None:
+                matched.add(student["id"])
+            elif students:
+                status += ", not in roster"
+            yield ClassRow(row, student["id"] if student else student_id, status, student, email, origin, stem)
+        for student in students:
+            if student["id"] not in matched:
+                yield ClassRow(None, student["id"], "missing", student, student["email"], "", "")
+
     def run_rows(self):
-        """The latest scores of this run's submissions, by name, as ScoreRows,
-        read from the gradebook one at a time (a class of thousands is summed
-        up without holding it in memory)."""
+        """The latest scores of this run's submissions, by name (see _latest_rows)."""
+        return self._latest_rows(this_run_only=True)
+
+    def _latest_rows(self, this_run_only):
+        """The latest scores of this run's submissions, or of all, by name, as
+        ScoreRows, read from the gradebook one at a time (a class of thousands is
+        summed up without holding it in memory)."""
         order = {q.function: number for number, q in enumerate(QUESTIONS)}
+        where = "WHERE submission IN (SELECT name FROM run_names)" if this_run_only else ""
         query = (
             "SELECT g.submission, g.score, g.max_score, c.question, sum(c.points), sum(c.max_points)"
             " FROM gradings g JOIN checks c ON c.grading_id = g.id"
-            " WHERE g.id IN (SELECT max(id) FROM gradings WHERE submission IN (SELECT name FROM run_names) GROUP BY submission)"
+            f" WHERE g.id IN (SELECT max(id) FROM gradings {where} GROUP BY submission)"
             " GROUP BY g.id, c.question ORDER BY g.submission"
         )
         current, questions = None, []
@@ -175,20 +241,31 @@ class Gradebook:
         if current is not None:
             yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
 
-    def write_csv(self, rows):
-        """grades.csv: one row per submission (ScoreRows, by name), ready for an LMS import."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["submission", "total", "max_total", *(q.function for q in QUESTIONS)])
-        for row in rows:
-            scores = {function: score for function, score, _ in row.questions}
-            writer.writerow([row.submission, _number(row.score), _number(row.max_score),
-                             *(_number(scores.get(q.function, 0.0)) for q in QUESTIONS)])
-        write_atomically(self.out / "grades.csv", buffer.getvalue())
+    def write_csv(self):
+        """grades.csv: every submission ever graded into this folder and every roster student without one."""
+        header = ["submission", "student_id", "status", "total", "max_total", *(q.function for q in QUESTIONS)]
+        write_atomically(self.out / "grades.csv", csv_text(header, (_grades_cells(row) for row in self.class_rows())))
 
     def close(self):
         self.db.close()
 
 
-def _number(value):
-    return f"{value:g}"
+@dataclass(frozen=True)
+class ClassRow:
+    """A line of the class: a submission's scores (None for a roster student without one)."""
+
+    scores: ScoreRow | None
+    student_id: str
+    status: str  # "graded", "unreadable", "no notebook", ..., "missing"; ", not in roster" added when unmatched
+    student: dict | None  # the roster row
+    email: str
+    origin: str  # where the graded file was (shown)
+    file_stem: str  # of results/ and feedback/
+
+
+def _grades_cells(row):
+    if row.scores is None:  # nothing was handed in: no score, not a 0
+        return ["", row.student_id, row.status, "", "", *([""] * len(QUESTIONS))]
+    scores = {function: score for function, score, _ in row.scores.questions}
+    return [row.scores.submission, row.student_id, row.status, row.scores.score, row.scores.max_score,
+            *(scores.get(q.function, 0.0) for q in QUESTIONS)]

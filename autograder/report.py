@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from autograder import feedback
+from autograder.intake import file_stem
 from autograder.results import Check, QuestionResult, SubmissionResult
 
 # Question statuses that mean the grader could not grade the question normally.
@@ -411,7 +412,7 @@ def _anchor(name):
 
 
 def feedback_link(name):
-    return f"feedback/{quote(str(name), safe='')}.html"
+    return f"feedback/{quote(file_stem(str(name)), safe='')}.html"
 
 
 def submissions_section(latest, functions):

@@ -54,6 +54,7 @@ class SubmissionResult:
     path: str
     digest: str
     isolation: str
+    status: str = "graded"  # or why not: "unreadable", "no notebook", "several notebooks", "name collision"
     seconds: float = 0.0
     notes: list = field(default_factory=list)  # about loading and running the cells
     timings: dict = field(default_factory=dict)  # seconds per stage, for the benchmark
@@ -85,7 +86,7 @@ class SubmissionResult:
             QuestionResult(**{**_known(QuestionResult, q), "checks": [Check(**_known(Check, c)) for c in q["checks"]]})
             for q in data["questions"]
         ]
-        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "seconds", "notes", "timings", "self_checks") if key in data}
+        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "status", "seconds", "notes", "timings", "self_checks") if key in data}
         return cls(**fields, questions=questions)
 
 

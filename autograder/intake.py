@@ -1,0 +1,541 @@
+"""Intake: find every file handed in, read it safely, and name its student.
+
+Under each PATH, every entry is accounted for: a file is graded (as its
+student's submission), superseded (an earlier attempt, or a helper beside the
+notebook) or skipped with a reason; `intake.csv` lists them all. Nothing is
+followed through a symbolic link, only regular files are read, a file's size
+is checked with fstat before it is read, and no read can block. Zips (the
+notebook's own export zip, a class download) are opened with bounds and their
+candidate members extracted to a private folder.
+
+A student's identity comes from the export when its layout is known (Canvas,
+Moodle, Gradescope, see `layouts.py`), else from the file or folder name,
+Unicode kept (NFC): it depends on nothing but that file's own place, so it
+never changes when other files come or go. Two files claiming one identity are
+a collision, reported with both paths and graded by neither.
+"""
+
+import errno
+import hashlib
+import io
+import os
+import re
+import shutil
+import stat
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import layouts
+
+NOTEBOOK, PYTHON, ZIP = ".ipynb", ".py", ".zip"
+# The raw file; the code's own limit applies after the notebook's outputs are dropped.
+RAW_LIMIT = 256 * 1024 ** 2
+MAX_ENTRIES = 100_000  # entries looked at under all PATHs, zips included
+MAX_DEPTH = 32
+MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_BYTES = 1024 ** 3  # uncompressed, all zips of a run together
+MAX_ZIP_RATIO = 200  # a member that inflates more than this is a zip bomb
+MAX_ZIP_NESTING = 2  # a class zip of export zips
+HIDDEN = "__MACOSX"
+OTTER_ZIP_NAME = "__zip_filename__"  # in otter's export zip: the zip's own name, with its time
+
+SYMLINK = "a symbolic link (never followed)"
+NOT_REGULAR = "not a regular file (a FIFO, socket or device is never read)"
+
+
+class Unreadable(Exception):
+    """A file that is not read, and why (a sentence for people)."""
+
+
+# ---------------------------------------------------------------- safe reading
+
+def _open_regular(path):
+    """A file descriptor of the regular file at `path` and its stat, never through a link, never blocking."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise Unreadable(SYMLINK if error.errno == errno.ELOOP else f"could not open the file: {error.strerror}") from None
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise Unreadable(NOT_REGULAR)
+    return descriptor, status
+
+
+def _too_large(size, limit):
+    return f"the file is {size / 1024 ** 2:.0f} MB, over the {limit // 1024 ** 2} MB limit"
+
+
+def _chunks(path, limit):
+    descriptor, status = _open_regular(path)
+    try:
+        if status.st_size > limit:  # a sparse 64 GB file is refused here, before any read
+            raise Unreadable(_too_large(status.st_size, limit))
+        left = limit + 1
+        while left > 0:
+            try:
+                chunk = os.read(descriptor, min(left, 1024 ** 2))
+            except OSError as error:  # EAGAIN from a file that would block
+                raise Unreadable(f"could not read the file: {error.strerror}") from None
+            if not chunk:
+                return
+            left -= len(chunk)
+            if left <= 0:
+                raise Unreadable(_too_large(limit + 1, limit))
+            yield chunk
+    finally:
+        os.close(descriptor)
+
+
+def read_submission_file(path, limit=RAW_LIMIT):
+    """The bytes of the regular file at `path`; raises Unreadable (a symlink, not a
+    regular file, over `limit` by its stat or while read, a read that would block)."""
+    return b"".join(_chunks(path, limit))
+
+
+def file_digest(path):
+    """The SHA-256 of a submission's file, read as read_submission_file reads it ("" if unreadable)."""
+    digest = hashlib.sha256()
+    try:
+        for chunk in _chunks(path, RAW_LIMIT):
+            digest.update(chunk)
+    except Unreadable:
+        return ""
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- names
+
+def shown(text):
+    """A name or path for people and for text files: non-UTF-8 bytes and control
+    characters as escapes, Unicode kept (NFC)."""
+    text = os.fsdecode(text) if isinstance(text, bytes) else str(text)
+    out = []
+    for char in text:
+        if 0xDC80 <= ord(char) <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif unicodedata.category(char) in ("Cc", "Cs", "Cf") or char == "\\":
+            out.append(char.encode("unicode_escape").decode("ascii") if char != "\\" else "\\\\")
+        else:
+            out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+_PLAIN_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_HASHED_TAIL = re.compile(r".*-[0-9a-f]{10}")
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def file_stem(name):
+    """The file name (without suffix) of a submission's results/ and feedback/ files.
+    A plain ASCII name is kept as it is; any other gets a readable part and a hash of
+    the whole name, so that two names never share a file and no name is too long."""
+    if _PLAIN_STEM.fullmatch(name) and not _HASHED_TAIL.fullmatch(name):
+        return name
+    readable = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip("._")[:48] or "submission"
+    return f"{readable}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+
+
+# ---------------------------------------------------------------- what is found
+
+@dataclass
+class Row:
+    """One line of intake.csv."""
+
+    path: str
+    submission: str
+    decision: str  # "graded", "superseded" or "skipped"
+    reason: str
+
+
+@dataclass
+class Node:
+    """A file or folder seen (on disk or in a zip)."""
+
+    name: str  # shown(): safe to print
+    where: str  # its place, shown()
+    children: list | None = None  # a folder's or a zip's entries; None for a file
+    path: str = ""  # a file to grade: where it is on disk (a zip member once extracted)
+    stamp: str = ""  # the export time of the zip it came in (otter's export zip name)
+    note: str = ""  # a file that is not read, and why
+    metadata: dict = field(default_factory=dict)  # Gradescope: {folder name: layouts.Identity}
+
+    @property
+    def is_folder(self):
+        return self.children is not None
+
+    def files(self):
+        if not self.is_folder:
+            yield self
+            return
+        for child in self.children:
+            yield from child.files()
+
+
+def kind(name):
+    suffix = os.path.splitext(name)[1].lower()
+    return suffix if suffix in (NOTEBOOK, PYTHON, ZIP) else ""
+
+
+class _Budget:
+    """What one run may look at: entries, and bytes taken out of zips."""
+
+    def __init__(self, staging):
+        self.entries = 0
+        self.zip_bytes = 0
+        self.staging = Path(staging)
+        self.extracted = 0
+
+    def take_entry(self):
+        self.entries += 1
+        return self.entries <= MAX_ENTRIES
+
+
+def _walk(path, where, depth, budget, rows):
+    """The Node of folder `path`, its entries in name order, links never followed."""
+    node = Node(shown(os.path.basename(path) or path), where, children=[])
+    try:
+        with os.scandir(path) as entries:
+            listed = sorted(entries, key=lambda entry: os.fsencode(entry.name))
+    except OSError as error:
+        rows.append(Row(where, "", "skipped", f"could not list the folder: {error.strerror}"))
+        return node
+    for entry in listed:
+        child_where = f"{where}/{shown(entry.name)}"
+        if not budget.take_entry():
+            rows.append(Row(child_where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
+            continue
+        name = shown(entry.name)
+        if entry.name.startswith(".") or entry.name == HIDDEN:
+            rows.append(Row(child_where, "", "skipped", "hidden (checkpoints, macOS metadata): not a submission"))
+        elif entry.is_symlink():
+            rows.append(Row(child_where, "", "skipped", SYMLINK))
+        elif entry.is_dir(follow_symlinks=False):
+            if depth >= MAX_DEPTH:
+                rows.append(Row(child_where, "", "skipped", f"a folder deeper than {MAX_DEPTH} levels"))
+            else:
+                node.children.append(_walk(entry.path, child_where, depth + 1, budget, rows))
+        elif not entry.is_file(follow_symlinks=False):
+            rows.append(Row(child_where, "", "skipped", NOT_REGULAR))
+        elif kind(entry.name) == ZIP:
+            node.children.append(_open_zip(entry.path, name, child_where, budget, rows, 1))
+        else:
+            node.children.append(Node(name, child_where, path=entry.path))
+    return node
+
+
+# ---------------------------------------------------------------- zips
+
+_OTTER_STAMP = re.compile(r"_(\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d_\d{6})$")
+
+
+def export_stamp(zip_name):
+    """The time in the name of otter's export zip (NOTEBOOK_YYYY_MM_DDTHH_MM_SS_ffffff.zip), else ""."""
+    found = _OTTER_STAMP.search(os.path.splitext(zip_name)[0])
+    return found.group(1) if found else ""
+
+
+def _open_zip(source, name, where, budget, rows, nesting):
+    """A zip as a folder Node; `source` is a path or bytes (a zip in a zip)."""
+    node = Node(name, where, children=[])
+    try:
+        if isinstance(source, bytes):
+            archive = zipfile.ZipFile(io.BytesIO(source))
+        else:
+            descriptor, status = _open_regular(source)
+            if status.st_size > RAW_LIMIT:
+                os.close(descriptor)
+                raise Unreadable(_too_large(status.st_size, RAW_LIMIT))
+            archive = zipfile.ZipFile(os.fdopen(descriptor, "rb"))
+    except Unreadable as error:
+        rows.append(Row(where, "", "skipped", str(error)))
+        return node
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        rows.append(Row(where, "", "skipped", f"not a readable zip ({type(error).__name__})"))
+        return node
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            rows.append(Row(where, "", "skipped", f"a zip of {len(members)} entries, over the {MAX_ZIP_MEMBERS} limit"))
+            return node
+        folders = {"": node}
+        stamp = export_stamp(name)
+        for member in members:
+            if member.filename == OTTER_ZIP_NAME and member.file_size <= 1024:
+                with archive.open(member) as stream:
+                    stamp = export_stamp(stream.read(1024).decode("utf-8", "replace").strip()) or stamp
+                rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", "otter's record of the export zip's name"))
+            else:
+                _add_member(archive, member, node, folders, where, budget, rows, nesting)
+    node.stamp = stamp
+    _stamp(node, stamp)
+    return node
+
+
+def _stamp(node, stamp):
+    """Every file of a zip takes the zip's export time (a zip inside has its own)."""
+    for child in node.children or ():
+        if not child.stamp:
+            child.stamp = stamp
+            _stamp(child, stamp)
+
+
+def _member_problem(member, parts, budget):
+    if member.flag_bits & 0x1:
+        return "encrypted: cannot be read"
+    if any(part in ("", ".", "..") for part in parts) or member.filename.startswith(("/", "\\")) or ":" in parts[0]:
+        return "a path that leaves the zip (traversal): never extracted"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return SYMLINK
+    if any(part.startswith(".") or part == HIDDEN for part in parts):
+        return "hidden (checkpoints, macOS metadata): not a submission"
+    if member.file_size > RAW_LIMIT:
+        return _too_large(member.file_size, RAW_LIMIT)
+    if member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1) and member.file_size > 1024 ** 2:
+        return f"inflates {member.file_size // max(member.compress_size, 1)} times: a zip bomb, refused"
+    if budget.zip_bytes + member.file_size > MAX_ZIP_BYTES:
+        return f"over the {MAX_ZIP_BYTES // 1024 ** 3} GB taken out of zips in one run"
+    return ""
+
+
+def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting):
+    raw = member.filename.replace("\\", "/")
+    parts = raw.rstrip("/").split("/")
+    where = f"{zip_where}!{shown(raw)}"
+    if not budget.take_entry():
+        rows.append(Row(where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
+        return
+    problem = _member_problem(member, parts, budget)
+    if problem:
+        rows.append(Row(where, "", "skipped", problem))
+        return
+    parent = root
+    for depth, part in enumerate(parts[:-1] if not member.is_dir() else parts, 1):
+        key = "/".join(parts[:depth])
+        if key not in folders:
+            folders[key] = Node(shown(part), f"{zip_where}!{shown(key)}", children=[])
+            parent.children.append(folders[key])
+        parent = folders[key]
+    if member.is_dir():
+        return
+    name = shown(parts[-1])
+    wanted = kind(parts[-1])
+    if not wanted:  # accounted for, never extracted
+        parent.children.append(Node(name, where))
+        return
+    if wanted == ZIP and nesting >= MAX_ZIP_NESTING:
+        rows.append(Row(where, "", "skipped", f"a zip nested more than {MAX_ZIP_NESTING} deep"))
+        return
+    budget.zip_bytes += member.file_size
+    try:
+        with archive.open(member) as stream:
+            data = stream.read(member.file_size + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
+        rows.append(Row(where, "", "skipped", f"could not be extracted ({type(error).__name__})"))
+        return
+    if len(data) != member.file_size:
+        rows.append(Row(where, "", "skipped", "its size differs from what the zip declares: refused"))
+        return
+    if wanted == ZIP:
+        parent.children.append(_open_zip(data, parts[-1], where, budget, rows, nesting + 1))
+        return
+    parent.children.append(Node(name, where, path=_extract(data, name, budget)))
+
+
+def _extract(data, name, budget):
+    """Write a zip member to the private staging folder, under a name of the grader's own."""
+    budget.staging.mkdir(mode=0o700, parents=True, exist_ok=True)
+    budget.extracted += 1
+    path = budget.staging / f"{budget.extracted:06d}{kind(name)}"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
+    return str(path)
+
+
+# ---------------------------------------------------------------- students
+
+@dataclass
+class Found:
+    """One student's submission: the file to grade, or why none is graded."""
+
+    identity: layouts.Identity
+    where: str  # the graded file's place (shown), else the student's folder or files
+    path: str = ""  # the file to grade; "" when `status` says why none is
+    status: str = ""  # "", "no notebook", "several notebooks" or "name collision"
+    reason: str = ""
+
+    @property
+    def name(self):
+        return self.identity.name
+
+
+@dataclass
+class Intake:
+    submissions: list  # [Found], by name
+    rows: list  # [Row]: every file seen
+
+
+def _plain_identity(node):
+    base = node.name
+    if node.is_folder and kind(base) == ZIP:
+        base = _OTTER_STAMP.sub("", os.path.splitext(base)[0])
+    elif not node.is_folder:
+        base = os.path.splitext(base)[0]
+    name = unicodedata.normalize("NFC", base)
+    return layouts.Identity(name, ("name", name))
+
+
+def _candidates(node):
+    return [f for f in node.files() if f.path and kind(f.name) in (NOTEBOOK, PYTHON)]
+
+
+def _is_student_folder(node):
+    """A zip or folder holding at most one notebook (else one .py), however deep; a folder
+    with a notebook, .py or a one-notebook zip right in it (attempts). Anything else holds
+    several students."""
+    found = _candidates(node)
+    notebooks = [f for f in found if kind(f.name) == NOTEBOOK]
+    if len(notebooks or found) <= 1:
+        return True
+    if kind(node.name) == ZIP:
+        return False
+    inside = {id(f) for f in found}
+    return any(id(child) in inside or (kind(child.name) == ZIP and child.is_folder and _is_student_folder(child))
+               for child in node.children)
+
+
+def _gradescope_metadata(node, rows):
+    for child in node.children:
+        if not child.is_folder and child.name == layouts.METADATA and child.path:
+            try:
+                found = layouts.gradescope(lambda limit: read_submission_file(child.path, limit))
+            except (Unreadable, ValueError) as error:
+                rows.append(Row(child.where, "", "skipped", f"Gradescope's metadata, not used: {error}"))
+                return {}
+            rows.append(Row(child.where, "", "skipped", "Gradescope's metadata: read for the submitters and times"))
+            return found
+    return {}
+
+
+def _units(node, units, rows):
+    """[(Identity, Node)] of the students in a folder that holds several."""
+    metadata = _gradescope_metadata(node, rows)
+    for child in node.children:
+        if child.is_folder:
+            identity = metadata.get(child.name) or layouts.from_name(child.name, child.stamp)
+            if identity or _is_student_folder(child):
+                units.append((identity or _plain_identity(child), child))
+            else:
+                _units(child, units, rows)
+        elif kind(child.name) in (NOTEBOOK, PYTHON) and child.path:
+            units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
+        elif child.name != layouts.METADATA:
+            rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
+
+
+def _order(identity, node):
+    return (node.stamp, *identity.order)
+
+
+def _choose(units, rows):
+    """The Found of one student's units (same Identity key), and a row for each of its files."""
+    identity = min((identity for identity, _ in units), key=lambda i: i.name)
+    ranked = []  # (order, Node)
+    for unit_identity, node in units:
+        for file in node.files():
+            if file.path and kind(file.name) in (NOTEBOOK, PYTHON):
+                ranked.append((_order(unit_identity, file), file))
+            else:
+                rows.append(Row(file.where, identity.name, "skipped", file.note or "not a notebook (.ipynb) or Python file (.py)"))
+    where = ", ".join(node.where for _, node in units)
+    notebooks = [(order, f) for order, f in ranked if kind(f.name) == NOTEBOOK]
+    chosen = notebooks or ranked
+    if not chosen:
+        rows.append(Row(where, identity.name, "skipped", "no notebook (.ipynb) or Python file (.py) in it"))
+        return Found(identity, where, status="no notebook",
+                     reason=f"no notebook (.ipynb) or Python file (.py) was found in {where}")
+    latest = max(order for order, _ in chosen)
+    top = [f for order, f in chosen if order == latest]
+    if len(top) > 1:
+        names = ", ".join(f.where for f in top)
+        for _, file in ranked:
+            rows.append(Row(file.where, identity.name, "skipped", f"several notebooks in one attempt: {names}"))
+        return Found(identity, where, status="several notebooks",
+                     reason=f"several notebooks were handed in at once ({names}): hand in one")
+    graded = top[0]
+    for order, file in ranked:
+        if file is graded:
+            rows.append(Row(file.where, identity.name, "graded", "the latest attempt" if len(ranked) > 1 else ""))
+        elif kind(file.name) == PYTHON and kind(graded.name) == NOTEBOOK and order >= latest:
+            rows.append(Row(file.where, identity.name, "superseded", f"a Python file beside the notebook {graded.where}"))
+        else:
+            rows.append(Row(file.where, identity.name, "superseded", f"an earlier attempt than {graded.where}"))
+    return Found(identity, graded.where, path=graded.path)
+
+
+def _collision(name, founds, rows):
+    places = " and ".join(found.where for found in founds)
+    reason = f"several files or folders give the name {name!r}: {places}; rename all but one and grade again"
+    for row in rows:
+        if row.submission == name:
+            row.decision, row.reason = "skipped", f"name collision: {places}"
+    return Found(founds[0].identity, places, status="name collision", reason=reason)
+
+
+def discover(paths, staging):
+    """The Intake of `paths` (files or folders); zip members are extracted to `staging`,
+    a private folder of the grader's. Raises ValueError for a PATH that does not
+    exist, or that is a file but not a notebook, Python file or zip."""
+    shutil.rmtree(staging, ignore_errors=True)  # the members a run before extracted
+    budget, rows = _Budget(staging), []
+    top = Node("", "", children=[])
+    for given in paths:
+        given = os.fspath(given)
+        if not os.path.exists(given):
+            raise ValueError(f"{shown(given)} does not exist")
+        # The PATHs named on the command line are the instructor's: followed (as `find -H`), nothing under them.
+        if os.path.isdir(given):
+            folder = _walk(given, shown(given), 0, budget, rows)
+            top.children.append(folder)
+        elif kind(given) == ZIP:
+            top.children.append(_open_zip(given, shown(os.path.basename(given)), shown(given), budget, rows, 1))
+        elif kind(given) in (NOTEBOOK, PYTHON):
+            top.children.append(Node(shown(os.path.basename(given)), shown(given), path=given))
+        else:
+            raise ValueError(f"{shown(given)} is not a notebook (.ipynb), a Python file (.py) or a zip")
+    units = []
+    for child in top.children:
+        if child.is_folder and not (kind(child.name) == ZIP and _is_student_folder(child)):
+            _units(child, units, rows)  # a folder named on the command line holds the class
+        else:
+            units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
+    by_key = {}
+    for identity, node in units:
+        by_key.setdefault(identity.key, []).append((identity, node))
+    by_name = {}
+    for key, group in by_key.items():
+        if key[0] == "name" and len(group) > 1:
+            # Two files of the same plain name are two students, or one student twice: nobody can tell.
+            for identity, node in group:
+                by_name.setdefault(identity.name, []).append(_choose([(identity, node)], rows))
+        else:
+            found = _choose(group, rows)
+            by_name.setdefault(found.name, []).append(found)
+    submissions = []
+    for name, founds in sorted(by_name.items()):
+        submissions.append(founds[0] if len(founds) == 1 else _collision(name, founds, rows))
+    return Intake(submissions, rows)
+
+
+def write_intake_csv(path, rows):
+    """DIR/intake.csv: every file seen, in the order seen."""
+    from autograder.tables import csv_text
+
+    text = csv_text(["path", "submission", "decision", "reason"], ([r.path, r.submission, r.decision, r.reason] for r in rows))
+    temporary = Path(path).with_name(f".intake.csv.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)

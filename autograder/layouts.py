@@ -1,0 +1,95 @@
+"""The file and folder names of LMS downloads, and who they say handed a file in.
+
+Assumed layouts (from the LMS's documentation and nbgrader's `zip_collect`
+conventions; see README, "Where submissions come from"):
+
+- Canvas, "Download Submissions": one zip of files named
+  `lastfirst_[LATE_]USERID_SUBMISSIONID_FILENAME`, where a resubmitted file of
+  the same name gets `-1`, `-2`... before its suffix.
+- Moodle, "Download all submissions": `Full Name_ID_assignsubmission_file_`
+  (a folder per student, or that prefix on each file), ID the participant id.
+- Gradescope, "Export Submissions": `submission_metadata.yml` beside one
+  `submission_ID/` folder per submission, naming its submitters (name, sid,
+  email) and its time.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+
+import yaml
+
+MAX_METADATA_BYTES = 16 * 1024 ** 2
+METADATA = "submission_metadata.yml"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who handed a file in, as the export says."""
+
+    name: str  # the submission's name (the gradebook's key)
+    key: tuple  # files with the same key are one student's
+    student_id: str = ""
+    email: str = ""
+    login: str = ""
+    order: tuple = ()  # attempts: the largest is the latest
+    original: str = ""  # the file's name as the student gave it (without the LMS prefix)
+
+
+_CANVAS = re.compile(r"(?P<who>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)", re.IGNORECASE)
+_MOODLE = re.compile(r"(?P<who>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)")
+_RESUBMITTED = re.compile(r"-(\d+)$")
+_GRADESCOPE_FOLDER = re.compile(r"submission_(\d+)")
+
+
+def _resubmission(file_name):
+    found = _RESUBMITTED.search(os.path.splitext(file_name)[0])
+    return int(found.group(1)) if found else 0
+
+
+def from_name(name, stamp=""):
+    """The Identity a file's or folder's name carries (Canvas, Moodle), else None."""
+    canvas = _CANVAS.fullmatch(name)
+    if canvas:
+        user = canvas["user"]
+        return Identity(f"{canvas['who']}_{user}", ("canvas", user), student_id=user,
+                        order=(stamp, int(canvas["submission"]), _resubmission(canvas["file"])),
+                        original=canvas["file"])
+    moodle = _MOODLE.fullmatch(name)
+    if moodle:
+        number = moodle["id"]
+        return Identity(f"{moodle['who']}_{number}", ("moodle", number), student_id=number, order=(stamp,),
+                        original=moodle["file"])
+    return None
+
+
+def _plain(mapping):
+    """Gradescope's YAML keys are Ruby symbols (`:name`): their names without the colon."""
+    return {str(key).lstrip(":"): value for key, value in mapping.items()} if isinstance(mapping, dict) else {}
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()[:200]
+
+
+def gradescope(read_bytes):
+    """{submission folder name: Identity} from the bytes of submission_metadata.yml
+    (`read_bytes(limit)` reads them, bounded); raises ValueError for a file that is not that."""
+    try:
+        data = yaml.safe_load(read_bytes(MAX_METADATA_BYTES))
+    except yaml.YAMLError as error:
+        raise ValueError(f"not readable YAML ({type(error).__name__})") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a mapping of submissions")
+    found = {}
+    for folder, record in data.items():
+        record = _plain(record)
+        submitters = [_plain(s) for s in record.get("submitters") or [] if isinstance(s, dict)]
+        if not _GRADESCOPE_FOLDER.fullmatch(str(folder)) or not submitters:
+            continue
+        first = submitters[0]
+        sid, email, who = _text(first.get("sid")), _text(first.get("email")), _text(first.get("name"))
+        handle = sid or email or str(folder)
+        found[str(folder)] = Identity(f"{who or 'student'}_{handle}", ("gradescope", handle), student_id=sid,
+                                      email=email, order=(_text(record.get("created_at")),))
+    return found

@@ -1,0 +1,75 @@
+"""`autograder export DIR --format canvas|moodle|csv`: the class's totals as a file an LMS imports as it is.
+
+- canvas: Canvas's gradebook import CSV (Grades > Import): the columns
+  `Student, ID, SIS User ID, SIS Login ID, Section` then one column per
+  assignment; Canvas matches students by ID (or the SIS ids) and an
+  assignment by its header, `NAME (ASSIGNMENT ID)` for an existing one, a new
+  header creating a new assignment. The student columns come from the roster
+  (Canvas's own gradebook export works as the roster), else from the export's
+  Canvas user id.
+- moodle: a CSV for Moodle's gradebook import (Grades > Import > CSV file):
+  `Email address, ID number, Full name` and the grade column; map "Email
+  address" to the user's email (or "ID number" to the idnumber) when importing.
+- csv: one row per student: id, name, email, submission, status, total, max_total.
+
+A student without a submission gets an empty grade (the LMS leaves the cell
+as it is), never a 0 that looks earned.
+"""
+
+from pathlib import Path
+
+from autograder.gradebook import Gradebook, write_atomically
+from autograder.tables import csv_text
+
+FORMATS = ("canvas", "moodle", "csv")
+DEFAULT_ASSIGNMENT = "Backprop Lab"
+
+
+def _total(row):
+    return "" if row.scores is None else row.scores.score
+
+
+def _name(row):
+    return (row.student or {}).get("name") or (row.scores.submission if row.scores else "")
+
+
+def _extra(row, *columns):
+    extra = {key.strip().lower(): value for key, value in ((row.student or {}).get("extra") or {}).items()}
+    return next((extra[c] for c in columns if extra.get(c)), "")
+
+
+def canvas(rows, assignment):
+    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
+    lines = [[_name(r), r.student_id, _extra(r, "sis user id"), (r.student or {}).get("login", ""),
+              _extra(r, "section"), _total(r)] for r in rows if r.student_id]
+    return header, lines
+
+
+def moodle(rows, assignment):
+    header = ["Email address", "ID number", "Full name", assignment]
+    lines = [[(r.student or {}).get("email") or r.email, r.student["id"] if r.student else "", _name(r), _total(r)]
+             for r in rows if r.student or r.email]
+    return header, lines
+
+
+def plain(rows, assignment):
+    header = ["id", "name", "email", "submission", "status", "total", "max_total"]
+    lines = [[r.student_id, _name(r), (r.student or {}).get("email") or r.email, r.scores.submission if r.scores else "",
+              r.status, _total(r), "" if r.scores is None else r.scores.max_score] for r in rows]
+    return header, lines
+
+
+def export(out_dir, kind, assignment=DEFAULT_ASSIGNMENT, path=None):
+    """Write the export; returns (its path, rows written, rows left out for want of an id)."""
+    out = Path(out_dir)
+    if not (out / "gradebook.sqlite").is_file():
+        raise FileNotFoundError(f"no gradebook.sqlite in {out}: grade into it first")
+    book = Gradebook(out, "")
+    try:
+        rows = list(book.class_rows())
+    finally:
+        book.close()
+    header, lines = {"canvas": canvas, "moodle": moodle, "csv": plain}[kind](rows, assignment)
+    path = Path(path) if path else out / f"export-{kind}.csv"
+    write_atomically(path, csv_text(header, lines))
+    return path, len(lines), len(rows) - len(lines)

@@ -1,0 +1,63 @@
+"""The class roster (`grade --roster roster.csv`), and which roster row a submission is.
+
+A CSV with a header: `id` required, `name`, `email` and `login` optional
+(Canvas's gradebook export works as it is: `ID`, `Student`, `SIS Login ID`),
+every other column kept for the exports. Rows without an id (Canvas's
+"Points Possible") are left out.
+"""
+
+import csv
+import io
+
+from autograder.intake import Unreadable, read_submission_file
+
+MAX_BYTES = 32 * 1024 ** 2
+ALIASES = {"id": "id", "student id": "id", "name": "name", "student": "name", "full name": "name",
+           "email": "email", "email address": "email", "login": "login", "sis login id": "login", "username": "login"}
+
+
+def read(path):
+    """[{"id", "name", "email", "login", "extra": {column: value}}]; raises ValueError with a reason."""
+    try:
+        text = read_submission_file(path, MAX_BYTES).decode("utf-8-sig")
+    except (Unreadable, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot read the roster {path}: {error}") from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    fields = [ALIASES.get(column.strip().lower()) for column in header]
+    if "id" not in fields:
+        raise ValueError(f"the roster {path} has no `id` column (its header: {', '.join(header)[:200]})")
+    rows, seen = [], set()
+    for cells in reader:
+        row = {"id": "", "name": "", "email": "", "login": "", "extra": {}}
+        for column, field, value in zip(header, fields, cells):
+            if field and not row[field]:
+                row[field] = value.strip()
+            elif not field:
+                row["extra"][column] = value
+        if row["id"] and row["id"] not in seen:
+            seen.add(row["id"])
+            rows.append(row)
+    return rows
+
+
+class Matcher:
+    """Which roster row a submission is: by the export's id or sid, its email, its login,
+    and for a plain file or folder name, by that name as an id or login."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.by = {"id": {}, "email": {}, "login": {}}
+        for row in rows:
+            for field in self.by:
+                if row[field]:
+                    self.by[field].setdefault(row[field].casefold(), row)
+
+    def match(self, submission, student_id="", email="", login=""):
+        tries = [("id", student_id), ("email", email), ("login", login)]
+        if not (student_id or email or login):
+            tries += [("id", submission), ("login", submission)]
+        for field, value in tries:
+            if value and value.casefold() in self.by[field]:
+                return self.by[field][value.casefold()]
+        return None

@@ -1,0 +1,381 @@
+"""Intake: every file found, named after its student, read safely and accounted for; roster and LMS exports.
+
+Discovery tests build class folders of tiny files (discovery never parses them); a few CLI runs grade
+two or three real notebooks end to end.
+"""
+
+import csv
+import io
+import json
+import os
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import submission_factory as sf
+from autograder import intake, layouts, roster
+from autograder.intake import file_stem
+from test_grader import ROOT, SALT, run_cli
+
+NB = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+
+
+def touch(path, data=NB):
+    path = Path(path) if not isinstance(path, bytes) else path
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(data)
+    return path
+
+
+def discover(tmp_path, *paths):
+    return intake.discover(paths, tmp_path / "staging")
+
+
+def decisions(found, base):
+    """{path relative to base: (submission, decision)} of every intake row."""
+    prefix = intake.shown(str(base)) + "/"
+    return {row.path.replace(prefix, ""): (row.submission, row.decision) for row in found.rows}
+
+
+def by_name(found):
+    return {f.name: f for f in found.submissions}
+
+
+def otter_zip(path, notebook=NB, stamp="2026_11_30T10_00_00_000000", extra=()):
+    """A zip as otter's export cell makes it: the notebook, its log, and the zip's own name."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("backprop.ipynb", notebook)
+        archive.writestr(".OTTER_LOG", b"log")
+        archive.writestr("__zip_filename__", f"backprop_{stamp}.zip")
+        for name, data in extra:
+            archive.writestr(name, data)
+    return path
+
+
+# ---------------------------------------------------------------- 1. discovery accounts for everything
+
+def test_every_file_of_a_plain_folder_is_graded_or_skipped_with_a_reason(tmp_path):
+    base = tmp_path / "class"
+    touch(base / "DORA.IPYNB")
+    touch(base / "eve.Py", b"x = 1\n")
+    touch(base / "fred" / "hw" / "backprop.ipynb")
+    (base / "gina").mkdir()
+    touch(base / "notes.txt", b"not a submission")
+    touch(base / ".ipynb_checkpoints" / "a-checkpoint.ipynb")
+    touch(base / "hal" / "backprop.ipynb")
+    touch(base / "hal" / "gradcheck.py", b"x = 1\n")
+    found = discover(tmp_path, base)
+    assert decisions(found, base) == {
+        ".ipynb_checkpoints": ("", "skipped"),
+        "DORA.IPYNB": ("DORA", "graded"),
+        "eve.Py": ("eve", "graded"),
+        "fred/hw/backprop.ipynb": ("fred", "graded"),
+        "gina": ("gina", "skipped"),
+        "hal/backprop.ipynb": ("hal", "graded"),
+        "hal/gradcheck.py": ("hal", "superseded"),
+        "notes.txt": ("", "skipped"),
+    }
+    names = by_name(found)
+    assert sorted(names) == ["DORA", "eve", "fred", "gina", "hal"]
+    assert names["gina"].status == "no notebook" and not names["gina"].path
+    assert names["fred"].path == str(base / "fred" / "hw" / "backprop.ipynb")
+    assert all(row.reason for row in found.rows if row.decision != "graded")
+
+
+def test_a_folder_of_student_folders_one_level_down_is_a_class(tmp_path):
+    base = tmp_path / "download"
+    touch(base / "hw3" / "ann" / "backprop.ipynb")
+    touch(base / "hw3" / "ben" / "sub" / "backprop.ipynb")
+    assert sorted(by_name(discover(tmp_path, base))) == ["ann", "ben"]
+
+
+def test_a_folder_with_two_notebooks_in_one_attempt_is_reported_not_guessed(tmp_path):
+    base = tmp_path / "class"
+    touch(base / "ivy" / "backprop.ipynb")
+    touch(base / "ivy" / "backprop-Copy1.ipynb")
+    found = discover(tmp_path, base)
+    ivy = by_name(found)["ivy"]
+    assert ivy.status == "several notebooks" and "backprop-Copy1.ipynb" in ivy.reason
+    assert {d for _, d in decisions(found, base).values()} == {"skipped"}
+
+
+# ---------------------------------------------------------------- zips
+
+def test_the_notebooks_own_export_zip_is_graded_and_the_latest_export_wins(tmp_path):
+    base = tmp_path / "class"
+    otter_zip(touch(base / "kim" / "backprop_2026_11_29T09_00_00_000000.zip", b""), stamp="2026_11_29T09_00_00_000000")
+    # Renamed by the student: the time comes from otter's record inside the zip.
+    otter_zip(touch(base / "kim" / "final.zip", b""), notebook=NB + b" ", stamp="2026_11_30T09_00_00_000000")
+    found = discover(tmp_path, base)
+    kim = by_name(found)["kim"]
+    assert kim.where.endswith("kim/final.zip!backprop.ipynb")
+    assert Path(kim.path).read_bytes() == NB + b" "
+    assert Path(kim.path).parent == tmp_path / "staging"
+    rows = decisions(found, base)
+    assert rows["kim/final.zip!backprop.ipynb"] == ("kim", "graded")
+    assert rows["kim/backprop_2026_11_29T09_00_00_000000.zip!backprop.ipynb"] == ("kim", "superseded")
+    assert rows["kim/final.zip!.OTTER_LOG"][1] == "skipped"
+
+
+def test_a_class_zip_is_opened_and_its_students_found(tmp_path):
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("hw/leo/backprop.ipynb", NB)
+        zipped.writestr("hw/mia/backprop.ipynb", NB)
+        zipped.writestr("hw/mia/README.md", b"hello")
+    found = discover(tmp_path, archive)
+    assert sorted(by_name(found)) == ["leo", "mia"]
+    assert decisions(found, tmp_path)["class.zip!hw/mia/README.md"] == ("mia", "skipped")
+
+
+def test_a_zip_bomb_a_traversal_and_a_link_in_a_zip_are_refused(tmp_path):
+    archive = tmp_path / "class" / "nia.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("backprop.ipynb", NB)
+        zipped.writestr("bomb.ipynb", b"\0" * (40 * 1024 ** 2))
+        zipped.writestr("../../evil.py", b"x = 1\n")
+        link = zipfile.ZipInfo("link.ipynb")
+        link.external_attr = (0o120777 << 16)
+        zipped.writestr(link, "/etc/passwd")
+    found = discover(tmp_path, archive.parent)
+    rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
+    assert "zip bomb" in rows["bomb.ipynb"].reason
+    assert "traversal" in rows["../../evil.py"].reason
+    assert rows["link.ipynb"].reason == intake.SYMLINK
+    assert rows["backprop.ipynb"].decision == "graded"
+    assert os.listdir(tmp_path / "staging") == ["000001.ipynb"]
+    assert not (tmp_path / "evil.py").exists()
+
+
+# ---------------------------------------------------------------- 2. known export layouts
+
+def test_canvas_names_late_and_resubmissions_give_one_student_by_user_id(tmp_path):
+    base = tmp_path / "canvas"
+    touch(base / "doejane_12345_678_backprop.ipynb")
+    touch(base / "doejane_12345_678_backprop-1.ipynb")
+    touch(base / "smithjo_LATE_222_333_backprop.ipynb")
+    otter_zip(touch(base / "leelei_444_555_backprop_2026_11_30T10_00_00_000000.zip", b""))
+    found = discover(tmp_path, base)
+    names = by_name(found)
+    assert sorted(names) == ["doejane_12345", "leelei_444", "smithjo_222"]
+    assert names["doejane_12345"].where.endswith("doejane_12345_678_backprop-1.ipynb")
+    assert names["smithjo_222"].identity.student_id == "222"
+    rows = decisions(found, base)
+    assert rows["doejane_12345_678_backprop.ipynb"] == ("doejane_12345", "superseded")
+    assert rows["leelei_444_555_backprop_2026_11_30T10_00_00_000000.zip!backprop.ipynb"] == ("leelei_444", "graded")
+
+
+def test_moodle_folders_and_files_are_named_after_the_participant(tmp_path):
+    base = tmp_path / "moodle"
+    touch(base / "Jane Doe_4242_assignsubmission_file_" / "backprop.ipynb")
+    touch(base / "李雷_77_assignsubmission_file_backprop.ipynb")
+    touch(base / "Ann Bo_99_assignsubmission_onlinetext_" / "onlinetext.html", b"<p>hi</p>")
+    names = by_name(discover(tmp_path, base))
+    assert sorted(names) == ["Ann Bo_99", "Jane Doe_4242", "李雷_77"]
+    assert names["Jane Doe_4242"].identity.student_id == "4242"
+    assert names["Ann Bo_99"].status == "no notebook"
+
+
+def test_gradescope_metadata_names_the_submitters(tmp_path):
+    base = tmp_path / "gradescope"
+    touch(base / "submission_101" / "backprop.ipynb")
+    touch(base / "submission_102" / "backprop.ipynb")
+    touch(base / "submission_metadata.yml", """\
+submission_101:
+  :submitters:
+  - :name: Ana Lima
+    :sid: '9001'
+    :email: ana@example.edu
+  :created_at: 2026-11-30 10:00:00.000000000 -08:00
+  :score: 0.0
+submission_102:
+  :submitters:
+  - :name: Bo Chen
+    :sid:
+    :email: bo@example.edu
+  :created_at: 2026-11-30 11:00:00.000000000 -08:00
+""".encode())
+    found = discover(tmp_path, base)
+    names = by_name(found)
+    assert sorted(names) == ["Ana Lima_9001", "Bo Chen_bo@example.edu"]
+    assert names["Ana Lima_9001"].identity.student_id == "9001"
+    assert names["Bo Chen_bo@example.edu"].identity.email == "bo@example.edu"
+    assert decisions(found, base)["submission_metadata.yml"][1] == "skipped"
+
+
+def test_gradescope_metadata_that_is_not_yaml_is_reported(tmp_path):
+    base = tmp_path / "gradescope"
+    touch(base / "submission_101" / "backprop.ipynb")
+    touch(base / "submission_metadata.yml", b"!!python/object:os.system ['true']\n")
+    found = discover(tmp_path, base)
+    assert sorted(by_name(found)) == ["submission_101"]
+    assert "not used" in next(r.reason for r in found.rows if r.path.endswith(".yml"))
+
+
+# ---------------------------------------------------------------- 3. identity
+
+def test_names_are_faithful_unique_and_never_depend_on_other_files(tmp_path):
+    files = ["李雷.ipynb", "José.ipynb", "Josè.ipynb", "bob .ipynb", "bob.ipynb", "dup-2.ipynb", "dup.ipynb", "dup_.ipynb"]
+    base = tmp_path / "class"
+    for name in files:
+        touch(base / name)
+    names = by_name(discover(tmp_path, base))
+    assert sorted(names) == sorted(os.path.splitext(n)[0] for n in files)
+    stems = {file_stem(name) for name in names}
+    assert len(stems) == len(files) and all(len(s.encode()) <= 100 for s in stems)
+    assert file_stem("bob") == "bob" and file_stem("dup-2") == "dup-2" and file_stem("bob ") != "bob"
+    # Alone, or with a third file added, every file keeps its name.
+    for name in files:
+        alone = tmp_path / f"alone-{files.index(name)}"
+        touch(alone / name)
+        touch(alone / "zed.ipynb")
+        assert os.path.splitext(name)[0] in by_name(discover(tmp_path, alone))
+
+
+def test_two_files_with_one_name_are_a_collision_with_both_paths(tmp_path):
+    base = tmp_path / "class"
+    touch(base / unicodedata.normalize("NFC", "José.ipynb"))
+    touch(base / unicodedata.normalize("NFD", "José.ipynb"))
+    touch(base / "ola.ipynb")
+    touch(base / "ola" / "backprop.ipynb")
+    found = discover(tmp_path, base)
+    names = by_name(found)
+    assert names["José"].status == names["ola"].status == "name collision"
+    assert str(base / "ola.ipynb") in names["ola"].reason and str(base / "ola") in names["ola"].reason
+    assert not names["ola"].path
+    assert {d for s, d in decisions(found, base).values() if s in ("José", "ola")} == {"skipped"}
+
+
+def test_a_hashed_looking_name_cannot_take_another_students_files():
+    assert file_stem("bob ") != file_stem(file_stem("bob "))
+
+
+# ---------------------------------------------------------------- 4. safe reading
+
+def test_links_fifos_and_devices_are_never_followed_or_read(tmp_path):
+    base = tmp_path / "class"
+    touch(base / "real.ipynb")
+    os.symlink(ROOT / "solutions" / "layers.py", base / "cheat.py")
+    os.symlink("/proc/kmsg", base / "kmsg.ipynb")
+    (tmp_path / "elsewhere").mkdir()
+    touch(tmp_path / "elsewhere" / "backprop.ipynb")
+    os.symlink(tmp_path / "elsewhere", base / "linked")
+    os.mkfifo(base / "pipe.ipynb")
+    found = discover(tmp_path, base)
+    rows = {row.path.rsplit("/", 1)[-1]: row for row in found.rows}
+    for name in ("cheat.py", "kmsg.ipynb", "linked"):
+        assert (rows[name].decision, rows[name].reason) == ("skipped", intake.SYMLINK)
+    assert (rows["pipe.ipynb"].decision, rows["pipe.ipynb"].reason) == ("skipped", intake.NOT_REGULAR)
+    assert sorted(by_name(found)) == ["real"]
+    with pytest.raises(intake.Unreadable, match="symbolic link"):
+        intake.read_submission_file(base / "cheat.py")
+    with pytest.raises(intake.Unreadable, match="not a regular file"):
+        intake.read_submission_file(base / "pipe.ipynb")
+
+
+def test_a_sparse_64_gb_file_is_refused_by_its_size_before_any_read(tmp_path):
+    huge = tmp_path / "huge.ipynb"
+    with open(huge, "wb") as out:
+        out.truncate(64 * 1024 ** 3)
+    with pytest.raises(intake.Unreadable, match="65536 MB, over the 256 MB limit"):
+        intake.read_submission_file(huge)
+    assert intake.file_digest(huge) == ""
+
+
+def test_long_control_and_non_utf8_names_are_shown_escaped(tmp_path):
+    base = tmp_path / "class"
+    long_name = "a" * 243 + ".ipynb"
+    touch(base / long_name)
+    touch(os.fsencode(base) + b"/caf\xe9.ipynb")
+    touch(base / "tab\there.ipynb")
+    names = by_name(discover(tmp_path, base))
+    assert sorted(names) == ["a" * 243, "caf\\xe9", "tab\\there"]
+    assert intake.read_submission_file(names["caf\\xe9"].path) == NB
+    assert all(len(file_stem(name).encode()) < 100 for name in names)
+
+
+# ---------------------------------------------------------------- 5. roster
+
+def test_roster_reads_canvas_gradebook_export_and_matches_by_id_email_or_login(tmp_path):
+    path = touch(tmp_path / "roster.csv", (
+        "Student,ID,SIS User ID,SIS Login ID,Section,Backprop Lab (7)\n"
+        "    Points Possible,,,,,100\n"
+        "\"Doe, Jane\",12345,S1,jdoe,A,\n"
+        "Bo Chen,999,S2,bchen,B,\n"
+    ).encode("utf-8-sig"))
+    rows = roster.read(path)
+    assert [(r["id"], r["name"], r["login"]) for r in rows] == [("12345", "Doe, Jane", "jdoe"), ("999", "Bo Chen", "bchen")]
+    assert rows[0]["extra"]["Section"] == "A"
+    matcher = roster.Matcher(rows)
+    assert matcher.match("doejane_12345", student_id="12345")["id"] == "12345"
+    assert matcher.match("bchen")["id"] == "999"
+    assert matcher.match("someone", email="nobody@example.edu") is None
+    with pytest.raises(ValueError, match="no `id` column"):
+        roster.read(touch(tmp_path / "bad.csv", b"name,email\nx,y\n"))
+
+
+# ---------------------------------------------------------------- end to end: grades.csv, intake.csv, exports
+
+def read_csv(path):
+    return list(csv.DictReader(io.StringIO(Path(path).read_text())))
+
+
+def test_a_canvas_class_from_download_to_export(tmp_path):
+    download = tmp_path / "submissions"
+    sf.write(download, "doejane_12345_678_backprop", sf.notebook())
+    sf.write(download, "doejane_12345_678_backprop-1", sf.notebook())
+    sf.write(download, "chenbo_LATE_999_679_backprop", sf.notebook({"dropout_backward": sf.source(sf.MISTAKES["dropout_no_rescale"][1])}))
+    sf.write(download, "=cmd_31_680_backprop", sf.notebook())
+    with open(os.fsencode(download) + b"/x\xff.ipynb", "wb") as out:
+        out.write(b"not json")
+    with open(download / "huge.ipynb", "wb") as out:
+        out.truncate(64 * 1024 ** 3)
+    os.symlink(ROOT / "solutions" / "layers.py", download / "layers.py")
+    (download / "pipe.ipynb").parent.mkdir(exist_ok=True)
+    os.mkfifo(download / "pipe.ipynb")
+    roster_csv = touch(tmp_path / "roster.csv", (
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        "\"Doe, Jane\",12345,S1,jdoe,A\n"
+        "Bo Chen,999,S2,bchen,B\n"
+        "Cy Dee,555,S3,cdee,B\n"
+    ).encode())
+    out = tmp_path / "out"
+    process = run_cli("grade", download, "--out", out, "--salt", SALT, "--jobs", "1", "--roster", roster_csv)
+    assert process.returncode == 0, process.stderr
+    assert "skipped" in process.stdout and "layers.py: a symbolic link" in process.stdout
+    grades = {row["student_id"] or row["submission"]: row for row in read_csv(out / "grades.csv")}
+    assert grades["12345"]["submission"] == "doejane_12345" and grades["12345"]["total"] == "100"
+    assert grades["12345"]["status"] == "graded"
+    assert grades["555"]["status"] == "missing" and grades["555"]["total"] == ""
+    assert (grades["31"]["submission"], grades["31"]["status"]) == ("'=cmd_31", "graded, not in roster")
+    assert grades["999"]["status"] == "graded" and grades["999"]["total"] == "91"
+    assert grades["huge"]["status"] == "unreadable, not in roster" and grades["huge"]["total"] == "0"
+    assert grades["x\\xff"]["status"] == "unreadable, not in roster"
+    intake_rows = read_csv(out / "intake.csv")
+    assert len(intake_rows) == 8
+    decision = {row["path"].rsplit("/", 1)[-1]: row["decision"] for row in intake_rows}
+    assert decision["doejane_12345_678_backprop.ipynb"] == "superseded"
+    assert decision["doejane_12345_678_backprop-1.ipynb"] == "graded"
+    assert decision["layers.py"] == decision["pipe.ipynb"] == "skipped"
+    unreadable = "x\\xff"
+    assert unreadable in (out / "feedback" / f"{file_stem(unreadable)}.md").read_text()
+
+    # A second folder into the same --out: grades.csv keeps the first.
+    late = tmp_path / "late"
+    sf.write(late, "cydee_555_700_backprop", sf.notebook())
+    assert run_cli("grade", late, "--out", out, "--salt", SALT, "--jobs", "1").returncode == 0
+    grades = {row["student_id"] or row["submission"]: row for row in read_csv(out / "grades.csv")}
+    assert grades["555"]["status"] == "graded" and grades["12345"]["total"] == "100"
+
+    assert run_cli("export", out, "--format", "canvas", "--assignment", "Backprop Lab (77)").returncode == 0
+    canvas = read_csv(out / "export-canvas.csv")
+    assert list(canvas[0]) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Backprop Lab (77)"]
+    jane = next(row for row in canvas if row["ID"] == "12345")
+    assert (jane["Student"], jane["SIS User ID"], jane["SIS Login ID"], jane["Section"], jane["Backprop Lab (77)"]) == \
+        ("Doe, Jane", "S1", "jdoe", "A", "100")
+    assert run_cli("export", out, "--format", "moodle").returncode == 0
+    assert list(read_csv(out / "export-moodle.csv")[0]) == ["Email address", "ID number", "Full name", "Backprop Lab"]
