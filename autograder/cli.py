@@ -110,11 +110,15 @@ def intake_summary(found, missing):
     decisions = collections.Counter(row.decision for row in found.rows)
     skipped = [row for row in found.rows if row.decision == "skipped"]
     lines = [f"files: {decisions['graded']} graded, {decisions['superseded']} superseded, {len(skipped)} skipped; "
-             f"students missing from the roster's submissions: {missing}"]
-    lines += [f"  skipped {row.path}: {row.reason}" for row in skipped[:SKIPPED_LISTED]]
-    if len(skipped) > SKIPPED_LISTED:
-        lines.append(f"  ... and {len(skipped) - SKIPPED_LISTED} more (intake.csv lists every file)")
+             f"{missing} student(s) of the roster missing (no submission)"]
+    lines += _listed([f"not graded {f.name}: {f.status}" for f in found.submissions if f.status], "grades.csv")
+    lines += _listed([f"skipped {row.path}: {row.reason}" for row in skipped], "intake.csv")
     return "\n".join(lines)
+
+
+def _listed(lines, where):
+    more = [f"  ... and {len(lines) - SKIPPED_LISTED} more ({where} lists them all)"] if len(lines) > SKIPPED_LISTED else []
+    return [f"  {line}" for line in lines[:SKIPPED_LISTED]] + more
 
 
 def export_command(args):

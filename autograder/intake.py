@@ -223,7 +223,9 @@ def _walk(path, where, depth, budget, rows):
         elif kind(entry.name) == ZIP:
             node.children.append(_open_zip(entry.path, name, child_where, budget, rows, 1))
         else:
-            node.children.append(Node(name, child_where, path=entry.path))
+            size = entry.stat(follow_symlinks=False).st_size
+            note = _too_large(size, RAW_LIMIT) if size > RAW_LIMIT else ""  # read_submission_file would refuse it
+            node.children.append(Node(name, child_where, path=entry.path, note=note))
     return node
 
 
@@ -365,7 +367,7 @@ class Found:
     identity: layouts.Identity
     where: str  # the graded file's place (shown), else the student's folder or files
     path: str = ""  # the file to grade; "" when `status` says why none is
-    status: str = ""  # "", "no notebook", "several notebooks" or "name collision"
+    status: str = ""  # "", "unreadable", "no notebook", "several notebooks" or "name collision"
     reason: str = ""
 
     @property
@@ -389,8 +391,12 @@ def _plain_identity(node):
     return layouts.Identity(name, ("name", name))
 
 
+def _gradable(node):
+    return bool(node.path) and not node.note and kind(node.name) in (NOTEBOOK, PYTHON)
+
+
 def _candidates(node):
-    return [f for f in node.files() if f.path and kind(f.name) in (NOTEBOOK, PYTHON)]
+    return [f for f in node.files() if _gradable(f)]
 
 
 def _is_student_folder(node):
@@ -431,7 +437,7 @@ def _units(node, units, rows):
                 units.append((identity or _plain_identity(child), child))
             else:
                 _units(child, units, rows)
-        elif kind(child.name) in (NOTEBOOK, PYTHON) and child.path:
+        elif kind(child.name) in (NOTEBOOK, PYTHON) and child.path:  # an unreadable one too: its student gets a row
             units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
         elif child.name != layouts.METADATA:
             rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
@@ -447,7 +453,7 @@ def _choose(units, rows):
     ranked = []  # (order, Node)
     for unit_identity, node in units:
         for file in node.files():
-            if file.path and kind(file.name) in (NOTEBOOK, PYTHON):
+            if _gradable(file):
                 ranked.append((_order(unit_identity, file), file))
             else:
                 rows.append(Row(file.where, identity.name, "skipped", file.note or "not a notebook (.ipynb) or Python file (.py)"))
@@ -455,6 +461,9 @@ def _choose(units, rows):
     notebooks = [(order, f) for order, f in ranked if kind(f.name) == NOTEBOOK]
     chosen = notebooks or ranked
     if not chosen:
+        refused = [f for _, node in units for f in node.files() if f.note and kind(f.name) in (NOTEBOOK, PYTHON)]
+        if refused:
+            return Found(identity, where, status="unreadable", reason=f"{refused[0].where} was not read: {refused[0].note}")
         rows.append(Row(where, identity.name, "skipped", "no notebook (.ipynb) or Python file (.py) in it"))
         return Found(identity, where, status="no notebook",
                      reason=f"no notebook (.ipynb) or Python file (.py) was found in {where}")
@@ -532,10 +541,11 @@ def discover(paths, staging):
 
 
 def write_intake_csv(path, rows):
-    """DIR/intake.csv: every file seen, in the order seen."""
+    """DIR/intake.csv: every file seen, by path."""
     from autograder.tables import csv_text
 
-    text = csv_text(["path", "submission", "decision", "reason"], ([r.path, r.submission, r.decision, r.reason] for r in rows))
+    ordered = sorted(rows, key=lambda r: r.path)
+    text = csv_text(["path", "submission", "decision", "reason"], ([r.path, r.submission, r.decision, r.reason] for r in ordered))
     temporary = Path(path).with_name(f".intake.csv.{os.getpid()}.tmp")
     temporary.write_text(text)
     os.replace(temporary, path)

@@ -217,7 +217,7 @@ def test_no_unexpected_file_in_the_out_folder(batch):
     and feedback (in whatever formats the grader writes); no file a submission planted, no stray
     temporary file."""
     names = {case.name for case in batch.cases}
-    top = {"grades.csv", "gradebook.sqlite", "gradebook.sqlite-journal", "gradebook.sqlite-wal",
+    top = {"grades.csv", "intake.csv", "gradebook.sqlite", "gradebook.sqlite-journal", "gradebook.sqlite-wal",
            "gradebook.sqlite-shm", "report.html"}
     unexpected = []
     for path in sorted(p for p in batch.out.rglob("*") if p.is_file()):
