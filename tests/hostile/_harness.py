@@ -224,12 +224,13 @@ def read_grades(out):
     with open(Path(out) / "grades.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]
-    assert header[:3] == ["submission", "total", "max_total"], header
+    assert header[:5] == ["submission", "student_id", "status", "total", "max_total"], header
     grades = {}
     for row in body:
         assert len(row) == len(header), f"torn row in grades.csv: {row}"
         assert row[0] not in grades, f"{row[0]} appears twice in grades.csv"
-        grades[row[0]] = {key: (value if key == "submission" else float(value)) for key, value in zip(header, row)}
+        grades[row[0]] = {key: (value if key in ("submission", "student_id", "status") else float(value))
+                          for key, value in zip(header, row)}
     return grades
 
 
