@@ -36,7 +36,7 @@ def grade_command(args):
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
     try:
-        found = intake.discover(args.paths, Path(args.out) / STAGING)
+        found = intake.discover(args.paths, Path(args.out) / STAGING, args.out)
     except ValueError as error:
         book.close()
         return fail(str(error))

@@ -183,7 +183,8 @@ def kind(name):
 class _Budget:
     """What one run may look at: entries, and bytes taken out of zips."""
 
-    def __init__(self, staging):
+    def __init__(self, staging, exclude):
+        self.exclude = exclude  # (st_dev, st_ino) of the grader's own output folder, if under a PATH
         self.entries = 0
         self.zip_bytes = 0
         self.staging = Path(staging)
@@ -214,7 +215,9 @@ def _walk(path, where, depth, budget, rows):
         elif entry.is_symlink():
             rows.append(Row(child_where, "", "skipped", SYMLINK))
         elif entry.is_dir(follow_symlinks=False):
-            if depth >= MAX_DEPTH:
+            if (entry.stat(follow_symlinks=False).st_dev, entry.inode()) == budget.exclude:
+                rows.append(Row(child_where, "", "skipped", "the grader's output folder (--out)"))
+            elif depth >= MAX_DEPTH:
                 rows.append(Row(child_where, "", "skipped", f"a folder deeper than {MAX_DEPTH} levels"))
             else:
                 node.children.append(_walk(entry.path, child_where, depth + 1, budget, rows))
@@ -495,12 +498,17 @@ def _collision(name, founds, rows):
     return Found(founds[0].identity, places, status="name collision", reason=reason)
 
 
-def discover(paths, staging):
+def discover(paths, staging, out=None):
     """The Intake of `paths` (files or folders); zip members are extracted to `staging`,
-    a private folder of the grader's. Raises ValueError for a PATH that does not
-    exist, or that is a file but not a notebook, Python file or zip."""
+    a private folder of the grader's, and the output folder `out` is not looked into.
+    Raises ValueError for a PATH that does not exist, or that is a file but not a
+    notebook, Python file or zip."""
     shutil.rmtree(staging, ignore_errors=True)  # the members a run before extracted
-    budget, rows = _Budget(staging), []
+    exclude = None
+    if out is not None and os.path.isdir(out):
+        status = os.stat(out)
+        exclude = (status.st_dev, status.st_ino)
+    budget, rows = _Budget(staging, exclude), []
     top = Node("", "", children=[])
     for given in paths:
         given = os.fspath(given)
@@ -511,9 +519,9 @@ def discover(paths, staging):
             folder = _walk(given, shown(given), 0, budget, rows)
             top.children.append(folder)
         elif kind(given) == ZIP:
-            top.children.append(_open_zip(given, shown(os.path.basename(given)), shown(given), budget, rows, 1))
+            top.children.append(_open_zip(os.path.realpath(given), shown(os.path.basename(given)), shown(given), budget, rows, 1))
         elif kind(given) in (NOTEBOOK, PYTHON):
-            top.children.append(Node(shown(os.path.basename(given)), shown(given), path=given))
+            top.children.append(Node(shown(os.path.basename(given)), shown(given), path=os.path.realpath(given)))
         else:
             raise ValueError(f"{shown(given)} is not a notebook (.ipynb), a Python file (.py) or a zip")
     units = []

@@ -379,3 +379,19 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
         ("Doe, Jane", "S1", "jdoe", "A", "100")
     assert run_cli("export", out, "--format", "moodle").returncode == 0
     assert list(read_csv(out / "export-moodle.csv")[0]) == ["Email address", "ID number", "Full name", "Backprop Lab"]
+
+
+def test_the_output_folder_inside_a_path_is_not_a_student(tmp_path):
+    base = tmp_path / "class"
+    touch(base / "amy.ipynb")
+    touch(base / "out" / "feedback" / "amy.md", b"# amy")
+    found = intake.discover([base], base / "out" / ".intake", base / "out")
+    assert sorted(by_name(found)) == ["amy"]
+    assert decisions(found, base)["out"] == ("", "skipped")
+
+
+def test_a_path_named_on_the_command_line_may_be_a_link_but_nothing_under_it_is_followed(tmp_path):
+    real = touch(tmp_path / "real" / "pam.ipynb")
+    os.symlink(real, tmp_path / "given.ipynb")
+    found = discover(tmp_path, tmp_path / "given.ipynb")
+    assert [(f.name, f.path) for f in found.submissions] == [("given", str(real))]
