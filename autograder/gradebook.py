@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS identities (
     email TEXT NOT NULL,
     login TEXT NOT NULL,
     origin TEXT NOT NULL,
-    file_stem TEXT NOT NULL
+    file_stem TEXT NOT NULL,
+    partners TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS roster (
     id TEXT PRIMARY KEY,
@@ -176,9 +177,9 @@ class Gradebook:
         """Who this run's submissions (intake.Found) are, as the export said, and where their files are."""
         with self.db:
             self.db.executemany(
-                "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?)",
-                ((f.name, f.identity.student_id, f.identity.email, f.identity.login, f.where, file_stem(f.name))
-                 for f in found),
+                "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((f.name, f.identity.student_id, f.identity.email, f.identity.login, f.where, file_stem(f.name),
+                  json.dumps(f.identity.partners)) for f in found),
             )
 
     def set_roster(self, rows):
@@ -198,19 +199,22 @@ class Gradebook:
         students = self.roster()
         matcher = roster.Matcher(students)
         identities = {row[0]: row[1:] for row in self.db.execute(
-            "SELECT submission, student_id, email, login, origin, file_stem FROM identities")}
+            "SELECT submission, student_id, email, login, origin, file_stem, partners FROM identities")}
         statuses = dict(self.db.execute(
             "SELECT submission, status FROM gradings WHERE id IN (SELECT max(id) FROM gradings GROUP BY submission)"))
         matched = set()
         for row in self._latest_rows(this_run_only=False):
-            student_id, email, login, origin, stem = identities.get(row.submission, ("", "", "", "", file_stem(row.submission)))
-            student = matcher.match(row.submission, student_id, email, login)
-            status = statuses.get(row.submission, "graded")
-            if student is not None:
-                matched.add(student["id"])
-            elif students:
-                status += ", not in roster"
-            yield ClassRow(row, student["id"] if student else student_id, status, student, email, origin, stem)
+            student_id, email, login, origin, stem, partners = identities.get(
+                row.submission, ("", "", "", "", file_stem(row.submission), "[]"))
+            # A group's submission (Gradescope) is each submitter's: a row each.
+            for student_id, email in [(student_id, email)] + [tuple(p) for p in json.loads(partners)]:
+                student = matcher.match(row.submission, student_id, email, login)
+                status = statuses.get(row.submission, "graded")
+                if student is not None:
+                    matched.add(student["id"])
+                elif students:
+                    status += ", not in roster"
+                yield ClassRow(row, student["id"] if student else student_id, status, student, email, origin, stem)
         for student in students:
             if student["id"] not in matched:
                 yield ClassRow(None, student["id"], "missing", student, student["email"], "", "")

@@ -245,27 +245,17 @@ def export_stamp(zip_name):
 
 def _open_zip(source, name, where, budget, rows, nesting):
     """A zip as a folder Node; `source` is a path or bytes (a zip in a zip)."""
-    node = Node(name, where, children=[])
     try:
-        if isinstance(source, bytes):
-            archive = zipfile.ZipFile(io.BytesIO(source))
-        else:
-            descriptor, status = _open_regular(source)
-            if status.st_size > RAW_LIMIT:
-                os.close(descriptor)
-                raise Unreadable(_too_large(status.st_size, RAW_LIMIT))
-            archive = zipfile.ZipFile(os.fdopen(descriptor, "rb"))
-    except Unreadable as error:
-        rows.append(Row(where, "", "skipped", str(error)))
-        return node
+        archive = _zip_file(source)
+    except Unreadable as error:  # the student's row says why (see _choose)
+        return Node(name, where, note=str(error))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        rows.append(Row(where, "", "skipped", f"not a readable zip ({type(error).__name__})"))
-        return node
+        return Node(name, where, note=f"not a readable zip ({type(error).__name__})")
+    node = Node(name, where, children=[])
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
-            rows.append(Row(where, "", "skipped", f"a zip of {len(members)} entries, over the {MAX_ZIP_MEMBERS} limit"))
-            return node
+            return Node(name, where, note=f"a zip of {len(members)} entries, over the {MAX_ZIP_MEMBERS} limit")
         folders = {"": node}
         stamp = export_stamp(name)
         for member in members:
@@ -278,6 +268,20 @@ def _open_zip(source, name, where, budget, rows, nesting):
     node.stamp = stamp
     _stamp(node, stamp)
     return node
+
+
+def _zip_file(source):
+    if isinstance(source, bytes):
+        return zipfile.ZipFile(io.BytesIO(source))
+    descriptor, status = _open_regular(source)
+    stream = os.fdopen(descriptor, "rb")
+    try:
+        if status.st_size > RAW_LIMIT:
+            raise Unreadable(_too_large(status.st_size, RAW_LIMIT))
+        return zipfile.ZipFile(stream)
+    except BaseException:
+        stream.close()
+        raise
 
 
 def _stamp(node, stamp):
@@ -440,7 +444,7 @@ def _units(node, units, rows):
                 units.append((identity or _plain_identity(child), child))
             else:
                 _units(child, units, rows)
-        elif kind(child.name) in (NOTEBOOK, PYTHON) and child.path:  # an unreadable one too: its student gets a row
+        elif kind(child.name) in (NOTEBOOK, PYTHON, ZIP) and (child.path or child.note):  # unreadable: a row all the same
             units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
         elif child.name != layouts.METADATA:
             rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
@@ -464,7 +468,7 @@ def _choose(units, rows):
     notebooks = [(order, f) for order, f in ranked if kind(f.name) == NOTEBOOK]
     chosen = notebooks or ranked
     if not chosen:
-        refused = [f for _, node in units for f in node.files() if f.note and kind(f.name) in (NOTEBOOK, PYTHON)]
+        refused = [f for _, node in units for f in node.files() if f.note and kind(f.name) in (NOTEBOOK, PYTHON, ZIP)]
         if refused:
             return Found(identity, where, status="unreadable", reason=f"{refused[0].where} was not read: {refused[0].note}")
         rows.append(Row(where, identity.name, "skipped", "no notebook (.ipynb) or Python file (.py) in it"))

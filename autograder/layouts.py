@@ -34,6 +34,7 @@ class Identity:
     login: str = ""
     order: tuple = ()  # attempts: the largest is the latest
     original: str = ""  # the file's name as the student gave it (without the LMS prefix)
+    partners: tuple = ()  # a group's other submitters: ((student id, email), ...), graded alike
 
 
 _CANVAS = re.compile(r"(?P<who>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)", re.IGNORECASE)
@@ -90,6 +91,7 @@ def gradescope(read_bytes):
         first = submitters[0]
         sid, email, who = _text(first.get("sid")), _text(first.get("email")), _text(first.get("name"))
         handle = sid or email or str(folder)
+        partners = tuple((_text(s.get("sid")), _text(s.get("email"))) for s in submitters[1:])
         found[str(folder)] = Identity(f"{who or 'student'}_{handle}", ("gradescope", handle), student_id=sid,
-                                      email=email, order=(_text(record.get("created_at")),))
+                                      email=email, order=(_text(record.get("created_at")),), partners=partners)
     return found

@@ -395,3 +395,39 @@ def test_a_path_named_on_the_command_line_may_be_a_link_but_nothing_under_it_is_
     os.symlink(real, tmp_path / "given.ipynb")
     found = discover(tmp_path, tmp_path / "given.ipynb")
     assert [(f.name, f.path) for f in found.submissions] == [("given", str(real))]
+
+
+def test_a_zip_that_cannot_be_read_makes_its_student_unreadable(tmp_path):
+    base = tmp_path / "class"
+    touch(base / "quinn.zip", b"PK\x03\x04 not really a zip")
+    found = discover(tmp_path, base)
+    quinn = by_name(found)["quinn"]
+    assert quinn.status == "unreadable" and "not a readable zip" in quinn.reason
+    assert decisions(found, base) == {"quinn.zip": ("quinn", "skipped")}
+
+
+def test_a_gradescope_group_submission_is_every_submitters_grade(tmp_path):
+    export = tmp_path / "assignment_123_export"
+    sf.write(export / "submission_101", "backprop", sf.notebook())
+    touch(export / "submission_metadata.yml", """\
+submission_101:
+  :submitters:
+  - :name: Ana Lima
+    :sid: '9001'
+    :email: ana@example.edu
+  - :name: Bo Chen
+    :sid: '9002'
+    :email: bo@example.edu
+  :created_at: 2026-11-30 10:00:00.000000000 -08:00
+""".encode())
+    roster_csv = touch(tmp_path / "roster.csv", b"id,name,email\n9001,Ana Lima,ana@example.edu\n9002,Bo Chen,\n9003,Cy Dee,cy@example.edu\n")
+    out = tmp_path / "out"
+    process = run_cli("grade", export, "--out", out, "--salt", SALT, "--jobs", "1", "--roster", roster_csv)
+    assert process.returncode == 0, process.stderr
+    rows = [(r["submission"], r["student_id"], r["status"], r["total"]) for r in read_csv(out / "grades.csv")]
+    assert rows == [("Ana Lima_9001", "9001", "graded", "100"), ("Ana Lima_9001", "9002", "graded", "100"),
+                    ("", "9003", "missing", "")]
+    assert run_cli("export", out, "--format", "moodle").returncode == 0
+    moodle = [(r["Email address"], r["ID number"], r["Full name"], r["Backprop Lab"]) for r in read_csv(out / "export-moodle.csv")]
+    assert moodle == [("ana@example.edu", "9001", "Ana Lima", "100"), ("bo@example.edu", "9002", "Bo Chen", "100"),
+                      ("cy@example.edu", "9003", "Cy Dee", "")]
