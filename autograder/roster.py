@@ -1,18 +1,22 @@
 """The class roster (`grade --roster roster.csv`), and which roster row a submission is.
 
 A CSV with a header: `id` required, `name`, `email` and `login` optional
-(Canvas's gradebook export works as it is: `ID`, `Student`, `SIS Login ID`),
+(Canvas's gradebook export works as it is: `ID`, `Student`, `SIS Login ID`;
+so does Moodle's grading worksheet: `Identifier`, `Full name`, `Email address`),
 every other column kept for the exports. Rows without an id (Canvas's
 "Points Possible") are left out.
 """
 
 import csv
 import io
+import re
 
 from autograder.intake import Unreadable, read_submission_file
 
 MAX_BYTES = 32 * 1024 ** 2
-ALIASES = {"id": "id", "student id": "id", "name": "name", "student": "name", "full name": "name",
+# Moodle's grading worksheet names a student "Participant 4242", the id of its download's folder names.
+_PARTICIPANT = re.compile(r"^Participant\s+(?=\d+$)")
+ALIASES = {"id": "id", "student id": "id", "identifier": "id", "name": "name", "student": "name", "full name": "name",
            "email": "email", "email address": "email", "login": "login", "sis login id": "login", "username": "login"}
 
 
@@ -35,6 +39,7 @@ def read(path):
                 row[field] = value.strip()
             elif not field:
                 row["extra"][column] = value
+        row["id"] = _PARTICIPANT.sub("", row["id"])
         if row["id"] and row["id"] not in seen:
             seen.add(row["id"])
             rows.append(row)

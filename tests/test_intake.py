@@ -314,6 +314,12 @@ def test_roster_reads_canvas_gradebook_export_and_matches_by_id_email_or_login(t
     assert matcher.match("doejane_12345", student_id="12345")["id"] == "12345"
     assert matcher.match("bchen")["id"] == "999"
     assert matcher.match("someone", email="nobody@example.edu") is None
+    worksheet = roster.read(touch(tmp_path / "worksheet.csv", (
+        "Identifier,Full name,Email address,Status,Grade\n"
+        "Participant 4242,Jane Doe,jane@example.edu,Submitted,\n"
+    ).encode()))
+    assert [(r["id"], r["name"], r["email"]) for r in worksheet] == [("4242", "Jane Doe", "jane@example.edu")]
+    assert roster.Matcher(worksheet).match("Jane Doe_4242", student_id="4242")["email"] == "jane@example.edu"
     with pytest.raises(ValueError, match="no `id` column"):
         roster.read(touch(tmp_path / "bad.csv", b"name,email\nx,y\n"))
 
@@ -330,6 +336,7 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
     sf.write(download, "doejane_12345_678_backprop-1", sf.notebook())
     sf.write(download, "chenbo_LATE_999_679_backprop", sf.notebook({"dropout_backward": sf.source(sf.MISTAKES["dropout_no_rescale"][1])}))
     sf.write(download, "=cmd_31_680_backprop", sf.notebook())
+    sf.write(download, "a" * 243, sf.notebook())  # 249 characters with .ipynb
     with open(os.fsencode(download) + b"/x\xff.ipynb", "wb") as out:
         out.write(b"not json")
     with open(download / "huge.ipynb", "wb") as out:
@@ -356,7 +363,8 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
     assert grades["huge"]["status"] == "unreadable, not in roster" and grades["huge"]["total"] == "0"
     assert grades["x\\xff"]["status"] == "unreadable, not in roster"
     intake_rows = read_csv(out / "intake.csv")
-    assert len(intake_rows) == 8
+    assert len(intake_rows) == 9
+    assert grades["a" * 243]["total"] == "100"
     decision = {row["path"].rsplit("/", 1)[-1]: row["decision"] for row in intake_rows}
     assert decision["doejane_12345_678_backprop.ipynb"] == "superseded"
     assert decision["doejane_12345_678_backprop-1.ipynb"] == "graded"
@@ -379,6 +387,10 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
         ("Doe, Jane", "S1", "jdoe", "A", "100")
     assert run_cli("export", out, "--format", "moodle").returncode == 0
     assert list(read_csv(out / "export-moodle.csv")[0]) == ["Email address", "ID number", "Full name", "Backprop Lab"]
+    assert run_cli("export", out, "--format", "csv").returncode == 0
+    plain = {row["id"] or row["submission"]: row for row in read_csv(out / "export-csv.csv")}
+    assert (plain["12345"]["name"], plain["12345"]["total"], plain["12345"]["max_total"]) == ("Doe, Jane", "100", "100")
+    assert plain["huge"]["status"] == "unreadable, not in roster"
 
 
 def test_the_output_folder_inside_a_path_is_not_a_student(tmp_path):
