@@ -24,7 +24,7 @@ import shutil
 import stat
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import layouts
@@ -161,7 +161,6 @@ class Node:
     path: str = ""  # a file to grade: where it is on disk (a zip member once extracted)
     stamp: str = ""  # the export time of the zip it came in (otter's export zip name)
     note: str = ""  # a file that is not read, and why
-    metadata: dict = field(default_factory=dict)  # Gradescope: {folder name: layouts.Identity}
 
     @property
     def is_folder(self):
@@ -205,31 +204,39 @@ def _walk(path, where, depth, budget, rows):
         rows.append(Row(where, "", "skipped", f"could not list the folder: {error.strerror}"))
         return node
     for entry in listed:
-        child_where = f"{where}/{shown(entry.name)}"
+        name = shown(entry.name)
+        child_where = f"{where}/{name}"
         if not budget.take_entry():
             rows.append(Row(child_where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
             continue
-        name = shown(entry.name)
-        if entry.name.startswith(".") or entry.name == HIDDEN:
-            rows.append(Row(child_where, "", "skipped", "hidden (checkpoints, macOS metadata): not a submission"))
-        elif entry.is_symlink():
-            rows.append(Row(child_where, "", "skipped", SYMLINK))
-        elif entry.is_dir(follow_symlinks=False):
-            if (entry.stat(follow_symlinks=False).st_dev, entry.inode()) == budget.exclude:
-                rows.append(Row(child_where, "", "skipped", "the grader's output folder (--out)"))
-            elif depth >= MAX_DEPTH:
-                rows.append(Row(child_where, "", "skipped", f"a folder deeper than {MAX_DEPTH} levels"))
-            else:
-                node.children.append(_walk(entry.path, child_where, depth + 1, budget, rows))
-        elif not entry.is_file(follow_symlinks=False):
-            rows.append(Row(child_where, "", "skipped", NOT_REGULAR))
-        elif kind(entry.name) == ZIP:
-            node.children.append(_open_zip(entry.path, name, child_where, budget, rows, 1))
-        else:
-            size = entry.stat(follow_symlinks=False).st_size
-            note = _too_large(size, RAW_LIMIT) if size > RAW_LIMIT else ""  # read_submission_file would refuse it
-            node.children.append(Node(name, child_where, path=entry.path, note=note))
+        try:
+            _add_entry(entry, name, child_where, node, depth, budget, rows)
+        except OSError as error:  # gone or changed while listed
+            rows.append(Row(child_where, "", "skipped", f"could not be looked at: {error.strerror}"))
     return node
+
+
+def _add_entry(entry, name, where, folder, depth, budget, rows):
+    """Add a folder's entry to its Node, or a row saying why it is skipped."""
+    if entry.name.startswith(".") or entry.name == HIDDEN:
+        rows.append(Row(where, "", "skipped", "hidden (checkpoints, macOS metadata): not a submission"))
+    elif entry.is_symlink():
+        rows.append(Row(where, "", "skipped", SYMLINK))
+    elif entry.is_dir(follow_symlinks=False):
+        if (entry.stat(follow_symlinks=False).st_dev, entry.inode()) == budget.exclude:
+            rows.append(Row(where, "", "skipped", "the grader's output folder (--out)"))
+        elif depth >= MAX_DEPTH:
+            rows.append(Row(where, "", "skipped", f"a folder deeper than {MAX_DEPTH} levels"))
+        else:
+            folder.children.append(_walk(entry.path, where, depth + 1, budget, rows))
+    elif not entry.is_file(follow_symlinks=False):
+        rows.append(Row(where, "", "skipped", NOT_REGULAR))
+    elif kind(entry.name) == ZIP:
+        folder.children.append(_open_zip(entry.path, name, where, budget, rows, 1))
+    else:
+        size = entry.stat(follow_symlinks=False).st_size
+        note = _too_large(size, RAW_LIMIT) if size > RAW_LIMIT else ""  # read_submission_file would refuse it
+        folder.children.append(Node(name, where, path=entry.path, note=note))
 
 
 # ---------------------------------------------------------------- zips
@@ -254,8 +261,6 @@ def _open_zip(source, name, where, budget, rows, nesting):
     node = Node(name, where, children=[])
     with archive:
         members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            return Node(name, where, note=f"a zip of {len(members)} entries, over the {MAX_ZIP_MEMBERS} limit")
         folders = {"": node}
         stamp = export_stamp(name)
         for member in members:
@@ -271,13 +276,21 @@ def _open_zip(source, name, where, budget, rows, nesting):
 
 
 def _zip_file(source):
+    """A ZipFile of a path or bytes, refused before its central directory is read when
+    that would list too many entries (each becomes an object in memory)."""
     if isinstance(source, bytes):
-        return zipfile.ZipFile(io.BytesIO(source))
-    descriptor, status = _open_regular(source)
-    stream = os.fdopen(descriptor, "rb")
+        stream, size = io.BytesIO(source), len(source)
+    else:
+        descriptor, status = _open_regular(source)
+        stream, size = os.fdopen(descriptor, "rb"), status.st_size
     try:
-        if status.st_size > RAW_LIMIT:
-            raise Unreadable(_too_large(status.st_size, RAW_LIMIT))
+        if size > RAW_LIMIT:
+            raise Unreadable(_too_large(size, RAW_LIMIT))
+        end = zipfile._EndRecData(stream)  # noqa: SLF001  (the end record alone: zipfile has no public way)
+        # The count can lie; the directory's size bounds what zipfile would list all the same.
+        if end and (end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_MEMBERS  # noqa: SLF001
+                    or end[zipfile._ECD_SIZE] > MAX_ZIP_MEMBERS * 400):  # noqa: SLF001
+            raise Unreadable(f"a zip of over {MAX_ZIP_MEMBERS} entries: refused")
         return zipfile.ZipFile(stream)
     except BaseException:
         stream.close()
@@ -520,7 +533,7 @@ def discover(paths, staging, out=None):
             raise ValueError(f"{shown(given)} does not exist")
         # The PATHs named on the command line are the instructor's: followed (as `find -H`), nothing under them.
         if os.path.isdir(given):
-            folder = _walk(given, shown(given), 0, budget, rows)
+            folder = _walk(given, shown(os.path.normpath(given)), 0, budget, rows)
             top.children.append(folder)
         elif kind(given) == ZIP:
             top.children.append(_open_zip(os.path.realpath(given), shown(os.path.basename(given)), shown(given), budget, rows, 1))

@@ -443,3 +443,14 @@ submission_101:
     moodle = [(r["Email address"], r["ID number"], r["Full name"], r["Backprop Lab"]) for r in read_csv(out / "export-moodle.csv")]
     assert moodle == [("ana@example.edu", "9001", "Ana Lima", "100"), ("bo@example.edu", "9002", "Bo Chen", "100"),
                       ("cy@example.edu", "9003", "Cy Dee", "")]
+
+
+def test_a_zip_of_too_many_entries_is_refused_before_they_are_listed(tmp_path, monkeypatch):
+    monkeypatch.setattr(intake, "MAX_ZIP_MEMBERS", 3)
+    archive = tmp_path / "class" / "rae.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for number in range(4):
+            zipped.writestr(f"f{number}.txt", b"x")
+    rae = by_name(discover(tmp_path, archive.parent))["rae"]
+    assert rae.status == "unreadable" and "over 3 entries" in rae.reason
