@@ -13,6 +13,7 @@ conventions; see README, "Where submissions come from"):
   email) and its time.
 """
 
+import datetime
 import os
 import re
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import yaml
 
 MAX_METADATA_BYTES = 16 * 1024 ** 2
+MAX_SUBMITTERS = 20  # of one group submission
 METADATA = "submission_metadata.yml"
 
 
@@ -70,7 +72,10 @@ def _plain(mapping):
 
 
 def _text(value):
-    return "" if value is None else str(value).strip()[:200]
+    # Only scalars: str() of a structure built from YAML aliases can grow without bound.
+    if not isinstance(value, (str, int, float, datetime.date)) or isinstance(value, bool):
+        return ""
+    return str(value).strip()[:200]
 
 
 def gradescope(read_bytes):
@@ -85,7 +90,8 @@ def gradescope(read_bytes):
     found = {}
     for folder, record in data.items():
         record = _plain(record)
-        submitters = [_plain(s) for s in record.get("submitters") or [] if isinstance(s, dict)]
+        listed = record.get("submitters")
+        submitters = [_plain(s) for s in (listed[:MAX_SUBMITTERS] if isinstance(listed, list) else []) if isinstance(s, dict)]
         if not _GRADESCOPE_FOLDER.fullmatch(str(folder)) or not submitters:
             continue
         first = submitters[0]

@@ -6,7 +6,6 @@ two or three real notebooks end to end.
 
 import csv
 import io
-import json
 import os
 import unicodedata
 import zipfile
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import submission_factory as sf
-from autograder import intake, layouts, roster
+from autograder import intake, roster
 from autograder.intake import file_stem
 from test_grader import ROOT, SALT, run_cli
 
@@ -454,3 +453,17 @@ def test_a_zip_of_too_many_entries_is_refused_before_they_are_listed(tmp_path, m
             zipped.writestr(f"f{number}.txt", b"x")
     rae = by_name(discover(tmp_path, archive.parent))["rae"]
     assert rae.status == "unreadable" and "over 3 entries" in rae.reason
+
+
+def test_gradescope_metadata_built_of_aliases_is_read_in_bounded_time(tmp_path):
+    base = tmp_path / "gradescope"
+    touch(base / "submission_101" / "backprop.ipynb")
+    laughs = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(8)]
+    touch(base / "submission_metadata.yml", ("\n".join(laughs) + """
+submission_101:
+  :submitters:
+  - :name: *i
+    :sid: '9001'
+""").encode())
+    assert sorted(by_name(discover(tmp_path, base))) == ["student_9001"]
