@@ -32,18 +32,18 @@ def grade_command(args):
     except ValueError as error:
         return fail(str(error))
     try:
+        found = intake.discover(args.paths, Path(args.out) / STAGING, args.out)
+    except ValueError as error:
+        return fail(str(error))
+    except OSError as error:  # the staging folder, under --out
+        return fail(f"cannot use {args.out} as the output folder: {error.strerror}")
+    if not found.submissions:
+        return fail(f"{', '.join(map(str, args.paths))} holds no .ipynb, .py or zip submission")
+    try:
         book = Gradebook(args.out, args.salt)
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
-    try:
-        found = intake.discover(args.paths, Path(args.out) / STAGING, args.out)
-    except ValueError as error:
-        book.close()
-        return fail(str(error))
     intake.write_intake_csv(Path(args.out) / "intake.csv", found.rows)
-    if not found.submissions:
-        book.close()
-        return fail(f"{', '.join(map(str, args.paths))} holds no .ipynb, .py or zip submission (see {Path(args.out) / 'intake.csv'})")
     if students is not None:
         book.set_roster(students)
     book.remember(found.submissions)
@@ -51,7 +51,7 @@ def grade_command(args):
     reused, pending = 0, []
     for submission in found.submissions:
         if submission.status:  # nothing to grade: a result that says why, at once
-            on_intake_result(book, args.out, intake_result(submission))
+            record_intake_result(book, args.out, intake_result(submission))
             continue
         kept = None if args.regrade else book.unchanged(submission.name, intake.file_digest(submission.path))
         if kept is None:
@@ -100,8 +100,11 @@ def intake_result(submission):
     return result
 
 
-def on_intake_result(book, out, result):
-    book.record(result)
+def record_intake_result(book, out, result):
+    """Record it, unless the latest grading already says the same."""
+    kept = book.unchanged(result.submission, result.digest)
+    if kept is None or (kept.status, kept.notes) != (result.status, result.notes):
+        book.record(result)
     write_result_files(out, result, book.score_before_latest(result.submission))
 
 

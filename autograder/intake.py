@@ -543,8 +543,11 @@ def discover(paths, staging, out=None):
             raise ValueError(f"{shown(given)} is not a notebook (.ipynb), a Python file (.py) or a zip")
     units = []
     for child in top.children:
-        if child.is_folder and not (kind(child.name) == ZIP and _is_student_folder(child)):
-            _units(child, units, rows)  # a folder named on the command line holds the class
+        # A folder named on the command line holds the class; so does a zip, unless it is one student's.
+        one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not any(
+            layouts.from_name(inside.name) for inside in child.children or ())
+        if child.is_folder and not one_students_zip:
+            _units(child, units, rows)
         else:
             units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
     by_key = {}

@@ -467,3 +467,14 @@ submission_101:
     :sid: '9001'
 """).encode())
     assert sorted(by_name(discover(tmp_path, base))) == ["student_9001"]
+
+
+def test_a_zip_named_on_the_command_line_is_a_class_or_one_students_export(tmp_path):
+    canvas = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(canvas, "w") as zipped:
+        zipped.writestr("doejane_12345_678_backprop.ipynb", NB)
+    assert sorted(by_name(discover(tmp_path, canvas))) == ["doejane_12345"]
+    export = otter_zip(tmp_path / "sam.zip")
+    found = discover(tmp_path, export)
+    assert sorted(by_name(found)) == ["sam"]
+    assert decisions(found, tmp_path)["sam.zip!backprop.ipynb"] == ("sam", "graded")
