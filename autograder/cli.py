@@ -113,7 +113,7 @@ def intake_summary(found, missing):
     decisions = collections.Counter(row.decision for row in found.rows)
     skipped = [row for row in found.rows if row.decision == "skipped"]
     lines = [f"files: {decisions['graded']} graded, {decisions['superseded']} superseded, {len(skipped)} skipped; "
-             f"{missing} student(s) of the roster missing (no submission)"]
+             f"{missing} missing (on the roster, no submission)"]
     lines += _listed([f"not graded {f.name}: {f.status}" for f in found.submissions if f.status], "grades.csv")
     lines += _listed([f"skipped {row.path}: {row.reason}" for row in skipped], "intake.csv")
     return "\n".join(lines)
