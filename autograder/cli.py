@@ -70,8 +70,11 @@ def grade_command(args):
 
     graded = 0
 
+    origins = {submission.name: submission.where for submission in found.submissions}
+
     def on_result(result):
         nonlocal graded
+        result.path = origins.get(result.submission, result.path)  # a zip member's place, not its extracted copy
         book.record(result)
         graded += 1
         grade.progress(graded, len(pending), result.submission)

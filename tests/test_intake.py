@@ -6,9 +6,12 @@ two or three real notebooks end to end.
 
 import csv
 import io
+import json
 import os
+import sqlite3
 import unicodedata
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -368,6 +371,9 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
     assert decision["doejane_12345_678_backprop.ipynb"] == "superseded"
     assert decision["doejane_12345_678_backprop-1.ipynb"] == "graded"
     assert decision["layers.py"] == decision["pipe.ipynb"] == "skipped"
+    with closing(sqlite3.connect(out / "gradebook.sqlite")) as db:
+        path = json.loads(db.execute("SELECT result FROM gradings WHERE submission = 'doejane_12345'").fetchone()[0])["path"]
+    assert path == str(download / "doejane_12345_678_backprop-1.ipynb")
     unreadable = "x\\xff"
     assert unreadable in (out / "feedback" / f"{file_stem(unreadable)}.md").read_text()
 
