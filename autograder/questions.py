@@ -26,6 +26,11 @@ class Output:
     name: str
     weight: float = 1.0
     zero_by_construction: bool = False  # compared by absolute tolerance (SPEC.md section 4)
+    axes: tuple = ()  # the symbols of its shape, e.g. ("N", "D"): the sizes a diagnosed factor may be made of
+    hint: str = ""  # where in the notebook this output is derived, for a diagnosis that names only the output
+    # The reference's terms, each with coefficient 1: (args) -> [(label, array), ...], so
+    # that a diagnosis can say which term is missing, doubled or has its sign flipped.
+    terms: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Case:
     name: str
     points: float
     params: dict = field(default_factory=dict)
+    stress: str = ""  # what is large in this case ("logits of order 1e3"), when its inputs test numerical stability
+    stress_hint: str = ""  # what to fix when only this case fails
 
 
 @dataclass
@@ -81,6 +88,10 @@ class Question:
     # earlier question costs points only once.
     oracles: tuple = ()
     shape_hints: dict = field(default_factory=dict)  # output name -> hint when its shape is wrong
+    # Where the gradient first goes wrong, when exactly these outputs are
+    # wrong (those in `optional_in_locations` may be right or wrong): ((outputs, text), ...).
+    locations: tuple = ()
+    optional_in_locations: tuple = ()
 
     @property
     def points(self):
@@ -187,7 +198,7 @@ def _dropout_variant(train_scale, eval_scale=lambda p: 1.0):
 DROPOUT = Question(
     function="dropout_backward",
     title="Dropout",
-    outputs=(Output("dx"),),
+    outputs=(Output("dx", axes=("N", "D"), hint="In training mode dx = dout * keep / (1-p); in eval mode dx = dout (part 1)."),),
     unpack=_one("dx"),
     draw=draw_dropout,
     reference=layers.dropout_backward,
@@ -235,17 +246,23 @@ def _softmax_no_product(da, cache):
     return (da - np.sum(da, axis=1, keepdims=True)) * a
 
 
+def _softmax_terms(da, cache):
+    a = cache["a"]
+    return [("the term da * a", da * a), ("the term -(da . a) a", -np.sum(da * a, axis=1, keepdims=True) * a)]
+
+
 SOFTMAX = Question(
     function="softmax_backward",
     title="Softmax",
-    outputs=(Output("dz"),),
+    outputs=(Output("dz", axes=("N", "C"), hint="dz_k = (da_k - da . a) a_k, row by row (part 2).", terms=_softmax_terms),),
     unpack=_one("dz"),
     draw=draw_softmax,
     reference=layers.softmax_backward,
     cases=(
         Case("more examples than classes (N > C)", 7, {}),
         Case("fewer examples than classes (N < C)", 7, {"wide": True}),
-        Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}),
+        Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}, stress="logits of order 1e3",
+             stress_hint="Work from the cache's a, as the formula of part 2 does: exp of logits of order 1e3 overflows."),
     ),
     mistakes=(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
@@ -277,17 +294,25 @@ def _cross_entropy_variant(divide_by_n=True, subtract_onehot=True):
     return variant
 
 
+def _cross_entropy_terms(z, y):
+    N, C = z.shape
+    return [("the term a / N", layers.softmax(z) / N), ("the term -onehot(y) / N", -np.eye(C)[y] / N)]
+
+
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     title="Softmax with cross-entropy",
     # The loss is given code: it is checked, but the points are for dz.
-    outputs=(Output("loss", weight=0.0), Output("dz")),
+    outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it."),
+             Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms)),
     unpack=_fields("loss", "dz"),
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
     cases=(
         Case("random logits", 5, {}),
-        Case("logits of order 1e3", 5, {"offset": 1000.0}),
+        Case("logits of order 1e3", 5, {"offset": 1000.0}, stress="logits of order 1e3",
+             stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
+                         "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
     ),
     mistakes=(
         Mistake("forgets the 1/N of the mean", "The loss is the MEAN over the N examples, so dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False)),
@@ -338,23 +363,51 @@ def _bn_graph_with(n_minus_one=False, eps=None):
     return dx_formula
 
 
+def _batchnorm_terms(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    scale = gamma / np.sqrt(cache["var"] + cache["eps"])
+    return [
+        ("the term gamma g / sigma", scale * dout),
+        ("the term through the mean", -scale * dout.mean(axis=0)),
+        ("the term through the variance", -scale * x_hat * (dout * x_hat).mean(axis=0)),
+    ]
+
+
+def _batchnorm_unbiased_throughout(dout, cache):
+    """The exact backward pass of a forward that normalised with the unbiased variance (1/(N-1))."""
+    x, mu, gamma = cache["x"], cache["mu"], cache["gamma"]
+    N = x.shape[0]
+    inv_std = 1 / np.sqrt(cache["var"] * N / (N - 1) + cache["eps"])
+    x_hat = (x - mu) * inv_std
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx = gamma * inv_std * (dout - dout.mean(axis=0) - x_hat * dgamma / (N - 1))
+    return dx, dgamma, dout.sum(axis=0)
+
+
 BATCHNORM = Question(
     function="batchnorm_backward",
     title="Batch normalization",
-    outputs=(Output("dx", weight=3.0), Output("dgamma"), Output("dbeta")),
+    outputs=(
+        Output("dx", 3.0, axes=("N", "D"), terms=_batchnorm_terms,
+               hint="dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4)."),
+        Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4)."),
+        Output("dbeta", axes=("D",), hint="dbeta = sum_n g_n, over the examples, axis 0 (part 4)."),
+    ),
     unpack=_fields("dx", "dgamma", "dbeta"),
     draw=draw_batchnorm,
     reference=layers.batchnorm_backward,
     cases=(
         Case("more examples than features (N > D)", 9, {"tall": True}),
         Case("fewer examples than features (N < D)", 8, {"tall": False}),
-        Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}),
+        Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}, stress="inputs with a large mean and spread",
+             stress_hint="Large inputs expose cancellation: work with x - mu or the cache's x_hat, not E[x^2] - mu^2 (part 4)."),
     ),
     mistakes=(
         Mistake("treats the mean and variance as constants", "mu and sigma^2 depend on every x_n: dx has two more terms, through the mean and through the variance (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: g * gm * s)),
         Mistake("drops the path through the mean", "x reaches L through mu too: the term -sum_n g_n is missing (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - xh * (g * xh).mean(axis=0)))),
         Mistake("drops the path through the variance", "x reaches L through sigma^2 too: the term -x_hat * sum_n (g_n x_hat_n) is missing (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0)))),
         Mistake("uses 1/(N-1) in the variance", "Batch normalization uses the biased variance, 1/N, not 1/(N-1).", _batchnorm_variant(_bn_graph_with(n_minus_one=True))),
+        Mistake("uses 1/(N-1) in the variance, in x_hat and dgamma too", "Batch normalization uses the biased variance, 1/N, not 1/(N-1): the cache's var and x_hat are already right (part 4).", _batchnorm_unbiased_throughout),
         Mistake("leaves eps out", "The forward pass divides by sqrt(sigma^2 + eps): keep eps in the backward pass too.", _batchnorm_variant(_bn_graph_with(eps=0.0))),
         Mistake("forgets gamma in dx", "y = gamma * x_hat + beta: dx picks up the factor gamma.", _batchnorm_variant(lambda g, c, xh, gm, s: s / g.shape[0] * (g.shape[0] * g - g.sum(axis=0) - xh * (g * xh).sum(axis=0)))),
         Mistake("computes dgamma as sum(dout)", "dgamma = sum_n g_n * x_hat_n: gamma multiplies x_hat.", _batchnorm_variant(lambda g, c, xh, gm, s: layers.batchnorm_backward(g, c)[0], lambda g, xh: g.sum(axis=0))),
@@ -417,8 +470,14 @@ NET = Question(
     function="bn_net_backward",
     title="The BN network",
     outputs=(
-        Output("W1", 2.0), Output("b1", 0.5, zero_by_construction=True), Output("gamma"), Output("beta"),
-        Output("W2"), Output("b2", 0.5), Output("X", 2.0),
+        Output("W1", 2.0, axes=("D", "H"), hint="grads['W1'] = X.T @ dY1, dY1 the gradient batchnorm_backward returns (part 5)."),
+        Output("b1", 0.5, zero_by_construction=True, axes=("H",),
+               hint="grads['b1'] = sum_n dY1_n over axis 0, which batch normalization makes zero (part 5)."),
+        Output("gamma", axes=("H",), hint="grads['gamma'] comes from batchnorm_backward, given dL/dX_BN (part 5)."),
+        Output("beta", axes=("H",), hint="grads['beta'] comes from batchnorm_backward, given dL/dX_BN (part 5)."),
+        Output("W2", axes=("H", "C"), hint="grads['W2'] = Z_BN.T @ dscores, with Z_BN after dropout (part 5)."),
+        Output("b2", 0.5, axes=("C",), hint="grads['b2'] = sum_n dscores_n, over axis 0 (part 5)."),
+        Output("X", 2.0, axes=("N", "D"), hint="grads['X'] = dY1 @ W1.T (part 5)."),
     ),
     unpack=_keys(*NET_OUTPUTS),
     draw=draw_bn_net,
@@ -435,6 +494,15 @@ NET = Question(
         Mistake("has the sign flipped", "Check the signs along the chain.", negated(layers.bn_net_backward)),
     ),
     oracles=("dropout_backward", "batchnorm_backward"),
+    locations=(
+        (("gamma", "beta", "W1", "b1", "X"),
+         "W2 and b2 are right, gamma and beta are not: the error lies between them, in the dropout backward or the "
+         "ReLU mask ([X_BN > 0], applied to dL/dZ after dropout_backward)."),
+        (("W1", "b1", "X"),
+         "gamma and beta are right: the error lies after batch normalization, in dL/dY1 (batchnorm_backward's dx) "
+         "or the first affine layer."),
+    ),
+    optional_in_locations=("b1",),
     shape_hints={
         "W1": "grads['W1'] has the shape of W1, (D, H): X.T @ dY1.",
         "W2": "grads['W2'] has the shape of W2, (H, C): Z_BN.T @ dscores.",

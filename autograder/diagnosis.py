@@ -1,0 +1,444 @@
+"""What a wrong answer says about itself: the known mistake that explains all
+of it, or else what its structure shows next to the reference.
+
+Everything here works from the values the student's function returned and
+the grader's own facts (the reference, the case's parameters, the shapes), never
+from text the student controls. It runs in the grader's process on arrays
+only, and only says what the numbers prove: a true generic sentence rather
+than a false specific one.
+
+A known mistake is named when it explains the whole answer: in every case
+where it differs from the reference, each output of the answer (passing
+outputs too) equals the mistake's output within the tolerance that passing
+uses, and nearer than it is to the reference; in every case where it does not
+differ, the answer passes. A case that could not be compared (an exception, a
+missing output) neither confirms nor refutes. When several mistakes explain
+the answer, the one that fits best is named, or none when two fit equally.
+"""
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from autograder import questions as specs
+from autograder.gradcheck import rel_error
+
+# An answer "agrees to float32 precision" within this relative error: about
+# a hundred float32 roundings, far above float64 rounding (1e-15).
+FLOAT32_AGREEMENT = 1e-5
+FACTOR_MATCH = 1e-6  # a fitted factor is recognised as a named quantity within this relative distance
+CLOSE = 1e-4  # below this, and above the pass tolerance, an answer is close but not right
+
+
+@dataclass
+class Attempt:
+    """One case as the student's function answered it."""
+
+    case: specs.Case
+    args: tuple
+    expected: dict  # output name -> the reference value
+    returned: object  # what the function returned, as the worker sent it
+    answer: dict | None  # output name -> the returned value; None when it could not be unpacked
+    passed: dict  # output name -> whether that output passed
+    rewrapped: bool = False  # the outputs were read from a list, or from a tuple of the wrong length
+
+
+def diagnose(question, attempts):
+    """The diagnoses of a question's answers, as [{"mistake": ..., "hint": ...}], best first."""
+    attempts = [_rewrapped(question, attempt) for attempt in attempts]
+    container = _container(question, attempts)
+    usable = [a for a in attempts if a.answer is not None]
+    if not any(not all(a.passed.values()) for a in usable):
+        return container
+    known = _known_mistake(question, usable)
+    if known:
+        return container + [known]
+    return container + _structural(question, usable)
+
+
+# --- the container: a list for an array, a tuple of the wrong length --------------------------
+
+def _rewrapped(question, attempt):
+    """The attempt with its outputs taken from a list or a longer tuple when that fits the reference."""
+    names = [output.name for output in question.outputs]
+    values = None
+    if attempt.answer is None:
+        values = _sequence_fit(attempt.returned, attempt.expected, names)
+    elif len(names) == 1 and isinstance(attempt.answer[names[0]], (list, tuple)):
+        values = {names[0]: attempt.answer[names[0]]}
+    if values is None:
+        return attempt
+    values = {name: _coerced(value) for name, value in values.items()}
+    passed = {name: _agrees(question, name, values[name], attempt.expected[name]) for name in names}
+    return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, values, passed, rewrapped=True)
+
+
+def _sequence_fit(returned, expected, names):
+    """{name: value} read from a list or tuple holding the outputs in order (perhaps among others), or None."""
+    if not isinstance(returned, (list, tuple)) or len(returned) > 12:
+        return None
+    if len(returned) == len(names):
+        return dict(zip(names, returned))
+    for chosen in combinations(returned, len(names)):
+        if all(_coerced(v) is not None and np.shape(_coerced(v)) == np.shape(expected[n]) for n, v in zip(names, chosen)):
+            return dict(zip(names, chosen))
+    return None
+
+
+def _coerced(value):
+    """A float64 array of the value (an array, a number, a nested list of numbers), or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, np.ndarray)) or (isinstance(value, (list, tuple)) and len(value) <= 10**5):
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        return array
+    return None
+
+
+def _agrees(question, name, value, expected):
+    return value is not None and value.shape == np.shape(expected) and _error(question, name, value, expected) <= _tolerance(question, name)
+
+
+def _container(question, attempts):
+    """What to say about the container when the function returned the wrong kind of object."""
+    names = [output.name for output in question.outputs]
+    fixed = [a for a in attempts if a.rewrapped]
+    if not fixed:
+        return []
+    returned = fixed[0].returned
+    if len(names) == 1:
+        shape = "a list" if isinstance(returned, list) else "a tuple"
+        what = f"returns {shape} instead of a numpy array"
+        fix = "Return a numpy array (np.asarray of it)."
+    else:
+        kind = "list" if isinstance(returned, list) else type(returned).__name__
+        count = f" of {len(returned)}" if isinstance(returned, (list, tuple)) else ""
+        what = f"returns a {kind}{count} instead of the tuple ({', '.join(names)})"
+        fix = f"Return exactly the tuple ({', '.join(names)})."
+    right = all(all(a.passed.values()) for a in fixed)
+    verdict = "The values are right: only the container is wrong. " if right else ""
+    return [{"mistake": what, "hint": verdict + fix}]
+
+
+# --- known mistakes ----------------------------------------------------------------------------
+
+def _tolerance(question, name):
+    output = _output(question, name)
+    return specs.ATOL if output.zero_by_construction else specs.RTOL
+
+
+def _output(question, name):
+    return next(output for output in question.outputs if output.name == name)
+
+
+def _error(question, name, value, reference):
+    value, reference = np.asarray(value, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    if value.shape != reference.shape:
+        return np.inf
+    if _output(question, name).zero_by_construction:
+        return float(np.max(np.abs(value - reference), initial=0.0))
+    error = rel_error(value, reference)
+    return error if np.isfinite(error) else np.inf
+
+
+def _known_mistake(question, usable):
+    """The known mistake explaining every usable case, or None (none or several equally)."""
+    fits = []
+    for mistake in question.mistakes:
+        fit = _explains(question, mistake, usable)
+        if fit is not None:
+            fits.append((fit, mistake))
+    if not fits:
+        return None
+    fits.sort(key=lambda item: item[0])
+    best, mistake = fits[0]
+    if len(fits) > 1 and fits[1][0] <= 10 * max(best, 1e-16):
+        return None  # two mistakes explain it equally: naming one could be false
+    return {"mistake": mistake.name, "hint": mistake.hint}
+
+
+def _explains(question, mistake, usable):
+    """The worst relative error of `mistake` against the answer if it explains every case, else None."""
+    worst, differs_somewhere = 0.0, False
+    for attempt in usable:
+        try:
+            wrong = question.unpack(mistake.variant(*attempt.args))
+        except Exception:  # noqa: BLE001  (a variant that does not apply to this case)
+            continue
+        names = list(attempt.answer)
+        differs = any(_error(question, n, wrong[n], attempt.expected[n]) > _tolerance(question, n) for n in names)
+        if not differs:
+            if not all(attempt.passed.values()):
+                return None  # the mistake gives the right answer here, the student did not
+            continue
+        differs_somewhere = True
+        for name in names:
+            value = attempt.answer[name]
+            if value is None:
+                return None
+            to_mistake = _error(question, name, value, wrong[name])
+            if to_mistake > _tolerance(question, name):
+                return None
+            to_reference = _error(question, name, value, attempt.expected[name])
+            if to_reference > _tolerance(question, name) and to_mistake >= to_reference:
+                return None
+            worst = max(worst, to_mistake / _tolerance(question, name))
+    return worst if differs_somewhere else None
+
+
+# --- structural diagnoses ------------------------------------------------------------------------
+
+def _structural(question, usable):
+    """One diagnosis per wrong output, from how it differs from the reference across the cases."""
+    names = [output.name for output in question.outputs if output.weight > 0 or _ever_fails(usable, output.name)]
+    wrong = [name for name in names if _ever_fails(usable, name)]
+    found = []
+    for name in wrong:
+        finding = _output_finding(question, name, usable)
+        if finding:
+            found.append(finding)
+    if len(names) > 1 and found:
+        right = [name for name in names if name not in wrong and _output(question, name).weight > 0]
+        location = _location(question, wrong)
+        lead = f"{_listing(right)} {'is' if len(right) == 1 else 'are'} right. " if right else ""
+        first = found[0]
+        found[0] = {"mistake": first["mistake"], "hint": lead + (location + " " if location else "") + first["hint"]}
+    return found
+
+
+def _ever_fails(usable, name):
+    return any(not a.passed.get(name, True) for a in usable)
+
+
+def _listing(names):
+    quoted = [f"{n}" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _location(question, wrong):
+    for outputs, text in question.locations:
+        if set(wrong) <= set(outputs) and set(outputs) - set(wrong) <= set(question.optional_in_locations):
+            return text
+    return ""
+
+
+def _output_finding(question, name, usable):
+    output = _output(question, name)
+    failing = [a for a in usable if not a.passed[name]]
+    passing = [a for a in usable if a.passed[name]]
+    kinds = [_kind(question, output, a) for a in failing]
+    stressed = [a for a in failing if a.case.stress]
+    hint = output.hint
+    # Right except on the cases with large inputs: numerical stability.
+    if stressed and len(stressed) == len(failing) and any(not a.case.stress for a in passing):
+        case = stressed[0].case
+        what = "NaN or infinity" if all(k[0] == "nonfinite" for k in kinds) else "wrong values"
+        return {"mistake": f"returns {what} in {name} only for {case.stress}", "hint": case.stress_hint}
+    first = kinds[0][0]
+    if all(k[0] == first for k in kinds):
+        if first == "nonfinite":
+            start = failing[0].case.name
+            return {"mistake": f"returns NaN or infinity in {name}",
+                    "hint": f"From the case '{start}' on. Look for a division by zero, a log of zero or an exp that overflows. " + hint}
+        if first == "float32":
+            return {"mistake": f"returns {name} right to float32 precision only", "hint": FLOAT32_HINT}
+        if first == "keepdims":
+            return {"mistake": f"returns {name} with an extra axis of length 1 (keepdims)",
+                    "hint": f"The values are right once reshaped: {name} has the shape {_symbolic(output)}; sum without keepdims=True (or reshape)."}
+        if first == "transposed":
+            return {"mistake": f"returns {name} transposed",
+                    "hint": f"The values are right but transposed: {name} has the shape {_symbolic(output)}. " + hint}
+        if first == "axis":
+            return {"mistake": f"returns {name} summed over the wrong axis",
+                    "hint": f"{name} has the shape {_symbolic(output)}: sum over the examples, axis=0. " + hint}
+        if first == "zero":
+            return {"mistake": f"returns {name} as zero everywhere", "hint": hint}
+        if first == "spurious":
+            return {"mistake": f"returns {name} non-zero where the gradient is zero",
+                    "hint": "Entries whose unit was dropped (or masked) must get no gradient: apply the mask. " + hint}
+        if first == "terms":
+            changes = {k[1] for k in kinds}
+            if len(changes) == 1:
+                return {"mistake": f"returns {name} with {changes.pop()}", "hint": hint}
+        if first == "factor":
+            named = _consistent_factor(question, output, failing, passing)
+            if named == "-1":
+                return {"mistake": f"returns {name} with the sign flipped", "hint": hint}
+            if named:
+                return {"mistake": f"returns {name} {_factor_phrase(named)}", "hint": f"A factor {named} too many or too few. " + hint}
+            return {"mistake": f"returns {name} off by a constant factor", "hint": "The direction is right, the scale is not: look for a missing or extra constant. " + hint}
+        if first in ("rows", "columns"):
+            axis = "example (row)" if first == "rows" else "column"
+            return {"mistake": f"returns {name} off by a different factor in each {axis}",
+                    "hint": f"Each {axis} is a multiple of the right one: a per-{axis.split()[0]} scale (a sum, a mean, γ, 1/σ) is wrong. " + hint}
+        if first == "close":
+            return {"mistake": f"returns {name} close to the gradient but not within rounding",
+                    "hint": "A small term is off (an eps, a constant, a rounding to lower precision). " + hint}
+    if first == "shape":
+        return {"mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
+    if len(failing) < len(usable):
+        cases = _listing([f"'{a.case.name}'" for a in failing])
+        return {"mistake": f"returns a wrong {name} in {'the case' if len(failing) == 1 else 'the cases'} {cases}",
+                "hint": "The other cases are right: compare what differs in these. " + hint}
+    return {"mistake": f"returns a wrong {name}", "hint": hint}
+
+
+FLOAT32_HINT = ("The values agree with the gradient to about 7 digits, the precision of float32, not to float64's 16: "
+                "the grader wants float64 (numpy's default). Remove the float32 conversion (astype, dtype=np.float32).")
+
+
+def _kind(question, output, attempt):
+    """What one failing output is, next to the reference: (kind, detail)."""
+    raw = attempt.answer[output.name]
+    expected = np.asarray(attempt.expected[output.name], dtype=np.float64)
+    value = _coerced(raw)
+    if value is None:
+        return ("missing", None)
+    if value.shape != expected.shape:
+        if value.size == expected.size and np.all(np.isfinite(value)):
+            if value.ndim == 2 and value.shape == expected.shape[::-1] and _agrees(question, output.name, value.T, expected):
+                return ("transposed", None)
+            if (np.squeeze(value).shape == np.squeeze(expected).shape
+                    and _agrees(question, output.name, value.reshape(expected.shape), expected)):
+                return ("keepdims", None)
+        if value.ndim == expected.ndim == 1:
+            return ("axis", None)
+        return ("shape", None)
+    if not np.all(np.isfinite(value)):
+        return ("nonfinite", None)
+    if is_float32(raw) and rel_error(value, expected) <= FLOAT32_AGREEMENT:
+        return ("float32", None)
+    if output.zero_by_construction:
+        return ("wrong", None)
+    if not np.any(value) and np.any(expected):
+        return ("zero", None)
+    zero = expected == 0
+    if np.any(zero) and np.any(value[zero] != 0) and np.any(~zero):
+        if rel_error(value[~zero], expected[~zero]) <= specs.RTOL or _factor(value[~zero], expected[~zero]) is not None:
+            return ("spurious", None)
+    factor = _factor(value, expected)
+    if factor is not None:
+        return ("factor", factor)
+    if output.terms is not None:
+        change = _term_change(output, attempt, value)
+        if change:
+            return ("terms", change)
+    if value.ndim == 2:
+        if _factors_along(value, expected, axis=1):
+            return ("rows", None)
+        if _factors_along(value, expected, axis=0):
+            return ("columns", None)
+    if rel_error(value, expected) <= CLOSE:
+        return ("close", None)
+    return ("wrong", None)
+
+
+def is_float32(raw):
+    """Whether a returned array holds float32 numbers: float32 (or half) dtype, or float64 values
+    that are all exactly float32 numbers (computed in float32, then converted)."""
+    if not isinstance(raw, np.ndarray) or raw.dtype.kind != "f":
+        return False
+    if raw.dtype.itemsize < 8:
+        return True
+    finite = raw[np.isfinite(raw)]
+    return bool(np.any(finite)) and bool(np.all(finite.astype(np.float32).astype(np.float64) == finite))
+
+
+def _factor(value, expected):
+    """The least-squares scalar c with value = c * expected, when it fits within RTOL; else None."""
+    norm = float(np.sum(expected * expected))
+    if norm == 0:
+        return None
+    c = float(np.sum(value * expected)) / norm
+    if c == 0 or abs(c - 1) <= specs.RTOL:
+        return None
+    return c if rel_error(value, c * expected) <= specs.RTOL else None
+
+
+def _factors_along(value, expected, axis):
+    """Whether each row (axis=1) or column (axis=0) of value is its own multiple of expected's."""
+    norm = np.sum(expected * expected, axis=axis, keepdims=True)
+    if np.any(norm == 0):
+        return False
+    c = np.sum(value * expected, axis=axis, keepdims=True) / norm
+    return np.ptp(c) > specs.RTOL * np.max(np.abs(c)) and rel_error(value, c * expected) <= specs.RTOL
+
+
+def _quantities(question, output, attempt):
+    """The case's named numbers (N, D, C, H, p...) a factor may be made of."""
+    found = {}
+    for source in question.outputs:
+        for symbol, size in zip(source.axes, np.shape(attempt.expected[source.name])):
+            found.setdefault(symbol, float(size))
+    if "p" in attempt.case.params:
+        p = float(attempt.case.params["p"])
+        if p > 0:
+            found["p"] = p
+            found["(1-p)"] = 1 - p
+    return found
+
+
+def _candidates(quantities):
+    """Named factors, simplest first: {name: value}."""
+    found = {"-1": -1.0, "2": 2.0, "1/2": 0.5}
+    for name, value in quantities.items():
+        found[name] = value
+        found[f"1/{name}"] = 1 / value
+    for (a, x), (b, y) in combinations(quantities.items(), 2):
+        found[f"{a}/{b}"] = x / y
+        found[f"{b}/{a}"] = y / x
+    if "N" in quantities:
+        n = quantities["N"]
+        found["N/(N-1)"], found["(N-1)/N"] = n / (n - 1), (n - 1) / n
+    for name, value in list(found.items()):
+        if name != "-1":
+            found.setdefault(f"-{name}", -value)
+    return found
+
+
+def _consistent_factor(question, output, failing, passing):
+    """The simplest named factor that is the fitted factor in every failing case and 1 in every passing one."""
+    names = None
+    for attempt in failing + passing:
+        c = _kind(question, output, attempt)[1] if attempt in failing else 1.0
+        table = _candidates(_quantities(question, output, attempt))
+        fitting = {name for name, value in table.items() if abs(c - value) <= FACTOR_MATCH * abs(value)}
+        names = fitting if names is None else names & fitting
+    order = list(_candidates(_quantities(question, output, failing[0])))
+    return next((name for name in order if names and name in names), None)
+
+
+def _factor_phrase(name):
+    if name.startswith("1/"):
+        return f"divided by {name[2:]}"
+    return f"multiplied by {name}"
+
+
+def _term_change(output, attempt, value):
+    """How the answer recombines the reference's terms (each with coefficient 1), in words, or ''."""
+    terms = output.terms(*attempt.args)
+    matrix = np.stack([np.ravel(term) for _, term in terms], axis=1)
+    coefficients, *_ = np.linalg.lstsq(matrix, np.ravel(value), rcond=None)
+    if rel_error(matrix @ coefficients, np.ravel(value)) > specs.RTOL:
+        return ""
+    changes = []
+    for (label, _), c in zip(terms, coefficients):
+        if abs(c - 1) <= FACTOR_MATCH:
+            continue
+        if abs(c) <= FACTOR_MATCH:
+            changes.append(f"{label} missing")
+        elif abs(c + 1) <= FACTOR_MATCH:
+            changes.append(f"{label} with the wrong sign")
+        elif abs(c - 2) <= FACTOR_MATCH:
+            changes.append(f"{label} counted twice")
+        else:
+            changes.append(f"{label} scaled wrongly")
+    return _listing(changes) if changes else ""
+
+
+def _symbolic(output):
+    return "(" + ", ".join(output.axes) + ("," if len(output.axes) == 1 else "") + ")" if output.axes else "of its input"
