@@ -203,10 +203,13 @@ def _structural(question, usable):
             found.append(finding)
     if len(names) > 1 and found:
         right = [name for name in names if name not in wrong and _output(question, name).weight > 0]
-        location = _location(question, wrong)
         lead = f"{_listing(right)} {'is' if len(right) == 1 else 'are'} right. " if right else ""
-        first = found[0]
-        found[0] = {"mistake": first["mistake"], "hint": lead + (location + " " if location else "") + first["hint"]}
+        location = _location(question, wrong)
+        if location:
+            # Where the chain goes wrong says more than each output's "wrong"; specific findings stay.
+            specific = [f for f in found if not f["mistake"].startswith("returns a wrong ")]
+            return [{"mistake": location[0], "hint": lead + location[1]}] + specific
+        found[0] = {"mistake": found[0]["mistake"], "hint": lead + found[0]["hint"]}
     return found
 
 
@@ -220,13 +223,23 @@ def _listing(names):
 
 
 def _location(question, wrong):
-    for outputs, text in question.locations:
+    for outputs, mistake, hint in question.locations:
         if set(wrong) <= set(outputs) and set(outputs) - set(wrong) <= set(question.optional_in_locations):
-            return text
-    return ""
+            return mistake, hint
+    return None
 
 
 def _output_finding(question, name, usable):
+    """The diagnosis of one output that fails somewhere, qualified by its cases when some pass."""
+    found = _output_kind_finding(question, name, usable)
+    failing = [a for a in usable if not a.passed[name]]
+    if found.get("qualify") and len(failing) < len(usable):
+        cases = _listing([f"'{a.case.name}'" for a in failing])
+        found["mistake"] += f" in {'the case' if len(failing) == 1 else 'the cases'} {cases}"
+    return {"mistake": found["mistake"], "hint": found["hint"]}
+
+
+def _output_kind_finding(question, name, usable):
     output = _output(question, name)
     failing = [a for a in usable if not a.passed[name]]
     passing = [a for a in usable if a.passed[name]]
@@ -242,44 +255,52 @@ def _output_finding(question, name, usable):
     if all(k[0] == first for k in kinds):
         if first == "nonfinite":
             start = failing[0].case.name
-            return {"mistake": f"returns NaN or infinity in {name}",
+            return {"qualify": True, "mistake": f"returns NaN or infinity in {name}",
                     "hint": f"From the case '{start}' on. Look for a division by zero, a log of zero or an exp that overflows. " + hint}
         if first == "float32":
-            return {"mistake": f"returns {name} right to float32 precision only", "hint": FLOAT32_HINT}
+            return {"qualify": True, "mistake": f"returns {name} right to float32 precision only", "hint": FLOAT32_HINT}
         if first == "keepdims":
-            return {"mistake": f"returns {name} with an extra axis of length 1 (keepdims)",
+            return {"qualify": True, "mistake": f"returns {name} with an extra axis of length 1 (keepdims)",
                     "hint": f"The values are right once reshaped: {name} has the shape {_symbolic(output)}; sum without keepdims=True (or reshape)."}
         if first == "transposed":
-            return {"mistake": f"returns {name} transposed",
+            return {"qualify": True, "mistake": f"returns {name} transposed",
                     "hint": f"The values are right but transposed: {name} has the shape {_symbolic(output)}. " + hint}
         if first == "axis":
-            return {"mistake": f"returns {name} summed over the wrong axis",
-                    "hint": f"{name} has the shape {_symbolic(output)}: sum over the examples, axis=0. " + hint}
+            sizes = _quantities(question, output, failing[0])
+            length = float(np.size(failing[0].answer[name]))
+            symbols = [symbol for symbol in sizes if sizes[symbol] == length and symbol in "NDHC"]
+            what = f"of length {symbols[0]} instead of {output.axes[0]}" if len(symbols) == 1 and output.axes else "of the wrong length"
+            return {"qualify": True, "mistake": f"returns {name} {what}",
+                    "hint": f"{name} has the shape {_symbolic(output)}: a sum over the wrong axis gives another length. " + hint}
+        if first == "missing":
+            none = all(a.answer[name] is None for a in failing)
+            return {"qualify": True, "mistake": f"returns {'None' if none else 'no numbers'} as {name}",
+                    "hint": f"{name} must be a numpy array of shape {_symbolic(output)}. " + hint}
         if first == "zero":
-            return {"mistake": f"returns {name} as zero everywhere", "hint": hint}
+            return {"qualify": True, "mistake": f"returns {name} as zero everywhere", "hint": hint}
         if first == "spurious":
-            return {"mistake": f"returns {name} non-zero where the gradient is zero",
+            return {"qualify": True, "mistake": f"returns {name} non-zero where the gradient is zero",
                     "hint": "Entries whose unit was dropped (or masked) must get no gradient: apply the mask. " + hint}
         if first == "terms":
             changes = {k[1] for k in kinds}
             if len(changes) == 1:
-                return {"mistake": f"returns {name} with {changes.pop()}", "hint": hint}
+                return {"qualify": True, "mistake": f"returns {name} with {changes.pop()}", "hint": hint}
         if first == "factor":
-            named = _consistent_factor(question, output, failing, passing)
+            named = _consistent_factor(question, output, failing)
             if named == "-1":
-                return {"mistake": f"returns {name} with the sign flipped", "hint": hint}
+                return {"qualify": True, "mistake": f"returns {name} with the sign flipped", "hint": hint}
             if named:
-                return {"mistake": f"returns {name} {_factor_phrase(named)}", "hint": f"A factor {named} too many or too few. " + hint}
-            return {"mistake": f"returns {name} off by a constant factor", "hint": "The direction is right, the scale is not: look for a missing or extra constant. " + hint}
+                return {"qualify": True, "mistake": f"returns {name} {_factor_phrase(named)}", "hint": f"A factor {named} too many or too few. " + hint}
+            return {"qualify": True, "mistake": f"returns {name} off by a constant factor", "hint": "The direction is right, the scale is not: look for a missing or extra constant. " + hint}
         if first in ("rows", "columns"):
             axis = "example (row)" if first == "rows" else "column"
-            return {"mistake": f"returns {name} off by a different factor in each {axis}",
+            return {"qualify": True, "mistake": f"returns {name} off by a different factor in each {axis}",
                     "hint": f"Each {axis} is a multiple of the right one: a per-{axis.split()[0]} scale (a sum, a mean, γ, 1/σ) is wrong. " + hint}
         if first == "close":
-            return {"mistake": f"returns {name} close to the gradient but not within rounding",
+            return {"qualify": True, "mistake": f"returns {name} close to the gradient but not within rounding",
                     "hint": "A small term is off (an eps, a constant, a rounding to lower precision). " + hint}
     if first == "shape":
-        return {"mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
+        return {"qualify": True, "mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
     if len(failing) < len(usable):
         cases = _listing([f"'{a.case.name}'" for a in failing])
         return {"mistake": f"returns a wrong {name} in {'the case' if len(failing) == 1 else 'the cases'} {cases}",
@@ -354,8 +375,8 @@ def _factor(value, expected):
     if norm == 0:
         return None
     c = float(np.sum(value * expected)) / norm
-    if c == 0 or abs(c - 1) <= specs.RTOL:
-        return None
+    if c == 0 or abs(c - 1) <= CLOSE:
+        return None  # no named quantity is that near 1: the answer is merely close
     return c if rel_error(value, c * expected) <= specs.RTOL else None
 
 
@@ -400,11 +421,12 @@ def _candidates(quantities):
     return found
 
 
-def _consistent_factor(question, output, failing, passing):
-    """The simplest named factor that is the fitted factor in every failing case and 1 in every passing one."""
+def _consistent_factor(question, output, failing):
+    """The simplest named factor that is the fitted factor in every failing case."""
     names = None
-    for attempt in failing + passing:
-        c = _kind(question, output, attempt)[1] if attempt in failing else 1.0
+    # Passing cases do not refute a factor: it may come from a branch they do not take (eval mode).
+    for attempt in failing:
+        c = _kind(question, output, attempt)[1]
         table = _candidates(_quantities(question, output, attempt))
         fitting = {name for name, value in table.items() if abs(c - value) <= FACTOR_MATCH * abs(value)}
         names = fitting if names is None else names & fitting
@@ -421,13 +443,13 @@ def _factor_phrase(name):
 def _term_change(output, attempt, value):
     """How the answer recombines the reference's terms (each with coefficient 1), in words, or ''."""
     terms = output.terms(*attempt.args)
-    matrix = np.stack([np.ravel(term) for _, term in terms], axis=1)
+    matrix = np.stack([np.ravel(np.broadcast_to(term, value.shape)) for _, term in terms], axis=1)
     coefficients, *_ = np.linalg.lstsq(matrix, np.ravel(value), rcond=None)
     if rel_error(matrix @ coefficients, np.ravel(value)) > specs.RTOL:
         return ""
     changes = []
     for (label, _), c in zip(terms, coefficients):
-        if abs(c - 1) <= FACTOR_MATCH:
+        if abs(c - 1) <= CLOSE:
             continue
         if abs(c) <= FACTOR_MATCH:
             changes.append(f"{label} missing")

@@ -88,8 +88,8 @@ class Question:
     # earlier question costs points only once.
     oracles: tuple = ()
     shape_hints: dict = field(default_factory=dict)  # output name -> hint when its shape is wrong
-    # Where the gradient first goes wrong, when exactly these outputs are
-    # wrong (those in `optional_in_locations` may be right or wrong): ((outputs, text), ...).
+    # Where the gradient first goes wrong, when exactly these outputs are wrong
+    # (those in `optional_in_locations` may be right or wrong): ((outputs, mistake, hint), ...).
     locations: tuple = ()
     optional_in_locations: tuple = ()
 
@@ -496,11 +496,13 @@ NET = Question(
     oracles=("dropout_backward", "batchnorm_backward"),
     locations=(
         (("gamma", "beta", "W1", "b1", "X"),
-         "W2 and b2 are right, gamma and beta are not: the error lies between them, in the dropout backward or the "
-         "ReLU mask ([X_BN > 0], applied to dL/dZ after dropout_backward)."),
+         "goes wrong between the second affine layer and batch normalization",
+         "The gradient reaching batch normalization, dL/dX_BN, is wrong: look at the dropout backward and at the "
+         "ReLU mask, [X_BN > 0] with X_BN the input of ReLU (the cache's 'relu'), part 5."),
         (("W1", "b1", "X"),
-         "gamma and beta are right: the error lies after batch normalization, in dL/dY1 (batchnorm_backward's dx) "
-         "or the first affine layer."),
+         "goes wrong after batch normalization",
+         "dL/dY1 (the dx of batchnorm_backward) or the first affine layer is wrong: grads['W1'] = X.T @ dY1, "
+         "grads['X'] = dY1 @ W1.T (part 5)."),
     ),
     optional_in_locations=("b1",),
     shape_hints={
