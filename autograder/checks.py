@@ -243,7 +243,11 @@ def check_question(session, question, salt, submission):
                                        vs_reference, vs_numeric, output.zero_by_construction))
             passed_outputs[output.name] = passed
         attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), answer, passed_outputs))
-    for found in diagnosis.diagnose(question, attempts):
+    try:
+        structural = diagnosis.diagnose(question, attempts)
+    except Exception:  # noqa: BLE001  (a diagnosis adds to a grade; a fault in it must not cost one)
+        structural = []
+    for found in structural:
         if found not in diagnoses:
             diagnoses.append(found)
     result.diagnoses = diagnoses

@@ -46,6 +46,11 @@ class Attempt:
 
 def diagnose(question, attempts):
     """The diagnoses of a question's answers, as [{"mistake": ..., "hint": ...}], best first."""
+    with np.errstate(all="ignore"):
+        return _diagnose(question, attempts)
+
+
+def _diagnose(question, attempts):
     attempts = [_rewrapped(question, attempt) for attempt in attempts]
     container = _container(question, attempts)
     usable = [a for a in attempts if a.answer is not None]
@@ -93,7 +98,7 @@ def _coerced(value):
     if isinstance(value, (int, float, np.ndarray)) or (isinstance(value, (list, tuple)) and len(value) <= 10**5):
         try:
             array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         return array
     return None
@@ -217,6 +222,14 @@ def _ever_fails(usable, name):
     return any(not a.passed.get(name, True) for a in usable)
 
 
+def _in_cases(failing, passing):
+    """'in the case ...', or 'in every case but ...' when that is shorter."""
+    if len(passing) == 1 and len(failing) > 1:
+        return f"in every case but '{passing[0].case.name}'"
+    cases = _listing([f"'{a.case.name}'" for a in failing])
+    return f"in {'the case' if len(failing) == 1 else 'the cases'} {cases}"
+
+
 def _listing(names):
     quoted = [f"{n}" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
@@ -234,8 +247,7 @@ def _output_finding(question, name, usable):
     found = _output_kind_finding(question, name, usable)
     failing = [a for a in usable if not a.passed[name]]
     if found.get("qualify") and len(failing) < len(usable):
-        cases = _listing([f"'{a.case.name}'" for a in failing])
-        found["mistake"] += f" in {'the case' if len(failing) == 1 else 'the cases'} {cases}"
+        found["mistake"] += " " + _in_cases(failing, [a for a in usable if a.passed[name]])
     return {"mistake": found["mistake"], "hint": found["hint"]}
 
 
@@ -251,6 +263,8 @@ def _output_kind_finding(question, name, usable):
         case = stressed[0].case
         what = "NaN or infinity" if all(k[0] == "nonfinite" for k in kinds) else "wrong values"
         return {"mistake": f"returns {what} in {name} only for {case.stress}", "hint": case.stress_hint}
+    if {k[0] for k in kinds} == {"inverted", "zero"}:
+        kinds = [("inverted", None)] * len(kinds)  # zero everywhere is an inverted mask where nothing was dropped
     first = kinds[0][0]
     if all(k[0] == first for k in kinds):
         if first == "nonfinite":
@@ -278,6 +292,12 @@ def _output_kind_finding(question, name, usable):
                     "hint": f"{name} must be a numpy array of shape {_symbolic(output)}. " + hint}
         if first == "zero":
             return {"qualify": True, "mistake": f"returns {name} as zero everywhere", "hint": hint}
+        if first == "inverted":
+            return {"qualify": True, "mistake": f"returns {name} non-zero exactly where the gradient is zero, and zero where it is not",
+                    "hint": "The mask is inverted: the cache's keep is True for the units KEPT. " + hint}
+        if first == "zeroed":
+            return {"qualify": True, "mistake": f"returns {name} zero at entries where the gradient is not",
+                    "hint": "The other entries are right (up to a factor): a mask or a condition zeroes too much. " + hint}
         if first == "spurious":
             return {"qualify": True, "mistake": f"returns {name} non-zero where the gradient is zero",
                     "hint": "Entries whose unit was dropped (or masked) must get no gradient: apply the mask. " + hint}
@@ -302,8 +322,7 @@ def _output_kind_finding(question, name, usable):
     if first == "shape":
         return {"qualify": True, "mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
     if len(failing) < len(usable):
-        cases = _listing([f"'{a.case.name}'" for a in failing])
-        return {"mistake": f"returns a wrong {name} in {'the case' if len(failing) == 1 else 'the cases'} {cases}",
+        return {"mistake": f"returns a wrong {name} {_in_cases(failing, passing)}",
                 "hint": "The other cases are right: compare what differs in these. " + hint}
     return {"mistake": f"returns a wrong {name}", "hint": hint}
 
@@ -337,15 +356,19 @@ def _kind(question, output, attempt):
         return ("wrong", None)
     if not np.any(value) and np.any(expected):
         return ("zero", None)
-    zero = expected == 0
-    if np.any(zero) and np.any(value[zero] != 0) and np.any(~zero):
-        if rel_error(value[~zero], expected[~zero]) <= specs.RTOL or _factor(value[~zero], expected[~zero]) is not None:
+    zero, zero_here = expected == 0, value == 0
+    if np.any(zero) and np.any(~zero):
+        if np.all(zero_here[~zero]) and not np.any(zero_here[zero]):
+            return ("inverted", None)
+        if np.any(~zero_here[zero]) and _right_up_to_a_factor(value[~zero], expected[~zero]):
             return ("spurious", None)
+    if np.any(zero_here & ~zero) and np.any(~zero_here & ~zero) and _right_up_to_a_factor(value[~zero_here], expected[~zero_here]):
+        return ("zeroed", None)
     factor = _factor(value, expected)
     if factor is not None:
         return ("factor", factor)
     if output.terms is not None:
-        change = _term_change(output, attempt, value)
+        change = _term_change(question, output, attempt, value)
         if change:
             return ("terms", change)
     if value.ndim == 2:
@@ -356,6 +379,10 @@ def _kind(question, output, attempt):
     if rel_error(value, expected) <= CLOSE:
         return ("close", None)
     return ("wrong", None)
+
+
+def _right_up_to_a_factor(value, expected):
+    return rel_error(value, expected) <= specs.RTOL or _factor(value, expected) is not None
 
 
 def is_float32(raw):
@@ -440,8 +467,9 @@ def _factor_phrase(name):
     return f"multiplied by {name}"
 
 
-def _term_change(output, attempt, value):
+def _term_change(question, output, attempt, value):
     """How the answer recombines the reference's terms (each with coefficient 1), in words, or ''."""
+    table = _candidates(_quantities(question, output, attempt))
     terms = output.terms(*attempt.args)
     matrix = np.stack([np.ravel(np.broadcast_to(term, value.shape)) for _, term in terms], axis=1)
     coefficients, *_ = np.linalg.lstsq(matrix, np.ravel(value), rcond=None)
@@ -458,7 +486,8 @@ def _term_change(output, attempt, value):
         elif abs(c - 2) <= FACTOR_MATCH:
             changes.append(f"{label} counted twice")
         else:
-            changes.append(f"{label} scaled wrongly")
+            named = next((n for n, v in table.items() if abs(c - v) <= FACTOR_MATCH * abs(v)), None)
+            changes.append(f"{label} {_factor_phrase(named)}" if named else f"{label} scaled wrongly")
     return _listing(changes) if changes else ""
 
 

@@ -197,7 +197,7 @@ WRONG = {
     "softmax_float32_as_float64": ("softmax_backward", softmax_float32_returned_as_float64, "right to float32 precision only", "eps"),
     "cross_entropy_no_max_shift": ("softmax_cross_entropy", cross_entropy_no_max_shift, "NaN or infinity in dz only for logits of order 1e3", "1/N"),
     "cross_entropy_mean_twice": ("softmax_cross_entropy", cross_entropy_mean_twice, "dz divided by N", "onehot(y)\u00a0"),
-    "cross_entropy_onehot_not_divided": ("softmax_cross_entropy", cross_entropy_onehot_not_divided, "the term -onehot(y) / N scaled wrongly", "forgets"),
+    "cross_entropy_onehot_not_divided": ("softmax_cross_entropy", cross_entropy_onehot_not_divided, "the term -onehot(y) / N multiplied by N", "forgets"),
     "cross_entropy_three_outputs": ("softmax_cross_entropy", cross_entropy_three_outputs, "returns a tuple of 3 instead of the tuple (loss, dz)", "wrong dz"),
     "batchnorm_dgamma_keepdims": ("batchnorm_backward", batchnorm_dgamma_keepdims, "dgamma with an extra axis of length 1 (keepdims)", "dx"),
     "batchnorm_dbeta_wrong_axis": ("batchnorm_backward", batchnorm_dbeta_wrong_axis, "dbeta of length N instead of D", "dx"),
@@ -421,3 +421,20 @@ def test_the_class_report_counts_structural_diagnoses(monkeypatch):
     counts = dict(report.mistake_counts([Grading(r) for r in results]))
     key = ("batchnorm_backward", "returns dgamma with an extra axis of length 1 (keepdims)")
     assert sorted(counts[key]) == ["a", "b"]
+
+
+def test_an_inverted_dropout_mask_gets_one_diagnosis_not_two_that_exclude_each_other():
+    result = grade("dropout_backward", lambda dout, cache: dout.copy() if not cache["train"] else dout * ~cache["keep"] / (1 - cache["p"]))
+    assert names(result) == ["returns dx non-zero exactly where the gradient is zero, and zero where it is not "
+                             "in every case but 'p = 0.3, eval mode'"]
+
+
+def test_a_cross_entropy_whose_onehot_term_is_n_times_too_large_says_so():
+    result = grade("softmax_cross_entropy", cross_entropy_onehot_not_divided)
+    assert names(result) == ["returns dz with the term -onehot(y) / N multiplied by N"]
+
+
+def test_a_diagnosis_survives_any_value_the_wire_can_carry():
+    for odd in ([10**400], ["x"], [[1.0], [1.0, 2.0]], {"dx": 1}, (None,), [None] * 3, np.array([np.inf])):
+        result = grade("batchnorm_backward", lambda dout, cache, odd=odd: odd)
+        assert result.score == 0
