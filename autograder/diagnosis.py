@@ -292,6 +292,10 @@ def _output_kind_finding(question, name, usable):
                     "hint": f"{name} must be a numpy array of shape {_symbolic(output)}. " + hint}
         if first == "zero":
             return {"qualify": True, "mistake": f"returns {name} as zero everywhere", "hint": hint}
+        if first == "swapped" and len({k[1] for k in kinds}) == 1:
+            other = kinds[0][1]
+            return {"qualify": True, "mistake": f"returns {other} in the place of {name}",
+                    "hint": f"The value returned as {name} is {other}: check the order of what you return and unpack." + (" " + hint if hint else "")}
         if first == "inverted":
             return {"qualify": True, "mistake": f"returns {name} non-zero exactly where the gradient is zero, and zero where it is not",
                     "hint": "The mask is inverted: the cache's keep is True for the units KEPT. " + hint}
@@ -350,6 +354,9 @@ def _kind(question, output, attempt):
         return ("shape", None)
     if not np.all(np.isfinite(value)):
         return ("nonfinite", None)
+    for other in question.outputs:
+        if other.name != output.name and _agrees(question, other.name, value, attempt.expected[other.name]):
+            return ("swapped", other.name)
     if is_float32(raw) and rel_error(value, expected) <= FLOAT32_AGREEMENT:
         return ("float32", None)
     if output.zero_by_construction:

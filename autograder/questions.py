@@ -241,6 +241,11 @@ def _softmax_wrong_axis(da, cache):
     return (da - np.sum(da * a, axis=0, keepdims=True)) * a
 
 
+def _softmax_sum_over_both_axes(da, cache):
+    a = cache["a"]
+    return (da - np.sum(da * a)) * a
+
+
 def _softmax_no_product(da, cache):
     a = cache["a"]
     return (da - np.sum(da, axis=1, keepdims=True)) * a
@@ -267,6 +272,7 @@ SOFTMAX = Question(
     mistakes=(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
         Mistake("sums over the wrong axis", "The product (da . a) is per example: sum over the classes, axis=1, with keepdims=True.", _softmax_wrong_axis),
+        Mistake("sums over both axes", "The product (da . a) is per example, one number per row: sum over axis=1 only, with keepdims=True (part 2).", _softmax_sum_over_both_axes),
         Mistake("sums da instead of da * a", "The inner product is sum_i da_i a_i, weighted by a (part 2).", _softmax_no_product),
         Mistake("has the sign flipped", "Check the sign of each term of dz_k = (da_k - da . a) a_k.", negated(layers.softmax_backward)),
     ),

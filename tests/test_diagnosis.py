@@ -232,6 +232,29 @@ ALSO = {
 }
 
 
+def batchnorm_dgamma_dbeta_swapped(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, dbeta, dgamma
+
+
+def net_gamma_beta_unpacked_in_the_wrong_order(dscores, cache):
+    grads = _net(dscores, cache)
+    grads["gamma"], grads["beta"] = grads["beta"], grads["gamma"]
+    return grads
+
+
+def cross_entropy_divided_by_c(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss, dz * z.shape[0] / z.shape[1]
+
+
+WRONG.update({
+    "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dbeta in the place of dgamma", "keepdims"),
+    "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns beta in the place of gamma", "identity"),
+    "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
+})
+
+
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_an_unlisted_mistake_loses_points_and_gets_a_true_specific_diagnosis(name):
     function, answer, says, never = WRONG[name]
@@ -438,3 +461,4 @@ def test_a_diagnosis_survives_any_value_the_wire_can_carry():
     for odd in ([10**400], ["x"], [[1.0], [1.0, 2.0]], {"dx": 1}, (None,), [None] * 3, np.array([np.inf])):
         result = grade("batchnorm_backward", lambda dout, cache, odd=odd: odd)
         assert result.score == 0
+
