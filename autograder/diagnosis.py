@@ -16,6 +16,7 @@ missing output) neither confirms nor refutes. When several mistakes explain
 the answer, the one that fits best is named, or none when two fit equally.
 """
 
+import re
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -209,13 +210,43 @@ def _structural(question, usable):
     if len(names) > 1 and found:
         right = [name for name in names if name not in wrong and _output(question, name).weight > 0]
         lead = f"{_listing(right)} {'is' if len(right) == 1 else 'are'} right. " if right else ""
+        found = _merged(wrong, _swaps(found))
         location = _location(question, wrong)
         if location:
             # Where the chain goes wrong says more than each output's "wrong"; specific findings stay.
             specific = [f for f in found if not f["mistake"].startswith("returns a wrong ")]
+            if len(specific) == 1 and len(wrong) > 1 and specific == found:
+                return [{"mistake": specific[0]["mistake"], "hint": lead + location[1] + " " + specific[0]["hint"]}]
             return [{"mistake": location[0], "hint": lead + location[1]}] + specific
         found[0] = {"mistake": found[0]["mistake"], "hint": lead + found[0]["hint"]}
     return found
+
+
+_IN_PLACE_OF = re.compile(r"returns as (\S+) the gradient (\S+)(.*)")
+
+
+def _swaps(found):
+    """Two outputs each returned in the other's place, as one finding."""
+    places = {m.group(1): (m.group(2), m.group(3)) for m in (_IN_PLACE_OF.fullmatch(f["mistake"]) for f in found) if m}
+    for first, (second, rest) in places.items():
+        if places.get(second, (None, None)) == (first, rest):
+            pair = {f"returns as {first} the gradient {second}{rest}", f"returns as {second} the gradient {first}{rest}"}
+            kept = [f for f in found if f["mistake"] not in pair]
+            swapped = {"mistake": f"returns {first} and {second} in each other's place{rest}",
+                       "hint": "Check the order of what you return, and of what you unpack from a function that returns several values."}
+            return [swapped] + kept
+    return found
+
+
+def _merged(wrong, found):
+    """The findings as one when every wrong output has the same one (all divided by (1-p))."""
+    rests = {f["mistake"].removeprefix(f"returns {name} ") for name, f in zip(wrong, found)}
+    if len(wrong) < 2 or len(found) != len(wrong) or len(rests) != 1:
+        return found
+    rest = rests.pop()
+    if rest.startswith(("a wrong", "returns")) or not all(f["mistake"].startswith(f"returns {n} ") for n, f in zip(wrong, found)):
+        return found
+    return [{"mistake": f"returns {_listing(wrong)} {rest}", "hint": found[0]["hint"]}]
 
 
 def _ever_fails(usable, name):
@@ -294,8 +325,9 @@ def _output_kind_finding(question, name, usable):
             return {"qualify": True, "mistake": f"returns {name} as zero everywhere", "hint": hint}
         if first == "swapped" and len({k[1] for k in kinds}) == 1:
             other = kinds[0][1]
-            return {"qualify": True, "mistake": f"returns {other} in the place of {name}",
-                    "hint": f"The value returned as {name} is {other}: check the order of what you return and unpack." + (" " + hint if hint else "")}
+            return {"qualify": True, "mistake": f"returns as {name} the gradient {other}",
+                    "hint": f"The value returned as {name} equals {other}: it is computed from the wrong tensor, or returned "
+                            f"in the wrong place (check the order of what you return and unpack)." + (" " + hint if hint else "")}
         if first == "inverted":
             return {"qualify": True, "mistake": f"returns {name} non-zero exactly where the gradient is zero, and zero where it is not",
                     "hint": "The mask is inverted: the cache's keep is True for the units KEPT. " + hint}

@@ -249,8 +249,8 @@ def cross_entropy_divided_by_c(z, y):
 
 
 WRONG.update({
-    "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dbeta in the place of dgamma", "keepdims"),
-    "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns beta in the place of gamma", "identity"),
+    "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
+    "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
 })
 
