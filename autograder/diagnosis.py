@@ -275,8 +275,17 @@ def _location(question, wrong):
 
 def _output_finding(question, name, usable):
     """The diagnosis of one output that fails somewhere, qualified by its cases when some pass."""
-    found = _output_kind_finding(question, name, usable)
+    output = _output(question, name)
     failing = [a for a in usable if not a.passed[name]]
+    nonfinite = [a for a in failing if _kind(question, output, a)[0] == "nonfinite"]
+    rest = [a for a in usable if a not in nonfinite]
+    if nonfinite and any(not a.passed[name] for a in rest) and not all(a.case.stress for a in nonfinite):
+        # NaN in some cases, another finding in the others: say both, each for its cases.
+        found = _output_kind_finding(question, name, rest)
+        failing = [a for a in rest if not a.passed[name]]
+        found["hint"] += f" It returns NaN or infinity {_in_cases(nonfinite, [])}: look for a division by zero or a log of zero."
+    else:
+        found = _output_kind_finding(question, name, usable)
     if found.get("qualify") and len(failing) < len(usable):
         found["mistake"] += " " + _in_cases(failing, [a for a in usable if a.passed[name]])
     return {"mistake": found["mistake"], "hint": found["hint"]}

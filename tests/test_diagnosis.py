@@ -182,7 +182,7 @@ def net_dw1_doubled(dscores, cache):
 
 
 WRONG = {
-    # name: (question, answer, the first diagnosis contains, no diagnosis contains)
+    # name: (question, answer, a diagnosis contains, no diagnosis contains)
     "dropout_mask_ignored": ("dropout_backward", dropout_mask_ignored, "non-zero where the gradient is zero", "scale"),
     "dropout_scaled_twice": ("dropout_backward", dropout_scaled_twice, "dx divided by (1-p)", "eval"),
     "dropout_p_as_keep_probability": ("dropout_backward", dropout_p_as_keep_probability, "dx multiplied by (1-p)/p", "eval"),
@@ -229,6 +229,9 @@ ALSO = {
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
     "net_dw2_transposed": "The values are right but transposed",
+    "dropout_cs231n_keep_probability": "NaN or infinity in the case 'p = 0 (nothing dropped), training mode'",
+    "net_dropout_backward_twice": "dropout backward",
+    "net_b1_summed_before_batchnorm": "W1, gamma, beta, W2, b2 and X are right",
 }
 
 
@@ -248,9 +251,66 @@ def cross_entropy_divided_by_c(z, y):
     return loss, dz * z.shape[0] / z.shape[1]
 
 
+def dropout_cs231n_keep_probability(dout, cache):
+    # CS231n's p is the keep probability; here it is the drop probability (and p = 0 divides by zero).
+    with np.errstate(all="ignore"):
+        return dout * cache["keep"] / cache["p"] if cache["train"] else dout * cache["keep"]
+
+
+def batchnorm_variance_term_summed_not_averaged(dout, cache):
+    x, mu, var, eps, gamma = cache["x"], cache["mu"], cache["var"], cache["eps"], cache["gamma"]
+    N = x.shape[0]
+    xmu, ivar = x - mu, 1 / np.sqrt(var + eps)
+    dxhat = dout * gamma
+    dvar = np.sum(dxhat * xmu, axis=0) * -0.5 * ivar ** 3
+    dmu = np.sum(-dxhat * ivar, axis=0) + dvar * np.mean(-2 * xmu, axis=0)
+    return dxhat * ivar + dvar * 2 * xmu + dmu / N, np.sum(dout * cache["x_hat"], axis=0), np.sum(dout, axis=0)
+
+
+def batchnorm_without_one_over_n(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx * dout.shape[0], dgamma, dbeta
+
+
+def batchnorm_both_keepdims(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, dgamma.reshape(1, -1), dbeta.reshape(1, -1)
+
+
+def cross_entropy_dz_sign(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss, -dz
+
+
+def net_dropout_backward_twice(dscores, cache):
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.dropout_backward(L.dropout_backward(dzbn, cache["dropout"]), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(L.relu_backward(d, cache["relu"]), cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+def net_b1_summed_before_batchnorm(dscores, cache):
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.relu_backward(L.dropout_backward(dzbn, cache["dropout"]), cache["relu"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    X, W1, _ = cache["affine1"]
+    grads.update(X=dy1 @ W1.T, W1=X.T @ dy1, b1=d.sum(axis=0))
+    return grads
+
+
 WRONG.update({
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
     "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
+    "dropout_cs231n_keep_probability": ("dropout_backward", dropout_cs231n_keep_probability, "dx multiplied by (1-p)/p in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode'", "sign"),
+    "batchnorm_variance_term_summed_not_averaged": ("batchnorm_backward", batchnorm_variance_term_summed_not_averaged, "the term through the variance multiplied by N", "constants"),
+    "batchnorm_without_one_over_n": ("batchnorm_backward", batchnorm_without_one_over_n, "returns dx multiplied by N", "gamma"),
+    "batchnorm_both_keepdims": ("batchnorm_backward", batchnorm_both_keepdims, "returns dgamma and dbeta with an extra axis of length 1 (keepdims)", "dx"),
+    "cross_entropy_dz_sign": ("softmax_cross_entropy", cross_entropy_dz_sign, "returns dz with the sign flipped", "forgets"),
+    "net_dropout_backward_twice": ("bn_net_backward", net_dropout_backward_twice, "returns W1, gamma, beta and X divided by (1-p) in every case but 'random upstream gradient, no dropout (p = 0)'", "identity"),
+    "net_b1_summed_before_batchnorm": ("bn_net_backward", net_b1_summed_before_batchnorm, "returns as b1 the gradient beta", "identity"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
 })
 
@@ -261,7 +321,7 @@ def test_an_unlisted_mistake_loses_points_and_gets_a_true_specific_diagnosis(nam
     result = grade(function, answer)
     assert result.score < result.max_score
     found = names(result)
-    assert found and says in found[0], found
+    assert any(says in mistake for mistake in found), found
     text = " ".join(d["mistake"] + " " + d["hint"] for d in result.diagnoses)
     assert never not in " ".join(found), found
     assert ALSO.get(name, "") in text, text
