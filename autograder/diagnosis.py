@@ -66,18 +66,33 @@ def _diagnose(question, attempts):
 # --- the container: a list for an array, a tuple of the wrong length --------------------------
 
 def _rewrapped(question, attempt):
-    """The attempt with its outputs taken from a list or a longer tuple when that fits the reference."""
+    """The attempt with its outputs taken from a list or a tuple of the wrong length when that fits.
+
+    A list read in the tuple's order is then diagnosed like the tuple; a reading
+    that had to pick (some items of a longer tuple, a sequence for a dict) is
+    used only when it makes every output right: otherwise it is a guess."""
     names = [output.name for output in question.outputs]
-    values = None
+    values, guessed = None, False
     if attempt.answer is None:
         values = _sequence_fit(attempt.returned, attempt.expected, names)
+        guessed = len(names) != len(attempt.returned or ()) or _expects_dict(question)
     elif len(names) == 1 and isinstance(attempt.answer[names[0]], (list, tuple)):
         values = {names[0]: attempt.answer[names[0]]}
     if values is None:
         return attempt
     values = {name: _coerced(value) for name, value in values.items()}
     passed = {name: _agrees(question, name, values[name], attempt.expected[name]) for name in names}
+    if guessed and not all(passed.values()):
+        return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
     return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, values, passed, rewrapped=True)
+
+
+def _expects_dict(question):
+    try:
+        question.unpack({output.name: None for output in question.outputs})
+    except ValueError:
+        return False
+    return True
 
 
 def _sequence_fit(returned, expected, names):
@@ -120,12 +135,16 @@ def _container(question, attempts):
         shape = "a list" if isinstance(returned, list) else "a tuple"
         what = f"returns {shape} instead of a numpy array"
         fix = "Return a numpy array (np.asarray of it)."
+    elif _expects_dict(question):
+        kind = "list" if isinstance(returned, list) else type(returned).__name__
+        what = f"returns a {kind} instead of a dict"
+        fix = f"Return a dict with the keys {', '.join(names)}."
     else:
         kind = "list" if isinstance(returned, list) else type(returned).__name__
         count = f" of {len(returned)}" if isinstance(returned, (list, tuple)) else ""
         what = f"returns a {kind}{count} instead of the tuple ({', '.join(names)})"
         fix = f"Return exactly the tuple ({', '.join(names)})."
-    right = all(all(a.passed.values()) for a in fixed)
+    right = all(a.answer is not None and all(a.passed.values()) for a in fixed)
     verdict = "The values are right: only the container is wrong. " if right else ""
     return [{"mistake": what, "hint": verdict + fix}]
 
@@ -142,8 +161,8 @@ def _output(question, name):
 
 
 def _error(question, name, value, reference):
-    value, reference = np.asarray(value, dtype=np.float64), np.asarray(reference, dtype=np.float64)
-    if value.shape != reference.shape:
+    value, reference = _coerced(value), _coerced(reference)
+    if value is None or reference is None or value.shape != reference.shape:
         return np.inf
     if _output(question, name).zero_by_construction:
         return float(np.max(np.abs(value - reference), initial=0.0))

@@ -267,7 +267,8 @@ SOFTMAX = Question(
         Case("more examples than classes (N > C)", 7, {}),
         Case("fewer examples than classes (N < C)", 7, {"wide": True}),
         Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}, stress="logits of order 1e3",
-             stress_hint="Work from the cache's a, as the formula of part 2 does: exp of logits of order 1e3 overflows."),
+             stress_hint="Only the case with large logits fails: the formula of part 2 needs only the cache's a, which is "
+                         "finite there; anything recomputed from exponentials of the logits overflows."),
     ),
     mistakes=(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
@@ -406,7 +407,8 @@ BATCHNORM = Question(
         Case("more examples than features (N > D)", 9, {"tall": True}),
         Case("fewer examples than features (N < D)", 8, {"tall": False}),
         Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}, stress="inputs with a large mean and spread",
-             stress_hint="Large inputs expose cancellation: work with x - mu or the cache's x_hat, not E[x^2] - mu^2 (part 4)."),
+             stress_hint="Only the inputs with a large mean fail: look for x used where x - mu (or the cache's x_hat) "
+                         "belongs, and for E[x^2] - mu^2, which loses digits (part 4)."),
     ),
     mistakes=(
         Mistake("treats the mean and variance as constants", "mu and sigma^2 depend on every x_n: dx has two more terms, through the mean and through the variance (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: g * gm * s)),

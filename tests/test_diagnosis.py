@@ -522,3 +522,12 @@ def test_a_diagnosis_survives_any_value_the_wire_can_carry():
         result = grade("batchnorm_backward", lambda dout, cache, odd=odd: odd)
         assert result.score == 0
 
+
+
+def test_a_container_read_by_guessing_is_used_only_when_it_makes_every_output_right():
+    in_order = grade("bn_net_backward", lambda dscores, cache: tuple(_net(dscores, cache)[n] for n in specs.NET_OUTPUTS))
+    assert names(in_order) == ["returns a tuple instead of a dict"]
+    assert in_order.diagnoses[0]["hint"].startswith("The values are right")
+    reordered = grade("bn_net_backward", lambda dscores, cache: tuple(_net(dscores, cache)[n] for n in reversed(specs.NET_OUTPUTS)))
+    assert names(reordered) == ["returns a tuple instead of a dict"]
+    assert "right" not in reordered.diagnoses[0]["hint"]
