@@ -504,9 +504,10 @@ NET = Question(
     oracles=("dropout_backward", "batchnorm_backward"),
     locations=(
         (("gamma", "beta", "W1", "b1", "X"),
-         "goes wrong between the second affine layer and batch normalization",
-         "The gradient reaching batch normalization, dL/dX_BN, is wrong: look at the dropout backward and at the "
-         "ReLU mask, [X_BN > 0] with X_BN the input of ReLU (the cache's 'relu'), part 5."),
+         "goes wrong between the second affine layer and gamma, beta",
+         "Either the gradient reaching batch normalization, dL/dX_BN, is wrong (look at the dropout backward and at "
+         "the ReLU mask, [X_BN > 0] with X_BN the input of ReLU, the cache's 'relu') or batch normalization's own "
+         "backward pass is (part 5)."),
         (("W1", "b1", "X"),
          "goes wrong after batch normalization",
          "dL/dY1 (the dx of batchnorm_backward) or the first affine layer is wrong: grads['W1'] = X.T @ dY1, "

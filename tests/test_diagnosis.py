@@ -209,7 +209,7 @@ WRONG = {
     "batchnorm_list": ("batchnorm_backward", batchnorm_list, "returns a list of 3 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_tuple_of_four": ("batchnorm_backward", batchnorm_tuple_of_four, "returns a tuple of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "net_b1_from_wrong_tensor": ("bn_net_backward", net_b1_from_wrong_tensor, "returns a wrong b1", "identity"),
-    "net_relu_mask_on_y1": ("bn_net_backward", net_relu_mask_on_y1, "goes wrong between the second affine layer and batch normalization", "forgets the ReLU mask"),
+    "net_relu_mask_on_y1": ("bn_net_backward", net_relu_mask_on_y1, "goes wrong between the second affine layer and gamma, beta", "forgets the ReLU mask"),
     "net_dw2_transposed": ("bn_net_backward", net_dw2_transposed, "returns W2 transposed", "identity"),
     "net_db2_wrong_axis": ("bn_net_backward", net_db2_wrong_axis, "returns b2 of length N instead of C", "identity"),
     "net_dx_sign": ("bn_net_backward", net_dx_sign, "returns X with the sign flipped", "identity"),
