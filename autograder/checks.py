@@ -92,7 +92,7 @@ def _compare(output, value, expected, vs_numeric, returned):
     vs_reference = rel_error(value, expected)
     if diagnosis.is_float32(returned):
         close = vs_reference <= diagnosis.FLOAT32_AGREEMENT
-        return False, vs_reference, "holds float32 numbers" + (": right to float32 precision only, float64 is required" if close else "")
+        return False, vs_reference, "float32 numbers" + (": right to float32 precision only (float64 required)" if close else " (float64 required)")
     passed = vs_reference <= specs.RTOL and (vs_numeric is None or vs_numeric <= specs.NUMERIC_RTOL)
     message = "" if passed else f"relative error {vs_reference:.1e}"
     return passed, vs_reference, message

@@ -422,8 +422,8 @@ BATCHNORM = Question(
         Mistake("has the sign flipped", "Check the signs of the three terms of dx (part 4).", negated(layers.batchnorm_backward)),
     ),
     shape_hints={
-        "dgamma": "dgamma has the shape of gamma, (D,): sum over the examples, axis=0.",
-        "dbeta": "dbeta has the shape of beta, (D,): sum over the examples, axis=0.",
+        "dgamma": "dgamma has the shape of gamma, (D,): a sum over the examples, axis=0, without keepdims=True.",
+        "dbeta": "dbeta has the shape of beta, (D,): a sum over the examples, axis=0, without keepdims=True.",
     },
 )
 
