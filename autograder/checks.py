@@ -3,8 +3,8 @@ worker on each case's hidden problem, and compare what comes back.
 
 Each output of each case is checked for its type, shape and finiteness, then
 against the reference gradient and against centred differences of the
-reference forward pass along random directions. A failing answer is compared with the question's known
-mistakes. The hidden inputs and the expected values never leave this module:
+reference forward pass along random directions. A failing answer is diagnosed
+from all its cases at once (diagnosis.py). The hidden inputs and the expected values never leave this module:
 only errors, pass/fail and hints do. What the student's code prints during a
 graded call is dropped, since it could print the hidden inputs.
 """
@@ -244,10 +244,10 @@ def check_question(session, question, salt, submission):
             passed_outputs[output.name] = passed
         attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), answer, passed_outputs))
     try:
-        structural = diagnosis.diagnose(question, attempts)
+        diagnosed = diagnosis.diagnose(question, attempts)
     except Exception:  # noqa: BLE001  (a diagnosis adds to a grade; a fault in it must not cost one)
-        structural = []
-    for found in structural:
+        diagnosed = []
+    for found in diagnosed:
         if found not in diagnoses:
             diagnoses.append(found)
     result.diagnoses = diagnoses
