@@ -146,7 +146,11 @@ def _container(question, attempts):
         fix = f"Return exactly the tuple ({', '.join(names)})."
     right = all(a.answer is not None and all(a.passed.values()) for a in fixed)
     verdict = "The values are right: only the container is wrong. " if right else ""
-    return [{"mistake": what, "hint": verdict + fix}]
+    return [{"mistake": what, "hint": f"{verdict}{fix[:-1]}, as the function's docstring says (part {_part(question)})."}]
+
+
+def _part(question):
+    return next(number for number, q in enumerate(specs.QUESTIONS, 1) if q.function == question.function)
 
 
 # --- known mistakes ----------------------------------------------------------------------------
@@ -392,7 +396,8 @@ def _output_kind_finding(question, name, usable):
 
 
 FLOAT32_HINT = ("The values agree with the gradient to about 7 digits, the precision of float32, not to float64's 16: "
-                "the grader wants float64 (numpy's default). Remove the float32 conversion (astype, dtype=np.float32).")
+                "the grader wants float64 (numpy's default; see Precision at the top of the notebook). "
+                "Remove the float32 conversion (astype, dtype=np.float32).")
 
 
 def _kind(question, output, attempt):

@@ -310,7 +310,7 @@ CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     title="Softmax with cross-entropy",
     # The loss is given code: it is checked, but the points are for dz.
-    outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it."),
+    outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it (part 3)."),
              Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms)),
     unpack=_fields("loss", "dz"),
     draw=draw_cross_entropy,

@@ -411,6 +411,18 @@ def net_relu_before_dropout(dscores, cache):
     return dict(reversed(list(grads.items())))
 
 
+def cross_entropy_through_softmax_backward(z, y):
+    N, C = z.shape
+    a = L.softmax(z)
+    loss = -np.mean(np.log(a[np.arange(N), y]))
+    da = -np.eye(C)[y] / (N * a)  # the gradient of the loss with respect to a
+    return loss, L.softmax_backward(da, {"a": a})
+
+
+def dropout_eval_returns_dout_itself(dout, cache):
+    return dout if not cache["train"] else dout * (cache["keep"] / (1 - cache["p"]))
+
+
 CORRECT = {
     "dropout_where": ("dropout_backward", dropout_where),
     "dropout_mask_twice": ("dropout_backward", dropout_mask_twice),
@@ -422,6 +434,8 @@ CORRECT = {
     "batchnorm_per_feature_loop": ("batchnorm_backward", batchnorm_per_feature_loop),
     "net_relu_after_dropout_output": ("bn_net_backward", net_relu_after_dropout_output),
     "net_relu_before_dropout": ("bn_net_backward", net_relu_before_dropout),
+    "cross_entropy_through_softmax_backward": ("softmax_cross_entropy", cross_entropy_through_softmax_backward),
+    "dropout_eval_returns_dout_itself": ("dropout_backward", dropout_eval_returns_dout_itself),
 }
 
 
