@@ -545,3 +545,52 @@ def test_a_container_read_by_guessing_is_used_only_when_it_makes_every_output_ri
     reordered = grade("bn_net_backward", lambda dscores, cache: tuple(_net(dscores, cache)[n] for n in reversed(specs.NET_OUTPUTS)))
     assert names(reordered) == ["returns a tuple instead of a dict"]
     assert "right" not in reordered.diagnoses[0]["hint"]
+
+
+# --- end to end: one notebook, graded in the sandbox ------------------------------------------------
+
+def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_question(tmp_path):
+    import submission_factory as sf
+    from autograder.grade import grade_submission
+
+    answers = {
+        "softmax_backward": sf.source("""
+            def softmax_backward(da, cache):
+                a, da = cache["a"].astype(np.float32), da.astype(np.float32)
+                return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+        """),
+        "softmax_cross_entropy": sf.source("""
+            def softmax_cross_entropy(z, y):
+                N = z.shape[0]
+                a = softmax(z)
+                loss = -np.mean(np.log(a[np.arange(N), y]))
+                e = np.exp(z)
+                dz = e / e.sum(axis=1, keepdims=True)
+                dz[np.arange(N), y] -= 1
+                return np.array([loss]), dz / N
+        """),
+        "batchnorm_backward": sf.source("""
+            def batchnorm_backward(dout, cache):
+                x_hat, gamma = cache["x_hat"], cache["gamma"]
+                N = dout.shape[0]
+                inv_std = 1.0 / np.sqrt(cache["var"] + cache["eps"])
+                dbeta = dout.sum(axis=0)
+                dgamma = (dout * x_hat).sum(axis=0, keepdims=True)
+                dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)
+                return dx, dgamma, dbeta
+        """),
+    }
+    path = sf.write(tmp_path, "three_mistakes", sf.notebook(answers))
+    result = grade_submission("three_mistakes", path, "e2e-salt")
+    questions = {q.function: q for q in result.questions}
+    assert [q.score for q in result.questions] == [15, 0, 5, 20, 30]
+    assert [d["mistake"] for d in questions["softmax_backward"].diagnoses] == ["returns dz right to float32 precision only"]
+    assert [d["mistake"] for d in questions["softmax_cross_entropy"].diagnoses] == [
+        "returns NaN or infinity in dz only for logits of order 1e3"]
+    assert [d["mistake"] for d in questions["batchnorm_backward"].diagnoses] == [
+        "returns dgamma with an extra axis of length 1 (keepdims)"]
+    assert feedback.headline(result) == "70/100 — softmax_backward returns dz right to float32 precision only"
+    text = feedback.markdown(result)
+    assert "subtract each row's maximum" in text and "dx and dbeta are right" in text
+    # The loss of shape (1,) is accepted: its rows pass.
+    assert all(c.passed for c in questions["softmax_cross_entropy"].checks if c.output == "loss")
