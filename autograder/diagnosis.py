@@ -263,30 +263,28 @@ def _swaps(found):
 
 def _merged(wrong, found):
     """The findings as one when every wrong output has the same one (all divided by (1-p))."""
+    if len(wrong) < 2 or len(found) != len(wrong) or not all(f["mistake"].startswith(f"returns {n} ") for n, f in zip(wrong, found)):
+        return found
     rests = {f["mistake"].removeprefix(f"returns {name} ") for name, f in zip(wrong, found)}
-    if len(wrong) < 2 or len(found) != len(wrong) or len(rests) != 1:
+    if len(rests) != 1:
         return found
-    rest = rests.pop()
-    if rest.startswith(("a wrong", "returns")) or not all(f["mistake"].startswith(f"returns {n} ") for n, f in zip(wrong, found)):
-        return found
-    return [{"mistake": f"returns {_listing(wrong)} {rest}", "hint": found[0]["hint"]}]
+    return [{"mistake": f"returns {_listing(wrong)} {rests.pop()}", "hint": found[0]["hint"]}]
 
 
 def _ever_fails(usable, name):
     return any(not a.passed.get(name, True) for a in usable)
 
 
-def _in_cases(failing, passing):
-    """'in the case ...', or 'in every case but ...' when that is shorter."""
-    if len(passing) == 1 and len(failing) > 1:
+def _in_cases(question, failing, passing):
+    """'in the case ...', or 'in every case but ...' when that is shorter and true."""
+    if len(passing) == 1 and len(failing) > 1 and len(failing) + 1 == len(question.cases):
         return f"in every case but '{passing[0].case.name}'"
     cases = _listing([f"'{a.case.name}'" for a in failing])
     return f"in {'the case' if len(failing) == 1 else 'the cases'} {cases}"
 
 
 def _listing(names):
-    quoted = [f"{n}" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _location(question, wrong):
@@ -306,11 +304,11 @@ def _output_finding(question, name, usable):
         # NaN in some cases, another finding in the others: say both, each for its cases.
         found = _output_kind_finding(question, name, rest)
         failing = [a for a in rest if not a.passed[name]]
-        found["hint"] += f" It returns NaN or infinity {_in_cases(nonfinite, [])}: look for a division by zero or a log of zero."
+        found["hint"] += f" It returns NaN or infinity {_in_cases(question, nonfinite, [])}: look for a division by zero or a log of zero."
     else:
         found = _output_kind_finding(question, name, usable)
     if found.get("qualify") and len(failing) < len(usable):
-        found["mistake"] += " " + _in_cases(failing, [a for a in usable if a.passed[name]])
+        found["mistake"] += " " + _in_cases(question, failing, [a for a in usable if a.passed[name]])
     return {"mistake": found["mistake"], "hint": found["hint"]}
 
 
@@ -390,7 +388,7 @@ def _output_kind_finding(question, name, usable):
     if first == "shape":
         return {"qualify": True, "mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
     if len(failing) < len(usable):
-        return {"mistake": f"returns a wrong {name} {_in_cases(failing, passing)}",
+        return {"mistake": f"returns a wrong {name} {_in_cases(question, failing, passing)}",
                 "hint": "The other cases are right: compare what differs in these. " + hint}
     return {"mistake": f"returns a wrong {name}", "hint": hint}
 
