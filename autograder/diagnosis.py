@@ -329,9 +329,12 @@ def _output_kind_finding(question, name, usable):
     first = kinds[0][0]
     if all(k[0] == first for k in kinds):
         if first == "nonfinite":
-            start = failing[0].case.name
-            return {"qualify": True, "mistake": f"returns NaN or infinity in {name}",
-                    "hint": f"From the case '{start}' on. Look for a division by zero, a log of zero or an exp that overflows. " + hint}
+            hint = "Look for a division by zero, a log of zero or an exp that overflows. " + hint
+            order = [case.name for case in question.cases]
+            where = sorted(order.index(a.case.name) for a in failing)
+            if len(failing) < len(question.cases) and where == list(range(where[0], len(order))):
+                return {"mistake": f"returns NaN or infinity in {name} from the case '{order[where[0]]}' on", "hint": hint}
+            return {"qualify": True, "mistake": f"returns NaN or infinity in {name}", "hint": hint}
         if first == "float32":
             return {"qualify": True, "mistake": f"returns {name} right to float32 precision only", "hint": FLOAT32_HINT}
         if first == "keepdims":
@@ -385,8 +388,8 @@ def _output_kind_finding(question, name, usable):
         if first == "close":
             return {"qualify": True, "mistake": f"returns {name} close to the gradient but not within rounding",
                     "hint": "A small term is off (an eps, a constant, a rounding to lower precision). " + hint}
-    if first == "shape":
-        return {"qualify": True, "mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
+        if first == "shape":
+            return {"qualify": True, "mistake": f"returns {name} with the wrong shape", "hint": f"{name} has the shape {_symbolic(output)}. " + hint}
     if len(failing) < len(usable):
         return {"mistake": f"returns a wrong {name} {_in_cases(question, failing, passing)}",
                 "hint": "The other cases are right: compare what differs in these. " + hint}

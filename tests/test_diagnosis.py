@@ -594,3 +594,24 @@ def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_q
     assert "subtract each row's maximum" in text and "dx and dbeta are right" in text
     # The loss of shape (1,) is accepted: its rows pass.
     assert all(c.passed for c in questions["softmax_cross_entropy"].checks if c.output == "loss")
+
+
+def test_nan_says_in_which_cases_or_from_which_case_on():
+    def overflowing(dout, cache):
+        dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+        return (dx * np.inf if cache["x"].mean() > 2 else dx), dgamma, dbeta
+
+    result = grade("batchnorm_backward", overflowing)
+    assert names(result) == ["returns NaN or infinity in dx only for inputs with a large mean and spread"]
+
+    def nan_when_wide(da, cache):
+        return L.softmax_backward(da, cache) * (np.nan if da.shape[0] < da.shape[1] else 1.0)
+
+    result = grade("softmax_backward", nan_when_wide)
+    assert names(result) == ["returns NaN or infinity in dz in the case 'fewer examples than classes (N < C)'"]
+
+    def nan_from_p_075(dout, cache):
+        return L.dropout_backward(dout, cache) * (np.nan if cache["p"] == 0.75 or not cache["train"] else 1.0)
+
+    result = grade("dropout_backward", nan_from_p_075)
+    assert names(result) == ["returns NaN or infinity in dx from the case 'p = 0.75, training mode' on"]
