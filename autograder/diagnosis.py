@@ -74,8 +74,7 @@ def _rewrapped(question, attempt):
     names = [output.name for output in question.outputs]
     values, guessed = None, False
     if attempt.answer is None:
-        values = _sequence_fit(attempt.returned, attempt.expected, names)
-        guessed = len(names) != len(attempt.returned or ()) or _expects_dict(question)
+        values, guessed = _reading(question, attempt.returned, attempt.expected, names)
     elif len(names) == 1 and isinstance(attempt.answer[names[0]], (list, tuple)):
         values = {names[0]: attempt.answer[names[0]]}
     if values is None:
@@ -93,6 +92,35 @@ def _expects_dict(question):
     except ValueError:
         return False
     return True
+
+
+def _reading(question, returned, expected, names):
+    """({name: value} read from a container of the wrong kind, or None; whether that reading is a guess)."""
+    if isinstance(returned, dict):
+        by_key = _by_key(returned, names)
+        if by_key is not None or _expects_dict(question):
+            return by_key, True
+        return _sequence_fit(list(returned.values()), expected, names), True
+    if isinstance(returned, (list, tuple)):
+        return _sequence_fit(returned, expected, names), len(returned) != len(names) or _expects_dict(question)
+    return None, False
+
+
+def _by_key(returned, names):
+    """{name: value} from a dict whose keys are the names spelled otherwise ('dW1', 'dgamma'), or None.
+    The keys are the student's text: they are compared, never shown."""
+    def plain(key):
+        key = str(key).lower()
+        for prefix in ("grad_", "grad", "d_", "d"):
+            key = key.removeprefix(prefix)
+        return key
+
+    keys = {}
+    for key in returned:
+        keys.setdefault(plain(key), []).append(key)
+    if not all(len(keys.get(plain(name), ())) == 1 for name in names):
+        return None
+    return {name: returned[keys[plain(name)][0]] for name in names}
 
 
 def _sequence_fit(returned, expected, names):
@@ -129,9 +157,14 @@ def _container(question, attempts):
     names = [output.name for output in question.outputs]
     fixed = [a for a in attempts if a.rewrapped]
     if not fixed:
-        return []
+        return _lone(question, attempts)
     returned = fixed[0].returned
-    if len(names) == 1:
+    if isinstance(returned, dict):
+        what = "returns a dict with other keys than " + ", ".join(names) if _expects_dict(question) else \
+            f"returns a dict instead of the tuple ({', '.join(names)})"
+        fix = f"Return the dict with exactly the keys {', '.join(names)}." if _expects_dict(question) else \
+            f"Return exactly the tuple ({', '.join(names)})."
+    elif len(names) == 1:
         shape = "a list" if isinstance(returned, list) else "a tuple"
         what = f"returns {shape} instead of a numpy array"
         fix = "Return a numpy array (np.asarray of it)."
@@ -147,6 +180,22 @@ def _container(question, attempts):
     right = all(a.answer is not None and all(a.passed.values()) for a in fixed)
     verdict = "The values are right: only the container is wrong. " if right else ""
     return [{"mistake": what, "hint": f"{verdict}{fix[:-1]}, as the function's docstring says (part {_part(question)})."}]
+
+
+def _lone(question, attempts):
+    """What to say when the function returned one array where a tuple of several belongs."""
+    lone = [a for a in attempts if a.answer is None and isinstance(a.returned, np.ndarray)]
+    if not lone or len(question.outputs) == 1:
+        return []
+    names = [output.name for output in question.outputs]
+    matches = {next((n for n in names if _agrees(question, n, _coerced(a.returned), a.expected[n])), None) for a in lone}
+    tuple_text = f"the tuple ({', '.join(names)})"
+    if len(matches) == 1 and None not in matches:
+        name = matches.pop()
+        return [{"mistake": f"returns only {name} instead of {tuple_text}",
+                 "hint": f"{name} is right: return {tuple_text}, as the function's docstring says (part {_part(question)})."}]
+    return [{"mistake": f"returns one array instead of {tuple_text}",
+             "hint": f"Return {tuple_text}, as the function's docstring says (part {_part(question)})."}]
 
 
 def _part(question):
@@ -233,7 +282,7 @@ def _structural(question, usable):
     if len(names) > 1 and found:
         right = [name for name in names if name not in wrong and _output(question, name).weight > 0]
         lead = f"{_listing(right)} {'is' if len(right) == 1 else 'are'} right. " if right else ""
-        found = _merged(wrong, _swaps(found))
+        found = _merged(wrong, _swaps(question, found))
         location = _location(question, wrong)
         if location:
             # Where the chain goes wrong says more than each output's "wrong"; specific findings stay.
@@ -248,7 +297,7 @@ def _structural(question, usable):
 _IN_PLACE_OF = re.compile(r"returns as (\S+) the gradient (\S+)(.*)")
 
 
-def _swaps(found):
+def _swaps(question, found):
     """Two outputs each returned in the other's place, as one finding."""
     places = {m.group(1): (m.group(2), m.group(3)) for m in (_IN_PLACE_OF.fullmatch(f["mistake"]) for f in found) if m}
     for first, (second, rest) in places.items():
@@ -256,7 +305,8 @@ def _swaps(found):
             pair = {f"returns as {first} the gradient {second}{rest}", f"returns as {second} the gradient {first}{rest}"}
             kept = [f for f in found if f["mistake"] not in pair]
             swapped = {"mistake": f"returns {first} and {second} in each other's place{rest}",
-                       "hint": "Check the order of what you return, and of what you unpack from a function that returns several values."}
+                       "hint": "Check the order of what you return, and of what you unpack from a function that returns "
+                               f"several values (part {_part(question)})."}
             return [swapped] + kept
     return found
 
@@ -408,6 +458,9 @@ def _kind(question, output, attempt):
     value = _coerced(raw)
     if value is None:
         return ("missing", None)
+    for other in question.outputs:
+        if other.name != output.name and _agrees(question, other.name, value, attempt.expected[other.name]):
+            return ("swapped", other.name)
     if value.shape != expected.shape:
         if value.size == expected.size and np.all(np.isfinite(value)):
             if value.ndim == 2 and value.shape == expected.shape[::-1] and _agrees(question, output.name, value.T, expected):
@@ -420,9 +473,6 @@ def _kind(question, output, attempt):
         return ("shape", None)
     if not np.all(np.isfinite(value)):
         return ("nonfinite", None)
-    for other in question.outputs:
-        if other.name != output.name and _agrees(question, other.name, value, attempt.expected[other.name]):
-            return ("swapped", other.name)
     if is_float32(raw) and rel_error(value, expected) <= FLOAT32_AGREEMENT:
         return ("float32", None)
     if output.zero_by_construction:

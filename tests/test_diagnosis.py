@@ -225,6 +225,9 @@ ALSO = {
     "batchnorm_dgamma_keepdims": "dx and dbeta are right",
     "batchnorm_dbeta_wrong_axis": "dx and dgamma are right",
     "batchnorm_list": "The values are right",
+    "batchnorm_dict": "The values are right",
+    "cross_entropy_dz_only": "dz is right",
+    "net_keys_with_d": "The values are right",
     "batchnorm_tuple_of_four": "The values are right",
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
@@ -301,6 +304,23 @@ def net_b1_summed_before_batchnorm(dscores, cache):
     return grads
 
 
+def batchnorm_dict(dout, cache):
+    return dict(zip(("dx", "dgamma", "dbeta"), L.batchnorm_backward(dout, cache)))
+
+
+def cross_entropy_dz_only(z, y):
+    return L.softmax_cross_entropy(z, y)[1]
+
+
+def cross_entropy_swapped(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return dz, loss
+
+
+def net_keys_with_d(dscores, cache):
+    return {"d" + key: value for key, value in L.bn_net_backward(dscores, cache).items()}
+
+
 WRONG.update({
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
     "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
@@ -311,6 +331,10 @@ WRONG.update({
     "cross_entropy_dz_sign": ("softmax_cross_entropy", cross_entropy_dz_sign, "returns dz with the sign flipped", "forgets"),
     "net_dropout_backward_twice": ("bn_net_backward", net_dropout_backward_twice, "returns W1, gamma, beta and X divided by (1-p) in every case but 'random upstream gradient, no dropout (p = 0)'", "identity"),
     "net_b1_summed_before_batchnorm": ("bn_net_backward", net_b1_summed_before_batchnorm, "returns as b1 the gradient beta", "identity"),
+    "batchnorm_dict": ("batchnorm_backward", batchnorm_dict, "returns a dict instead of the tuple (dx, dgamma, dbeta)", "wrong"),
+    "cross_entropy_dz_only": ("softmax_cross_entropy", cross_entropy_dz_only, "returns only dz instead of the tuple (loss, dz)", "wrong"),
+    "cross_entropy_swapped": ("softmax_cross_entropy", cross_entropy_swapped, "returns loss and dz in each other's place", "shape"),
+    "net_keys_with_d": ("bn_net_backward", net_keys_with_d, "returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X", "wrong"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
 })
 
