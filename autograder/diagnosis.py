@@ -615,4 +615,5 @@ def _term_change(question, output, attempt, value):
 
 
 def _symbolic(output):
-    return "(" + ", ".join(output.axes) + ("," if len(output.axes) == 1 else "") + ")" if output.axes else "of its input"
+    """The output's shape in the notebook's symbols: (N, D), (D,), or () for a number."""
+    return "(" + ", ".join(output.axes) + ("," if len(output.axes) == 1 else "") + ")"
