@@ -420,6 +420,9 @@ def _output_kind_finding(question, name, usable):
         if first == "spurious":
             return {"qualify": True, "mistake": f"returns {name} non-zero where the gradient is zero",
                     "hint": "Entries whose unit was dropped (or masked) must get no gradient: apply the mask. " + hint}
+        if first == "explained" and len({k[1] for k in kinds}) == 1:
+            mistake, because = kinds[0][1]
+            return {"qualify": True, "mistake": mistake, "hint": because + (" " + hint if hint else "")}
         if first == "terms":
             changes = {k[1] for k in kinds}
             if len(changes) == 1:
@@ -490,6 +493,10 @@ def _kind(question, output, attempt):
     factor = _factor(value, expected)
     if factor is not None:
         return ("factor", factor)
+    if output.explain is not None:
+        explained = output.explain(*attempt.args, value)
+        if explained:
+            return ("explained", explained)
     if output.terms is not None:
         change = _term_change(question, output, attempt, value)
         if change:

@@ -31,6 +31,8 @@ class Output:
     # The reference's terms, each with coefficient 1: (args) -> [(label, array), ...], so
     # that a diagnosis can say which term is missing, doubled or has its sign flipped.
     terms: Callable | None = None
+    # A mistake the numbers of this output alone can prove: (args, value) -> (mistake, hint), or None.
+    explain: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -306,12 +308,25 @@ def _cross_entropy_terms(z, y):
     return [("the term a / N", layers.softmax(z) / N), ("the term -onehot(y) / N", -np.eye(C)[y] / N)]
 
 
+def _cross_entropy_onehot_misplaced(z, y, dz):
+    """dz = (a - M) / N with M a 0/1 matrix other than onehot(y): the 1s subtracted at the wrong entries."""
+    N, C = z.shape
+    subtracted = (layers.softmax(z) / N - dz) * N
+    ones = np.round(subtracted)
+    if (np.max(np.abs(subtracted - ones)) > 1e-8 or not np.all((ones == 0) | (ones == 1))
+            or not np.any(ones) or np.array_equal(ones, np.eye(C)[y])):
+        return None
+    return ("subtracts 1 at other entries than those of onehot(y)",
+            "onehot(y) has one 1 per row, in column y[n]: dz[np.arange(N), y] -= 1.")
+
+
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     title="Softmax with cross-entropy",
     # The loss is given code: it is checked, but the points are for dz.
     outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it (part 3)."),
-             Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms)),
+             Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms,
+                    explain=_cross_entropy_onehot_misplaced)),
     unpack=_fields("loss", "dz"),
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
@@ -474,18 +489,55 @@ def _net_variant(relu_mask=True, dropout=True, batchnorm=True):
     return variant
 
 
+def _net_from_the_wrong_tensor(output, candidates):
+    """An explanation of a net gradient computed by the right formula from another tensor of the chain."""
+    def explain(dscores, cache, value):
+        steps = _net_steps(dscores, cache)
+        for label, formula in candidates:
+            candidate = formula(steps, cache, dscores)
+            if candidate.shape == value.shape and np.max(np.abs(candidate - value)) <= 1e-7 * max(np.max(np.abs(value)), 1e-300):
+                return f"computes {output} from {label}", "Follow the chain back one step at a time."
+        return None
+    return explain
+
+
+def _net_steps(dscores, cache):
+    """The reference's gradients along the chain: dL/dZ (dropout's output), dL/dX_BN, dL/dY1."""
+    dz, _, _ = layers.affine_backward(dscores, cache["affine2"])
+    dxbn = layers.relu_backward(layers.dropout_backward(dz, cache["dropout"]), cache["relu"])
+    dy1, _, _ = layers.batchnorm_backward(dxbn, cache["bn"])
+    return {"dZ": dz, "dX_BN": dxbn, "dY1": dy1}
+
+
+_NET_W1_FROM = (
+    ("dL/dX_BN instead of dL/dY1 (skipping batch normalization)", lambda s, c, ds: c["affine1"][0].T @ s["dX_BN"]),
+    ("dL/dZ instead of dL/dY1", lambda s, c, ds: c["affine1"][0].T @ s["dZ"]),
+)
+_NET_X_FROM = (
+    ("dL/dX_BN instead of dL/dY1 (skipping batch normalization)", lambda s, c, ds: s["dX_BN"] @ c["affine1"][1].T),
+    ("dL/dZ instead of dL/dY1", lambda s, c, ds: s["dZ"] @ c["affine1"][1].T),
+)
+_NET_W2_FROM = (
+    ("the ReLU's input X_BN instead of the dropout's output", lambda s, c, ds: c["relu"].T @ ds),
+    ("the ReLU's output instead of the dropout's output", lambda s, c, ds: np.maximum(c["relu"], 0).T @ ds),
+)
+
+
 NET = Question(
     function="bn_net_backward",
     title="The BN network",
     outputs=(
-        Output("W1", 2.0, axes=("D", "H"), hint="grads['W1'] = X.T @ dY1, dY1 the gradient batchnorm_backward returns (part 5)."),
+        Output("W1", 2.0, axes=("D", "H"), hint="grads['W1'] = X.T @ dY1, dY1 the gradient batchnorm_backward returns (part 5).",
+               explain=_net_from_the_wrong_tensor("W1", _NET_W1_FROM)),
         Output("b1", 0.5, zero_by_construction=True, axes=("H",),
                hint="grads['b1'] = sum_n dY1_n over axis 0, which batch normalization makes zero (part 5)."),
         Output("gamma", axes=("H",), hint="grads['gamma'] comes from batchnorm_backward, given dL/dX_BN (part 5)."),
         Output("beta", axes=("H",), hint="grads['beta'] comes from batchnorm_backward, given dL/dX_BN (part 5)."),
-        Output("W2", axes=("H", "C"), hint="grads['W2'] = Z_BN.T @ dscores, with Z_BN after dropout (part 5)."),
+        Output("W2", axes=("H", "C"), hint="grads['W2'] = Z_BN.T @ dscores, with Z_BN after dropout (part 5).",
+               explain=_net_from_the_wrong_tensor("W2", _NET_W2_FROM)),
         Output("b2", 0.5, axes=("C",), hint="grads['b2'] = sum_n dscores_n, over axis 0 (part 5)."),
-        Output("X", 2.0, axes=("N", "D"), hint="grads['X'] = dY1 @ W1.T (part 5)."),
+        Output("X", 2.0, axes=("N", "D"), hint="grads['X'] = dY1 @ W1.T (part 5).",
+               explain=_net_from_the_wrong_tensor("X", _NET_X_FROM)),
     ),
     unpack=_keys(*NET_OUTPUTS),
     draw=draw_bn_net,

@@ -321,6 +321,25 @@ def net_keys_with_d(dscores, cache):
     return {"d" + key: value for key, value in L.bn_net_backward(dscores, cache).items()}
 
 
+def cross_entropy_rows_indexed_by_y(z, y):
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    dz = L.softmax(z)
+    dz[y] -= 1  # whole rows y, not the entries (n, y[n])
+    return loss, dz / N
+
+
+def net_dw2_from_relu_input(dscores, cache):
+    return _net(dscores, cache, W2=lambda g, c, ds, dzbn: c["relu"].T @ ds)
+
+
+def net_dw1_skipping_batchnorm(dscores, cache):
+    def from_dxbn(g, c, ds, dzbn):
+        dxbn = L.relu_backward(L.dropout_backward(dzbn, c["dropout"]), c["relu"])
+        return c["affine1"][0].T @ dxbn
+    return _net(dscores, cache, W1=from_dxbn)
+
+
 WRONG.update({
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
     "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
@@ -335,6 +354,9 @@ WRONG.update({
     "cross_entropy_dz_only": ("softmax_cross_entropy", cross_entropy_dz_only, "returns only dz instead of the tuple (loss, dz)", "wrong"),
     "cross_entropy_swapped": ("softmax_cross_entropy", cross_entropy_swapped, "returns loss and dz in each other's place", "shape"),
     "net_keys_with_d": ("bn_net_backward", net_keys_with_d, "returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X", "wrong"),
+    "cross_entropy_rows_indexed_by_y": ("softmax_cross_entropy", cross_entropy_rows_indexed_by_y, "subtracts 1 at other entries than those of onehot(y)", "1/N"),
+    "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
+    "net_dw1_skipping_batchnorm": ("bn_net_backward", net_dw1_skipping_batchnorm, "computes W1 from dL/dX_BN instead of dL/dY1", "identity"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
 })
 
