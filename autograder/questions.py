@@ -316,7 +316,7 @@ def _cross_entropy_onehot_misplaced(z, y, dz):
     if (np.max(np.abs(subtracted - ones)) > 1e-8 or not np.all((ones == 0) | (ones == 1))
             or not np.any(ones) or np.array_equal(ones, np.eye(C)[y])):
         return None
-    return ("subtracts 1 at other entries than those of onehot(y)",
+    return ("subtracts 1 at a wrong set of entries, not exactly those of onehot(y)",
             "onehot(y) has one 1 per row, in column y[n]: dz[np.arange(N), y] -= 1.")
 
 

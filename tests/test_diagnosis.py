@@ -354,7 +354,7 @@ WRONG.update({
     "cross_entropy_dz_only": ("softmax_cross_entropy", cross_entropy_dz_only, "returns only dz instead of the tuple (loss, dz)", "wrong"),
     "cross_entropy_swapped": ("softmax_cross_entropy", cross_entropy_swapped, "returns loss and dz in each other's place", "shape"),
     "net_keys_with_d": ("bn_net_backward", net_keys_with_d, "returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X", "wrong"),
-    "cross_entropy_rows_indexed_by_y": ("softmax_cross_entropy", cross_entropy_rows_indexed_by_y, "subtracts 1 at other entries than those of onehot(y)", "1/N"),
+    "cross_entropy_rows_indexed_by_y": ("softmax_cross_entropy", cross_entropy_rows_indexed_by_y, "subtracts 1 at a wrong set of entries, not exactly those of onehot(y)", "1/N"),
     "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
     "net_dw1_skipping_batchnorm": ("bn_net_backward", net_dw1_skipping_batchnorm, "computes W1 from dL/dX_BN instead of dL/dY1", "identity"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
