@@ -248,6 +248,11 @@ def _softmax_sum_over_both_axes(da, cache):
     return (da - np.sum(da * a)) * a
 
 
+def _softmax_sum_term_without_a(da, cache):
+    a = cache["a"]
+    return da * a - np.sum(da * a, axis=1, keepdims=True)
+
+
 def _softmax_no_product(da, cache):
     a = cache["a"]
     return (da - np.sum(da, axis=1, keepdims=True)) * a
@@ -276,6 +281,7 @@ SOFTMAX = Question(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
         Mistake("sums over the wrong axis", "The product (da . a) is per example: sum over the classes, axis=1, with keepdims=True.", _softmax_wrong_axis),
         Mistake("sums over both axes", "The product (da . a) is per example, one number per row: sum over axis=1 only, with keepdims=True (part 2).", _softmax_sum_over_both_axes),
+        Mistake("leaves the factor a off the term (da . a)", "Both terms are multiplied by a_k: dz_k = (da_k - da . a) a_k (part 2).", _softmax_sum_term_without_a),
         Mistake("sums da instead of da * a", "The inner product is sum_i da_i a_i, weighted by a (part 2).", _softmax_no_product),
         Mistake("has the sign flipped", "Check the sign of each term of dz_k = (da_k - da . a) a_k.", negated(layers.softmax_backward)),
     ),
@@ -432,6 +438,8 @@ BATCHNORM = Question(
         Mistake("uses 1/(N-1) in the variance", "Batch normalization uses the biased variance, 1/N, not 1/(N-1).", _batchnorm_variant(_bn_graph_with(n_minus_one=True))),
         Mistake("uses 1/(N-1) in the variance, in x_hat and dgamma too", "Batch normalization uses the biased variance, 1/N, not 1/(N-1): the cache's var and x_hat are already right (part 4).", _batchnorm_unbiased_throughout),
         Mistake("leaves eps out", "The forward pass divides by sqrt(sigma^2 + eps): keep eps in the backward pass too.", _batchnorm_variant(_bn_graph_with(eps=0.0))),
+        Mistake("applies gamma to the first term of dx only", "gamma multiplies all three terms of dx: dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: s * (gm * g - g.mean(axis=0) - xh * (g * xh).mean(axis=0)))),
+        Mistake("uses x - mu instead of x_hat in the variance term of dx", "The variance term is x_hat * sum_n g_n x_hat_n / N, with x_hat = (x - mu) / sqrt(sigma^2 + eps) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0) - (c["x"] - c["mu"]) * (g * xh).mean(axis=0)))),
         Mistake("forgets gamma in dx", "y = gamma * x_hat + beta: dx picks up the factor gamma.", _batchnorm_variant(lambda g, c, xh, gm, s: s / g.shape[0] * (g.shape[0] * g - g.sum(axis=0) - xh * (g * xh).sum(axis=0)))),
         Mistake("computes dgamma as sum(dout)", "dgamma = sum_n g_n * x_hat_n: gamma multiplies x_hat.", _batchnorm_variant(lambda g, c, xh, gm, s: layers.batchnorm_backward(g, c)[0], lambda g, xh: g.sum(axis=0))),
         Mistake("has the sign flipped", "Check the signs of the three terms of dx (part 4).", negated(layers.batchnorm_backward)),
