@@ -357,9 +357,31 @@ def _output_finding(question, name, usable):
         found["hint"] += f" It returns NaN or infinity {_in_cases(question, nonfinite, [])}: look for a division by zero or a log of zero."
     else:
         found = _output_kind_finding(question, name, usable)
+        if not found.get("qualify"):
+            found = _two_findings(question, name, usable) or found
     if found.get("qualify") and len(failing) < len(usable):
         found["mistake"] += " " + _in_cases(question, failing, [a for a in usable if a.passed[name]])
     return {"mistake": found["mistake"], "hint": found["hint"]}
+
+
+def _two_findings(question, name, usable):
+    """When the failing cases fall into two groups with a specific finding each, both, each for its cases."""
+    output = _output(question, name)
+    failing = [a for a in usable if not a.passed[name]]
+    passing = [a for a in usable if a.passed[name]]
+    groups = {}
+    for attempt in failing:
+        groups.setdefault(_kind(question, output, attempt)[0], []).append(attempt)
+    if len(groups) != 2:
+        return None
+    parts = []
+    for group in groups.values():
+        found = _output_kind_finding(question, name, group + passing)
+        if not found.get("qualify") or not found["mistake"].startswith(f"returns {name} "):
+            return None
+        parts.append((found["mistake"].removeprefix(f"returns {name} ") + " " + _in_cases(question, group, []), found["hint"]))
+    (first, hint), (second, _) = parts
+    return {"mistake": f"returns {name} {first}, and {second}", "hint": hint}
 
 
 def _output_kind_finding(question, name, usable):

@@ -661,3 +661,12 @@ def test_nan_says_in_which_cases_or_from_which_case_on():
 
     result = grade("dropout_backward", nan_from_p_075)
     assert names(result) == ["returns NaN or infinity in dx from the case 'p = 0.75, training mode' on"]
+
+
+def test_two_findings_in_two_groups_of_cases_are_both_named():
+    def unscaled_and_zero_in_eval(dout, cache):
+        return dout * cache["keep"] if cache["train"] else np.zeros_like(dout)
+
+    result = grade("dropout_backward", unscaled_and_zero_in_eval)
+    assert names(result) == ["returns dx multiplied by (1-p) in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode', "
+                             "and as zero everywhere in the case 'p = 0.3, eval mode'"]
