@@ -7,7 +7,6 @@ import copy
 
 from autograder import checks, wire
 from autograder import questions as specs
-from solutions import layers
 
 SALT = "diagnosis-tests"
 
@@ -42,5 +41,3 @@ def grade(function_name, function, submission="student"):
 def names(result):
     return [d["mistake"] for d in result.diagnoses]
 
-
-reference = layers

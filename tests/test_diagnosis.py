@@ -551,7 +551,7 @@ def test_the_headline_without_a_diagnosis_is_a_sentence():
 
 # --- the class report counts structural diagnoses too -----------------------------------------------
 
-def test_the_class_report_counts_structural_diagnoses(monkeypatch):
+def test_the_class_report_counts_structural_diagnoses():
     from autograder import report
 
     class Grading:
