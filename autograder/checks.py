@@ -3,8 +3,8 @@ worker on each case's hidden problem, and compare what comes back.
 
 Each output of each case is checked for its type, shape and finiteness, then
 against the reference gradient and against centred differences of the
-reference forward pass along random directions. A failing answer is compared with the question's known
-mistakes. The hidden inputs and the expected values never leave this module:
+reference forward pass along random directions. A failing answer is diagnosed
+from all its cases at once (diagnosis.py). The hidden inputs and the expected values never leave this module:
 only errors, pass/fail and hints do. What the student's code prints during a
 graded call is dropped, since it could print the hidden inputs.
 """
@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from autograder import diagnosis
 from autograder import questions as specs
 from autograder.gradcheck import rel_error
 from autograder.results import Check, QuestionResult
@@ -21,7 +22,6 @@ from autograder.sandbox import WorkerFailure
 from autograder.wire import Unsupported
 from solutions import layers
 
-MISTAKE_MATCH = 1e-6
 ORACLE_ELEMENTS = 10**6
 
 ERROR_HINTS = {
@@ -43,6 +43,8 @@ def _as_array(value, expected, zero_dim_ok):
         return None, f"is an object of type {value.kind}, expected a numpy array"
     if zero_dim_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = np.asarray(value, dtype=np.float64)
+    if zero_dim_ok and isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(())  # a loss of shape (1,) or (1, 1) is still one number
     if not isinstance(value, np.ndarray):
         return None, f"is {specs.describe(value)}, expected a numpy array of shape {expected.shape}"
     if value.dtype.kind not in "iuf":
@@ -75,34 +77,25 @@ def numeric_error(problem, name, value, rng, absolute):
     return float(worst)
 
 
-def _compare(output, value, expected, vs_numeric):
-    """(passed, error vs reference, message) for one output."""
+def _compare(output, value, expected, vs_numeric, returned):
+    """(passed, error vs reference, message) for one output.
+
+    Gradients are float64 (SPEC.md): an output holding float32 numbers (its
+    dtype, or float64 values that are all float32 numbers) never passes,
+    whatever its error, so that its score does not depend on the inputs drawn,
+    and a small real mistake cannot hide in float32 rounding."""
     if output.zero_by_construction:
         vs_reference = float(np.max(np.abs(value - expected), initial=0.0))
         passed = vs_reference <= specs.ATOL and (vs_numeric is None or vs_numeric <= specs.ATOL)
         message = "" if passed else f"should be zero (up to rounding): largest entry off by {vs_reference:.1e}"
         return passed, vs_reference, message
     vs_reference = rel_error(value, expected)
+    if diagnosis.is_float32(returned):
+        close = vs_reference <= diagnosis.FLOAT32_AGREEMENT
+        return False, vs_reference, "float32 numbers" + (": right to float32 precision only (float64 required)" if close else " (float64 required)")
     passed = vs_reference <= specs.RTOL and (vs_numeric is None or vs_numeric <= specs.NUMERIC_RTOL)
     message = "" if passed else f"relative error {vs_reference:.1e}"
     return passed, vs_reference, message
-
-
-def _diagnose(question, args, answer, failing):
-    """The known mistakes whose output matches the student's on every failing output."""
-    found = []
-    for mistake in question.mistakes:
-        try:
-            wrong = question.unpack(mistake.variant(*args))
-        except Exception:  # noqa: BLE001  (a variant that does not apply to this case)
-            continue
-        if all(
-            np.shape(wrong[name]) == np.shape(answer[name])
-            and rel_error(answer[name], wrong[name]) <= MISTAKE_MATCH
-            for name in failing
-        ):
-            found.append({"mistake": mistake.name, "hint": mistake.hint})
-    return found
 
 
 _DECIMAL = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+")
@@ -184,7 +177,7 @@ def _points(case, question, output):
 def check_question(session, question, salt, submission):
     """Grade `question` with the student's code running in `session`; a QuestionResult."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
-    diagnoses = []
+    diagnoses, attempts = [], []
     problems = [question.draw(case_rng(salt, submission, question, case), **case.params) for case in question.cases]
     outcomes = session.call_cases(question.function, [problem.args for problem in problems],
                                   question.oracles, _oracle(question), specs.FORWARD_PASSES)
@@ -213,7 +206,7 @@ def check_question(session, question, salt, submission):
             result.checks += _failed_case(case, question, message)
             hint = _error_hint(error)
             if hint and not any(d["hint"] == hint for d in diagnoses):
-                diagnoses.append({"mistake": "an error in the shapes", "hint": hint})
+                diagnoses.append({"mistake": "raises an exception", "hint": hint})
             if not_implemented or missing:
                 result.status, result.message = ("not implemented" if not_implemented else "missing"), message
                 for later in question.cases[number + 1:]:
@@ -229,9 +222,10 @@ def check_question(session, question, salt, submission):
             answer = question.unpack(reply.get("value"))
         except ValueError as wrong_type:
             result.checks += _failed_case(case, question, f"{question.function} {wrong_type}")
+            attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), None, {}))
             continue
         directions = np.random.default_rng(case_rng(salt, submission, question, case).integers(2**63))
-        failing = {}
+        passed_outputs = {}
         for output in question.outputs:
             value, problem_text = _as_array(answer[output.name], np.asarray(expected[output.name]), output.name == "loss")
             points = _points(case, question, output)
@@ -239,19 +233,23 @@ def check_question(session, question, salt, submission):
                 hint = question.shape_hints.get(output.name, "") if "shape" in problem_text else ""
                 message = f"{output.name} {problem_text}" + (f". {hint}" if hint else "")
                 result.checks.append(Check(case.name, output.name, 0.0, points, False, message))
+                passed_outputs[output.name] = False
                 continue
             vs_numeric = None
             if output.name in problem.inputs:
                 vs_numeric = numeric_error(problem, output.name, value, directions, output.zero_by_construction)
-            passed, vs_reference, message = _compare(output, value, expected[output.name], vs_numeric)
+            passed, vs_reference, message = _compare(output, value, expected[output.name], vs_numeric, answer[output.name])
             result.checks.append(Check(case.name, output.name, points if passed else 0.0, points, passed, message,
                                        vs_reference, vs_numeric, output.zero_by_construction))
-            if not passed:
-                failing[output.name] = value
-        if failing:
-            for found in _diagnose(question, problem.args, {**answer, **failing}, failing):
-                if found not in diagnoses:
-                    diagnoses.append(found)
+            passed_outputs[output.name] = passed
+        attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), answer, passed_outputs))
+    try:
+        diagnosed = diagnosis.diagnose(question, attempts)
+    except Exception:  # noqa: BLE001  (a diagnosis adds to a grade; a fault in it must not cost one)
+        diagnosed = []
+    for found in diagnosed:
+        if found not in diagnoses:
+            diagnoses.append(found)
     result.diagnoses = diagnoses
     if result.status == "passed":
         earned = result.score

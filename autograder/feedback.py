@@ -10,15 +10,31 @@ import heapq
 from autograder.results import SubmissionResult
 
 
+# What went wrong with a question, as the predicate of "it ...", by status.
+STATUS_PHRASES = {
+    "not implemented": "it is not implemented yet",
+    "missing": "no function of that name was defined",
+    "timeout": "it did not finish within the time limit",
+    "crashed": "it ended the worker process",
+    "error": "it could not be called",
+    "not graded": "it could not be graded",
+    "failed": "every check failed",
+    "partial": "some checks failed",
+}
+
+
 def headline(result: SubmissionResult):
-    """One line: the score, and the first thing to fix."""
-    first = next((q for q in result.questions if q.score < q.max_score), None)
+    """One line: the score, and the question that cost the most points (the first of those tied)."""
     score = f"{result.score:g}/{result.max_score:g}"
-    if first is None:
+    costly = [q for q in result.questions if q.score < q.max_score]
+    if not costly:
         return f"{score} — full marks"
-    if first.diagnoses:
-        return f"{score} — {first.function} {first.diagnoses[0]['mistake']}"
-    return f"{score} — {first.function}: {first.status}"
+    worst = max(costly, key=lambda q: q.max_score - q.score)
+    if worst.diagnoses:
+        return f"{score} — {worst.function} {worst.diagnoses[0]['mistake']}"
+    lost = worst.max_score - worst.score
+    phrase = STATUS_PHRASES.get(worst.status, "some checks failed")
+    return f"{score} — most points lost on {worst.function} ({lost:g} of {worst.max_score:g}): {phrase}"
 
 
 def meaning(error):
@@ -37,6 +53,8 @@ def _measured(check):
         return ""
     if check.absolute:
         return f"absolute difference {check.error_vs_reference:.1e} (a gradient that is zero by construction)"
+    if not check.passed and check.message and not check.message.startswith("relative error"):
+        return f"relative error {check.error_vs_reference:.1e}: {check.message}"  # e.g. float32 numbers
     return f"relative error {check.error_vs_reference:.1e}: {meaning(check.error_vs_reference)}"
 
 
@@ -58,7 +76,8 @@ def question_text(question, part):
     else:
         lines += ["| case | output | result | measured |", "|---|---|---|---|"]
         for check in question.checks:
-            verdict = "pass" if check.passed else "FAIL"
+            # A check worth no points (the given loss) cannot fail the question.
+            verdict = "pass" if check.passed else ("FAIL" if check.max_points > 0 else "wrong (no points)")
             lines.append(f"| {check.case} | `{check.output}` | {verdict} | {_measured(check)} |")
         failures = sorted({c.message for c in question.checks if not c.passed and c.message and c.error_vs_reference is None})
         if failures:

@@ -26,6 +26,13 @@ class Output:
     name: str
     weight: float = 1.0
     zero_by_construction: bool = False  # compared by absolute tolerance (SPEC.md section 4)
+    axes: tuple = ()  # the symbols of its shape, e.g. ("N", "D"): the sizes a diagnosed factor may be made of
+    hint: str = ""  # where in the notebook this output is derived, for a diagnosis that names only the output
+    # The reference's terms, each with coefficient 1: (args) -> [(label, array), ...], so
+    # that a diagnosis can say which term is missing, doubled or has its sign flipped.
+    terms: Callable | None = None
+    # A mistake the numbers of this output alone can prove: (args, value) -> (mistake, hint), or None.
+    explain: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Case:
     name: str
     points: float
     params: dict = field(default_factory=dict)
+    stress: str = ""  # what is large in this case ("logits of order 1e3"), when its inputs test numerical stability
+    stress_hint: str = ""  # what to fix when only this case fails
 
 
 @dataclass
@@ -81,6 +90,10 @@ class Question:
     # earlier question costs points only once.
     oracles: tuple = ()
     shape_hints: dict = field(default_factory=dict)  # output name -> hint when its shape is wrong
+    # Where the gradient first goes wrong, when exactly these outputs are wrong
+    # (those in `optional_in_locations` may be right or wrong): ((outputs, mistake, hint), ...).
+    locations: tuple = ()
+    optional_in_locations: tuple = ()
 
     @property
     def points(self):
@@ -187,7 +200,7 @@ def _dropout_variant(train_scale, eval_scale=lambda p: 1.0):
 DROPOUT = Question(
     function="dropout_backward",
     title="Dropout",
-    outputs=(Output("dx"),),
+    outputs=(Output("dx", axes=("N", "D"), hint="In training mode dx = dout * keep / (1-p); in eval mode dx = dout (part 1)."),),
     unpack=_one("dx"),
     draw=draw_dropout,
     reference=layers.dropout_backward,
@@ -230,26 +243,45 @@ def _softmax_wrong_axis(da, cache):
     return (da - np.sum(da * a, axis=0, keepdims=True)) * a
 
 
+def _softmax_sum_over_both_axes(da, cache):
+    a = cache["a"]
+    return (da - np.sum(da * a)) * a
+
+
+def _softmax_sum_term_without_a(da, cache):
+    a = cache["a"]
+    return da * a - np.sum(da * a, axis=1, keepdims=True)
+
+
 def _softmax_no_product(da, cache):
     a = cache["a"]
     return (da - np.sum(da, axis=1, keepdims=True)) * a
 
 
+def _softmax_terms(da, cache):
+    a = cache["a"]
+    return [("the term da * a", da * a), ("the term -(da . a) a", -np.sum(da * a, axis=1, keepdims=True) * a)]
+
+
 SOFTMAX = Question(
     function="softmax_backward",
     title="Softmax",
-    outputs=(Output("dz"),),
+    outputs=(Output("dz", axes=("N", "C"), hint="dz_k = (da_k - da . a) a_k, row by row (part 2).", terms=_softmax_terms),),
     unpack=_one("dz"),
     draw=draw_softmax,
     reference=layers.softmax_backward,
     cases=(
         Case("more examples than classes (N > C)", 7, {}),
         Case("fewer examples than classes (N < C)", 7, {"wide": True}),
-        Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}),
+        Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}, stress="logits of order 1e3",
+             stress_hint="Only the case with large logits fails: the formula of part 2 needs only the cache's a, which is "
+                         "finite there; anything recomputed from exponentials of the logits overflows."),
     ),
     mistakes=(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
         Mistake("sums over the wrong axis", "The product (da . a) is per example: sum over the classes, axis=1, with keepdims=True.", _softmax_wrong_axis),
+        Mistake("sums over both axes", "The product (da . a) is per example, one number per row: sum over axis=1 only, with keepdims=True (part 2).", _softmax_sum_over_both_axes),
+        Mistake("leaves the factor a off the term (da . a)", "Both terms are multiplied by a_k: dz_k = (da_k - da . a) a_k (part 2).", _softmax_sum_term_without_a),
         Mistake("sums da instead of da * a", "The inner product is sum_i da_i a_i, weighted by a (part 2).", _softmax_no_product),
         Mistake("has the sign flipped", "Check the sign of each term of dz_k = (da_k - da . a) a_k.", negated(layers.softmax_backward)),
     ),
@@ -277,17 +309,38 @@ def _cross_entropy_variant(divide_by_n=True, subtract_onehot=True):
     return variant
 
 
+def _cross_entropy_terms(z, y):
+    N, C = z.shape
+    return [("the term a / N", layers.softmax(z) / N), ("the term -onehot(y) / N", -np.eye(C)[y] / N)]
+
+
+def _cross_entropy_onehot_misplaced(z, y, dz):
+    """dz = (a - M) / N with M a 0/1 matrix other than onehot(y): the 1s subtracted at the wrong entries."""
+    N, C = z.shape
+    subtracted = (layers.softmax(z) / N - dz) * N
+    ones = np.round(subtracted)
+    if (np.max(np.abs(subtracted - ones)) > 1e-8 or not np.all((ones == 0) | (ones == 1))
+            or not np.any(ones) or np.array_equal(ones, np.eye(C)[y])):
+        return None
+    return ("subtracts 1 at a wrong set of entries, not exactly those of onehot(y)",
+            "onehot(y) has one 1 per row, in column y[n]: dz[np.arange(N), y] -= 1.")
+
+
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     title="Softmax with cross-entropy",
     # The loss is given code: it is checked, but the points are for dz.
-    outputs=(Output("loss", weight=0.0), Output("dz")),
+    outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it (part 3)."),
+             Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms,
+                    explain=_cross_entropy_onehot_misplaced)),
     unpack=_fields("loss", "dz"),
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
     cases=(
         Case("random logits", 5, {}),
-        Case("logits of order 1e3", 5, {"offset": 1000.0}),
+        Case("logits of order 1e3", 5, {"offset": 1000.0}, stress="logits of order 1e3",
+             stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
+                         "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
     ),
     mistakes=(
         Mistake("forgets the 1/N of the mean", "The loss is the MEAN over the N examples, so dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False)),
@@ -338,31 +391,62 @@ def _bn_graph_with(n_minus_one=False, eps=None):
     return dx_formula
 
 
+def _batchnorm_terms(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    scale = gamma / np.sqrt(cache["var"] + cache["eps"])
+    return [
+        ("the term gamma g / sigma", scale * dout),
+        ("the term through the mean", -scale * dout.mean(axis=0)),
+        ("the term through the variance", -scale * x_hat * (dout * x_hat).mean(axis=0)),
+    ]
+
+
+def _batchnorm_unbiased_throughout(dout, cache):
+    """The exact backward pass of a forward that normalised with the unbiased variance (1/(N-1))."""
+    x, mu, gamma = cache["x"], cache["mu"], cache["gamma"]
+    N = x.shape[0]
+    inv_std = 1 / np.sqrt(cache["var"] * N / (N - 1) + cache["eps"])
+    x_hat = (x - mu) * inv_std
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx = gamma * inv_std * (dout - dout.mean(axis=0) - x_hat * dgamma / (N - 1))
+    return dx, dgamma, dout.sum(axis=0)
+
+
 BATCHNORM = Question(
     function="batchnorm_backward",
     title="Batch normalization",
-    outputs=(Output("dx", weight=3.0), Output("dgamma"), Output("dbeta")),
+    outputs=(
+        Output("dx", 3.0, axes=("N", "D"), terms=_batchnorm_terms,
+               hint="dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4)."),
+        Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4)."),
+        Output("dbeta", axes=("D",), hint="dbeta = sum_n g_n, over the examples, axis 0 (part 4)."),
+    ),
     unpack=_fields("dx", "dgamma", "dbeta"),
     draw=draw_batchnorm,
     reference=layers.batchnorm_backward,
     cases=(
         Case("more examples than features (N > D)", 9, {"tall": True}),
         Case("fewer examples than features (N < D)", 8, {"tall": False}),
-        Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}),
+        Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}, stress="inputs with a large mean and spread",
+             stress_hint="Only the inputs with a large mean fail: look for x used where x - mu (or the cache's x_hat) "
+                         "belongs, and for E[x^2] - mu^2, which loses digits (part 4)."),
     ),
     mistakes=(
         Mistake("treats the mean and variance as constants", "mu and sigma^2 depend on every x_n: dx has two more terms, through the mean and through the variance (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: g * gm * s)),
         Mistake("drops the path through the mean", "x reaches L through mu too: the term -sum_n g_n is missing (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - xh * (g * xh).mean(axis=0)))),
         Mistake("drops the path through the variance", "x reaches L through sigma^2 too: the term -x_hat * sum_n (g_n x_hat_n) is missing (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0)))),
         Mistake("uses 1/(N-1) in the variance", "Batch normalization uses the biased variance, 1/N, not 1/(N-1).", _batchnorm_variant(_bn_graph_with(n_minus_one=True))),
+        Mistake("uses 1/(N-1) in the variance, in x_hat and dgamma too", "Batch normalization uses the biased variance, 1/N, not 1/(N-1): the cache's var and x_hat are already right (part 4).", _batchnorm_unbiased_throughout),
         Mistake("leaves eps out", "The forward pass divides by sqrt(sigma^2 + eps): keep eps in the backward pass too.", _batchnorm_variant(_bn_graph_with(eps=0.0))),
+        Mistake("applies gamma to the first term of dx only", "gamma multiplies all three terms of dx: dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: s * (gm * g - g.mean(axis=0) - xh * (g * xh).mean(axis=0)))),
+        Mistake("uses x - mu instead of x_hat in the variance term of dx", "The variance term is x_hat * sum_n g_n x_hat_n / N, with x_hat = (x - mu) / sqrt(sigma^2 + eps) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0) - (c["x"] - c["mu"]) * (g * xh).mean(axis=0)))),
         Mistake("forgets gamma in dx", "y = gamma * x_hat + beta: dx picks up the factor gamma.", _batchnorm_variant(lambda g, c, xh, gm, s: s / g.shape[0] * (g.shape[0] * g - g.sum(axis=0) - xh * (g * xh).sum(axis=0)))),
         Mistake("computes dgamma as sum(dout)", "dgamma = sum_n g_n * x_hat_n: gamma multiplies x_hat.", _batchnorm_variant(lambda g, c, xh, gm, s: layers.batchnorm_backward(g, c)[0], lambda g, xh: g.sum(axis=0))),
         Mistake("has the sign flipped", "Check the signs of the three terms of dx (part 4).", negated(layers.batchnorm_backward)),
     ),
     shape_hints={
-        "dgamma": "dgamma has the shape of gamma, (D,): sum over the examples, axis=0.",
-        "dbeta": "dbeta has the shape of beta, (D,): sum over the examples, axis=0.",
+        "dgamma": "dgamma has the shape of gamma, (D,): a sum over the examples, axis=0, without keepdims=True.",
+        "dbeta": "dbeta has the shape of beta, (D,): a sum over the examples, axis=0, without keepdims=True.",
     },
 )
 
@@ -413,12 +497,55 @@ def _net_variant(relu_mask=True, dropout=True, batchnorm=True):
     return variant
 
 
+def _net_from_the_wrong_tensor(output, candidates):
+    """An explanation of a net gradient computed by the right formula from another tensor of the chain."""
+    def explain(dscores, cache, value):
+        steps = _net_steps(dscores, cache)
+        for label, formula in candidates:
+            candidate = formula(steps, cache, dscores)
+            if candidate.shape == value.shape and np.max(np.abs(candidate - value)) <= 1e-7 * max(np.max(np.abs(value)), 1e-300):
+                return f"computes {output} from {label}", "Follow the chain back one step at a time."
+        return None
+    return explain
+
+
+def _net_steps(dscores, cache):
+    """The reference's gradients along the chain: dL/dZ (dropout's output), dL/dX_BN, dL/dY1."""
+    dz, _, _ = layers.affine_backward(dscores, cache["affine2"])
+    dxbn = layers.relu_backward(layers.dropout_backward(dz, cache["dropout"]), cache["relu"])
+    dy1, _, _ = layers.batchnorm_backward(dxbn, cache["bn"])
+    return {"dZ": dz, "dX_BN": dxbn, "dY1": dy1}
+
+
+_NET_W1_FROM = (
+    ("dL/dX_BN instead of dL/dY1 (skipping batch normalization)", lambda s, c, ds: c["affine1"][0].T @ s["dX_BN"]),
+    ("dL/dZ instead of dL/dY1", lambda s, c, ds: c["affine1"][0].T @ s["dZ"]),
+)
+_NET_X_FROM = (
+    ("dL/dX_BN instead of dL/dY1 (skipping batch normalization)", lambda s, c, ds: s["dX_BN"] @ c["affine1"][1].T),
+    ("dL/dZ instead of dL/dY1", lambda s, c, ds: s["dZ"] @ c["affine1"][1].T),
+)
+_NET_W2_FROM = (
+    ("the ReLU's input X_BN instead of the dropout's output", lambda s, c, ds: c["relu"].T @ ds),
+    ("the ReLU's output instead of the dropout's output", lambda s, c, ds: np.maximum(c["relu"], 0).T @ ds),
+)
+
+
 NET = Question(
     function="bn_net_backward",
     title="The BN network",
     outputs=(
-        Output("W1", 2.0), Output("b1", 0.5, zero_by_construction=True), Output("gamma"), Output("beta"),
-        Output("W2"), Output("b2", 0.5), Output("X", 2.0),
+        Output("W1", 2.0, axes=("D", "H"), hint="grads['W1'] = X.T @ dY1, dY1 the gradient batchnorm_backward returns (part 5).",
+               explain=_net_from_the_wrong_tensor("W1", _NET_W1_FROM)),
+        Output("b1", 0.5, zero_by_construction=True, axes=("H",),
+               hint="grads['b1'] = sum_n dY1_n over axis 0, which batch normalization makes zero (part 5)."),
+        Output("gamma", axes=("H",), hint="grads['gamma'] comes from batchnorm_backward, given dL/dX_BN (part 5)."),
+        Output("beta", axes=("H",), hint="grads['beta'] comes from batchnorm_backward, given dL/dX_BN (part 5)."),
+        Output("W2", axes=("H", "C"), hint="grads['W2'] = Z_BN.T @ dscores, with Z_BN after dropout (part 5).",
+               explain=_net_from_the_wrong_tensor("W2", _NET_W2_FROM)),
+        Output("b2", 0.5, axes=("C",), hint="grads['b2'] = sum_n dscores_n, over axis 0 (part 5)."),
+        Output("X", 2.0, axes=("N", "D"), hint="grads['X'] = dY1 @ W1.T (part 5).",
+               explain=_net_from_the_wrong_tensor("X", _NET_X_FROM)),
     ),
     unpack=_keys(*NET_OUTPUTS),
     draw=draw_bn_net,
@@ -435,6 +562,18 @@ NET = Question(
         Mistake("has the sign flipped", "Check the signs along the chain.", negated(layers.bn_net_backward)),
     ),
     oracles=("dropout_backward", "batchnorm_backward"),
+    locations=(
+        (("gamma", "beta", "W1", "b1", "X"),
+         "goes wrong between the second affine layer and gamma, beta",
+         "Either the gradient reaching batch normalization, dL/dX_BN, is wrong (look at the dropout backward and at "
+         "the ReLU mask, [X_BN > 0] with X_BN the input of ReLU, the cache's 'relu') or batch normalization's own "
+         "backward pass is (part 5)."),
+        (("W1", "b1", "X"),
+         "goes wrong after batch normalization",
+         "dL/dY1 (the dx of batchnorm_backward) or the first affine layer is wrong: grads['W1'] = X.T @ dY1, "
+         "grads['X'] = dY1 @ W1.T (part 5)."),
+    ),
+    optional_in_locations=("b1",),
     shape_hints={
         "W1": "grads['W1'] has the shape of W1, (D, H): X.T @ dY1.",
         "W2": "grads['W2'] has the shape of W2, (H, C): Z_BN.T @ dscores.",

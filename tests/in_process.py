@@ -1,0 +1,43 @@
+"""Grading one function in the test process (for diagnosis tests): the
+grader's own check_question, with a stand-in session that calls a Python
+function directly and passes its result through the wire format, as a worker
+would. Only for functions the test itself wrote: the grader never does this."""
+
+import copy
+
+from autograder import checks, wire
+from autograder import questions as specs
+
+SALT = "diagnosis-tests"
+
+
+class InProcessSession:
+    def __init__(self, function):
+        self.function = function
+
+    def call_cases(self, name, calls, oracles, on_oracle, watch=()):
+        outcomes = []
+        for args in calls:
+            try:
+                value = self.function(*copy.deepcopy(args))
+            except Exception as error:  # noqa: BLE001  (the answer under test may raise)
+                outcomes.append({"error": f"{type(error).__name__}: {error}"})
+                continue
+            frame = wire.encode({"value": value})
+            outcomes.append(wire.decode_packet(frame))
+        return outcomes
+
+
+def question(function_name):
+    (found,) = [q for q in specs.QUESTIONS if q.function == function_name]
+    return found
+
+
+def grade(function_name, function, submission="student"):
+    """The QuestionResult of `function` answering the question `function_name`."""
+    return checks.check_question(InProcessSession(function), question(function_name), SALT, submission)
+
+
+def names(result):
+    return [d["mistake"] for d in result.diagnoses]
+

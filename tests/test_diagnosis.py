@@ -1,0 +1,672 @@
+"""Diagnoses of answers that are not the specs' variants (issue 13): real
+CS231n-style mistakes, each with what its diagnosis must say and must not
+say, and correct answers written differently, which must get full marks and
+no diagnosis. Graded in the test process (tests/in_process.py) by the
+grader's own check_question, so that the scores and the diagnoses are
+exactly what a student would get."""
+
+import numpy as np
+import pytest
+
+from autograder import diagnosis, feedback
+from autograder import questions as specs
+from autograder.results import SubmissionResult
+from in_process import grade, names
+from solutions import layers as L
+
+
+# --- wrong answers: function, code, what the first diagnosis must contain, what no diagnosis may contain ---
+
+def dropout_mask_ignored(dout, cache):
+    return dout.copy() if not cache["train"] else dout / (1 - cache["p"])
+
+
+def dropout_scaled_twice(dout, cache):
+    return dout.copy() if not cache["train"] else dout * cache["keep"] / (1 - cache["p"]) ** 2
+
+
+def dropout_p_as_keep_probability(dout, cache):
+    return dout.copy() if not cache["train"] else dout * cache["keep"] / cache["p"] if cache["p"] else dout.copy()
+
+
+def dropout_eval_zero(dout, cache):
+    return np.zeros_like(dout) if not cache["train"] else dout * cache["keep"] / (1 - cache["p"])
+
+
+def dropout_eval_none(dout, cache):
+    return None if not cache["train"] else dout * cache["keep"] / (1 - cache["p"])
+
+
+def softmax_first_term_only(da, cache):
+    return da * cache["a"]
+
+
+def softmax_second_term_sign(da, cache):
+    a = cache["a"]
+    return da * a + np.sum(da * a, axis=1, keepdims=True) * a
+
+
+def softmax_transposed(da, cache):
+    return L.softmax_backward(da, cache).T
+
+
+def softmax_doubled(da, cache):
+    return 2 * L.softmax_backward(da, cache)
+
+
+def softmax_list(da, cache):
+    return L.softmax_backward(da, cache).tolist()
+
+
+def softmax_float32(da, cache):
+    a = cache["a"].astype(np.float32)
+    da = da.astype(np.float32)
+    return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+
+
+def softmax_float32_returned_as_float64(da, cache):
+    return softmax_float32(da, cache).astype(np.float64)
+
+
+def cross_entropy_no_max_shift(z, y):
+    N = z.shape[0]
+    with np.errstate(all="ignore"):
+        e = np.exp(z)
+        a = e / e.sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(L.softmax(z)[np.arange(N), y]))
+    dz = a.copy()
+    dz[np.arange(N), y] -= 1
+    return loss, dz / N
+
+
+def cross_entropy_mean_twice(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss, dz / z.shape[0]
+
+
+def cross_entropy_onehot_not_divided(z, y):
+    N, C = z.shape
+    loss, _ = L.softmax_cross_entropy(z, y)
+    return loss, L.softmax(z) / N - np.eye(C)[y]
+
+
+def cross_entropy_three_outputs(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss, dz, L.softmax(z)
+
+
+def batchnorm_dgamma_keepdims(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * cache["x_hat"], axis=0, keepdims=True), dbeta
+
+
+def batchnorm_dbeta_wrong_axis(dout, cache):
+    dx, dgamma, _ = L.batchnorm_backward(dout, cache)
+    return dx, dgamma, dout.sum(axis=1)
+
+
+def _bn_terms(dout, cache, mean_sign=-1.0, variance_factor=-1.0):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    scale = gamma / np.sqrt(cache["var"] + cache["eps"])
+    dx = scale * (dout + mean_sign * dout.mean(axis=0) + variance_factor * x_hat * (dout * x_hat).mean(axis=0))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+def batchnorm_mean_term_sign(dout, cache):
+    return _bn_terms(dout, cache, mean_sign=+1.0)
+
+
+def batchnorm_variance_term_twice(dout, cache):
+    return _bn_terms(dout, cache, variance_factor=-2.0)
+
+
+def batchnorm_dgamma_eps_missing(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * (cache["x"] - cache["mu"]) / np.sqrt(cache["var"]), axis=0), dbeta
+
+
+def batchnorm_gamma_twice(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx * cache["gamma"], dgamma, dbeta
+
+
+def batchnorm_dgamma_uses_x(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * cache["x"], axis=0), dbeta
+
+
+def batchnorm_list(dout, cache):
+    return list(L.batchnorm_backward(dout, cache))
+
+
+def batchnorm_tuple_of_four(dout, cache):
+    return (*L.batchnorm_backward(dout, cache), None)
+
+
+def _net(dscores, cache, relu_on=None, **changes):
+    """The reference chain, with one link changed."""
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.dropout_backward(dzbn, cache["dropout"])
+    mask_input = cache["relu"] if relu_on is None else relu_on(cache)
+    d = d * (mask_input > 0)
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    for name, change in changes.items():
+        grads[name] = change(grads, cache, dscores, dzbn)
+    return grads
+
+
+def net_b1_from_wrong_tensor(dscores, cache):
+    return _net(dscores, cache, b1=lambda g, c, ds, dzbn: dzbn.sum(axis=0))
+
+
+def net_relu_mask_on_y1(dscores, cache):
+    return _net(dscores, cache, relu_on=lambda c: c["bn"]["x"])
+
+
+def net_dw2_transposed(dscores, cache):
+    return _net(dscores, cache, W2=lambda g, c, ds, dzbn: g["W2"].T)
+
+
+def net_db2_wrong_axis(dscores, cache):
+    return _net(dscores, cache, b2=lambda g, c, ds, dzbn: ds.sum(axis=1))
+
+
+def net_dx_sign(dscores, cache):
+    return _net(dscores, cache, X=lambda g, c, ds, dzbn: -g["X"])
+
+
+def net_dw1_doubled(dscores, cache):
+    return _net(dscores, cache, W1=lambda g, c, ds, dzbn: 2 * g["W1"])
+
+
+WRONG = {
+    # name: (question, answer, a diagnosis contains, no diagnosis contains)
+    "dropout_mask_ignored": ("dropout_backward", dropout_mask_ignored, "non-zero where the gradient is zero", "scale"),
+    "dropout_scaled_twice": ("dropout_backward", dropout_scaled_twice, "dx divided by (1-p)", "eval"),
+    "dropout_p_as_keep_probability": ("dropout_backward", dropout_p_as_keep_probability, "dx multiplied by (1-p)/p", "eval"),
+    "dropout_eval_zero": ("dropout_backward", dropout_eval_zero, "dx as zero everywhere in the case 'p = 0.3, eval mode'", "scale"),
+    "dropout_eval_none": ("dropout_backward", dropout_eval_none, "returns None as dx in the case 'p = 0.3, eval mode'", "shape"),
+    "softmax_first_term_only": ("softmax_backward", softmax_first_term_only, "the term -(da . a) a missing", "diagonal"),
+    "softmax_second_term_sign": ("softmax_backward", softmax_second_term_sign, "the term -(da . a) a with the wrong sign", "sign flipped"),
+    "softmax_transposed": ("softmax_backward", softmax_transposed, "returns dz transposed", "wrong axis"),
+    "softmax_doubled": ("softmax_backward", softmax_doubled, "dz multiplied by 2", "diagonal"),
+    "softmax_list": ("softmax_backward", softmax_list, "returns a list instead of a numpy array", "wrong dz"),
+    "softmax_float32": ("softmax_backward", softmax_float32, "right to float32 precision only", "eps"),
+    "softmax_float32_as_float64": ("softmax_backward", softmax_float32_returned_as_float64, "right to float32 precision only", "eps"),
+    "cross_entropy_no_max_shift": ("softmax_cross_entropy", cross_entropy_no_max_shift, "NaN or infinity in dz only for logits of order 1e3", "1/N"),
+    "cross_entropy_mean_twice": ("softmax_cross_entropy", cross_entropy_mean_twice, "dz divided by N", "onehot(y)\u00a0"),
+    "cross_entropy_onehot_not_divided": ("softmax_cross_entropy", cross_entropy_onehot_not_divided, "the term -onehot(y) / N multiplied by N", "forgets"),
+    "cross_entropy_three_outputs": ("softmax_cross_entropy", cross_entropy_three_outputs, "returns a tuple of 3 instead of the tuple (loss, dz)", "wrong dz"),
+    "batchnorm_dgamma_keepdims": ("batchnorm_backward", batchnorm_dgamma_keepdims, "dgamma with an extra axis of length 1 (keepdims)", "dx"),
+    "batchnorm_dbeta_wrong_axis": ("batchnorm_backward", batchnorm_dbeta_wrong_axis, "dbeta of length N instead of D", "dx"),
+    "batchnorm_mean_term_sign": ("batchnorm_backward", batchnorm_mean_term_sign, "the term through the mean with the wrong sign", "constants"),
+    "batchnorm_variance_term_twice": ("batchnorm_backward", batchnorm_variance_term_twice, "the term through the variance counted twice", "constants"),
+    "batchnorm_dgamma_eps_missing": ("batchnorm_backward", batchnorm_dgamma_eps_missing, "returns dgamma close to the gradient", "constants"),
+    "batchnorm_gamma_twice": ("batchnorm_backward", batchnorm_gamma_twice, "dx off by a different factor in each column", "forgets gamma"),
+    "batchnorm_dgamma_uses_x": ("batchnorm_backward", batchnorm_dgamma_uses_x, "returns a wrong dgamma", "sum(dout)"),
+    "batchnorm_list": ("batchnorm_backward", batchnorm_list, "returns a list of 3 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
+    "batchnorm_tuple_of_four": ("batchnorm_backward", batchnorm_tuple_of_four, "returns a tuple of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
+    "net_b1_from_wrong_tensor": ("bn_net_backward", net_b1_from_wrong_tensor, "returns a wrong b1", "identity"),
+    "net_relu_mask_on_y1": ("bn_net_backward", net_relu_mask_on_y1, "goes wrong between the second affine layer and gamma, beta", "forgets the ReLU mask"),
+    "net_dw2_transposed": ("bn_net_backward", net_dw2_transposed, "returns W2 transposed", "identity"),
+    "net_db2_wrong_axis": ("bn_net_backward", net_db2_wrong_axis, "returns b2 of length N instead of C", "identity"),
+    "net_dx_sign": ("bn_net_backward", net_dx_sign, "returns X with the sign flipped", "identity"),
+    "net_dw1_doubled": ("bn_net_backward", net_dw1_doubled, "returns W1 multiplied by 2", "identity"),
+}
+
+# What the whole diagnosis text must also say (the right outputs, where to look, the fix).
+ALSO = {
+    "dropout_eval_none": "numpy array of shape (N, D)",
+    "softmax_list": "The values are right",
+    "cross_entropy_no_max_shift": "subtract each row's maximum",
+    "cross_entropy_three_outputs": "The values are right",
+    "batchnorm_dgamma_keepdims": "dx and dbeta are right",
+    "batchnorm_dbeta_wrong_axis": "dx and dgamma are right",
+    "batchnorm_list": "The values are right",
+    "batchnorm_dict": "The values are right",
+    "cross_entropy_dz_only": "dz is right",
+    "net_keys_with_d": "The values are right",
+    "batchnorm_tuple_of_four": "The values are right",
+    "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
+    "net_relu_mask_on_y1": "ReLU mask",
+    "net_dw2_transposed": "The values are right but transposed",
+    "dropout_cs231n_keep_probability": "NaN or infinity in the case 'p = 0 (nothing dropped), training mode'",
+    "net_dropout_backward_twice": "dropout backward",
+    "net_b1_summed_before_batchnorm": "W1, gamma, beta, W2, b2 and X are right",
+}
+
+
+def batchnorm_dgamma_dbeta_swapped(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, dbeta, dgamma
+
+
+def net_gamma_beta_unpacked_in_the_wrong_order(dscores, cache):
+    grads = _net(dscores, cache)
+    grads["gamma"], grads["beta"] = grads["beta"], grads["gamma"]
+    return grads
+
+
+def cross_entropy_divided_by_c(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss, dz * z.shape[0] / z.shape[1]
+
+
+def dropout_cs231n_keep_probability(dout, cache):
+    # CS231n's p is the keep probability; here it is the drop probability (and p = 0 divides by zero).
+    with np.errstate(all="ignore"):
+        return dout * cache["keep"] / cache["p"] if cache["train"] else dout * cache["keep"]
+
+
+def batchnorm_variance_term_summed_not_averaged(dout, cache):
+    x, mu, var, eps, gamma = cache["x"], cache["mu"], cache["var"], cache["eps"], cache["gamma"]
+    N = x.shape[0]
+    xmu, ivar = x - mu, 1 / np.sqrt(var + eps)
+    dxhat = dout * gamma
+    dvar = np.sum(dxhat * xmu, axis=0) * -0.5 * ivar ** 3
+    dmu = np.sum(-dxhat * ivar, axis=0) + dvar * np.mean(-2 * xmu, axis=0)
+    return dxhat * ivar + dvar * 2 * xmu + dmu / N, np.sum(dout * cache["x_hat"], axis=0), np.sum(dout, axis=0)
+
+
+def batchnorm_without_one_over_n(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx * dout.shape[0], dgamma, dbeta
+
+
+def batchnorm_both_keepdims(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, dgamma.reshape(1, -1), dbeta.reshape(1, -1)
+
+
+def cross_entropy_dz_sign(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss, -dz
+
+
+def net_dropout_backward_twice(dscores, cache):
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.dropout_backward(L.dropout_backward(dzbn, cache["dropout"]), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(L.relu_backward(d, cache["relu"]), cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+def net_b1_summed_before_batchnorm(dscores, cache):
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.relu_backward(L.dropout_backward(dzbn, cache["dropout"]), cache["relu"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    X, W1, _ = cache["affine1"]
+    grads.update(X=dy1 @ W1.T, W1=X.T @ dy1, b1=d.sum(axis=0))
+    return grads
+
+
+def batchnorm_dict(dout, cache):
+    return dict(zip(("dx", "dgamma", "dbeta"), L.batchnorm_backward(dout, cache)))
+
+
+def cross_entropy_dz_only(z, y):
+    return L.softmax_cross_entropy(z, y)[1]
+
+
+def cross_entropy_swapped(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return dz, loss
+
+
+def net_keys_with_d(dscores, cache):
+    return {"d" + key: value for key, value in L.bn_net_backward(dscores, cache).items()}
+
+
+def cross_entropy_rows_indexed_by_y(z, y):
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    dz = L.softmax(z)
+    dz[y] -= 1  # whole rows y, not the entries (n, y[n])
+    return loss, dz / N
+
+
+def net_dw2_from_relu_input(dscores, cache):
+    return _net(dscores, cache, W2=lambda g, c, ds, dzbn: c["relu"].T @ ds)
+
+
+def net_dw1_skipping_batchnorm(dscores, cache):
+    def from_dxbn(g, c, ds, dzbn):
+        dxbn = L.relu_backward(L.dropout_backward(dzbn, c["dropout"]), c["relu"])
+        return c["affine1"][0].T @ dxbn
+    return _net(dscores, cache, W1=from_dxbn)
+
+
+WRONG.update({
+    "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
+    "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
+    "dropout_cs231n_keep_probability": ("dropout_backward", dropout_cs231n_keep_probability, "dx multiplied by (1-p)/p in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode'", "sign"),
+    "batchnorm_variance_term_summed_not_averaged": ("batchnorm_backward", batchnorm_variance_term_summed_not_averaged, "the term through the variance multiplied by N", "constants"),
+    "batchnorm_without_one_over_n": ("batchnorm_backward", batchnorm_without_one_over_n, "returns dx multiplied by N", "gamma"),
+    "batchnorm_both_keepdims": ("batchnorm_backward", batchnorm_both_keepdims, "returns dgamma and dbeta with an extra axis of length 1 (keepdims)", "dx"),
+    "cross_entropy_dz_sign": ("softmax_cross_entropy", cross_entropy_dz_sign, "returns dz with the sign flipped", "forgets"),
+    "net_dropout_backward_twice": ("bn_net_backward", net_dropout_backward_twice, "returns W1, gamma, beta and X divided by (1-p) in every case but 'random upstream gradient, no dropout (p = 0)'", "identity"),
+    "net_b1_summed_before_batchnorm": ("bn_net_backward", net_b1_summed_before_batchnorm, "returns as b1 the gradient beta", "identity"),
+    "batchnorm_dict": ("batchnorm_backward", batchnorm_dict, "returns a dict instead of the tuple (dx, dgamma, dbeta)", "wrong"),
+    "cross_entropy_dz_only": ("softmax_cross_entropy", cross_entropy_dz_only, "returns only dz instead of the tuple (loss, dz)", "wrong"),
+    "cross_entropy_swapped": ("softmax_cross_entropy", cross_entropy_swapped, "returns loss and dz in each other's place", "shape"),
+    "net_keys_with_d": ("bn_net_backward", net_keys_with_d, "returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X", "wrong"),
+    "cross_entropy_rows_indexed_by_y": ("softmax_cross_entropy", cross_entropy_rows_indexed_by_y, "subtracts 1 at a wrong set of entries, not exactly those of onehot(y)", "1/N"),
+    "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
+    "net_dw1_skipping_batchnorm": ("bn_net_backward", net_dw1_skipping_batchnorm, "computes W1 from dL/dX_BN instead of dL/dY1", "identity"),
+    "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
+})
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_an_unlisted_mistake_loses_points_and_gets_a_true_specific_diagnosis(name):
+    function, answer, says, never = WRONG[name]
+    result = grade(function, answer)
+    assert result.score < result.max_score
+    found = names(result)
+    assert any(says in mistake for mistake in found), found
+    text = " ".join(d["mistake"] + " " + d["hint"] for d in result.diagnoses)
+    assert never not in " ".join(found), found
+    assert ALSO.get(name, "") in text, text
+    # Never a listed mistake: these answers are none of them.
+    listed = {m.name for q in specs.QUESTIONS for m in q.mistakes}
+    assert not listed & set(found), found
+
+
+# --- correct answers written differently: full marks, no diagnosis, no FAIL row -------------------
+
+def dropout_where(dout, cache):
+    if not cache["train"]:
+        return dout
+    return np.where(cache["keep"], dout / (1 - cache["p"]), 0.0)
+
+
+def dropout_mask_twice(dout, cache):
+    if not cache["train"]:
+        return dout * 1.0
+    keep = cache["keep"]
+    return dout * keep * keep / (1 - cache["p"])
+
+
+def softmax_einsum_jacobian(da, cache):
+    a = cache["a"]
+    jacobian = np.einsum("ni,ij->nij", a, np.eye(a.shape[1])) - np.einsum("ni,nj->nij", a, a)
+    return np.einsum("nij,ni->nj", jacobian, da)
+
+
+def softmax_expanded(da, cache):
+    a = cache["a"]
+    return a * da - a * (a * da).sum(axis=1)[:, None]
+
+
+def cross_entropy_own_stable_softmax(z, y):
+    N = z.shape[0]
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dz = np.exp(log_a)
+    dz[np.arange(N), y] -= 1
+    return -np.mean(log_a[np.arange(N), y]), dz / N
+
+
+def cross_entropy_loss_shape_one(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return np.array([loss]), dz
+
+
+def batchnorm_centred_form(dout, cache):
+    x, mu, var, eps, gamma = cache["x"], cache["mu"], cache["var"], cache["eps"], cache["gamma"]
+    N = x.shape[0]
+    xc = x - mu
+    inv = 1 / np.sqrt(var + eps)
+    dgamma = np.einsum("nd,nd->d", dout, xc * inv)
+    dx = gamma * inv / N * (N * dout - dout.sum(axis=0) - xc * inv ** 2 * np.sum(dout * xc, axis=0))
+    return dx, dgamma, dout.sum(axis=0)
+
+
+def batchnorm_per_feature_loop(dout, cache):
+    dx, dgamma, dbeta = np.empty_like(dout), np.empty(dout.shape[1]), np.empty(dout.shape[1])
+    for d in range(dout.shape[1]):
+        g, xh = dout[:, d], cache["x_hat"][:, d]
+        inv = 1 / np.sqrt(cache["var"][d] + cache["eps"])
+        dbeta[d], dgamma[d] = g.sum(), (g * xh).sum()
+        dx[:, d] = cache["gamma"][d] * inv * (g - g.mean() - xh * (g * xh).mean())
+    return dx, dgamma, dbeta
+
+
+def net_relu_after_dropout_output(dscores, cache):
+    # The ReLU mask read from dropout's output: zero where a unit was dropped, where the gradient is zero anyway.
+    grads = {}
+    zd = cache["affine2"][0]
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    keep = cache["dropout"]["keep"]
+    d = L.dropout_backward(dzbn, cache["dropout"]) * ((zd > 0) | ~keep if keep is not None else zd > 0)
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+def net_relu_before_dropout(dscores, cache):
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.dropout_backward(L.relu_backward(dzbn, cache["relu"]), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return dict(reversed(list(grads.items())))
+
+
+def cross_entropy_through_softmax_backward(z, y):
+    N, C = z.shape
+    a = L.softmax(z)
+    loss = -np.mean(np.log(a[np.arange(N), y]))
+    da = -np.eye(C)[y] / (N * a)  # the gradient of the loss with respect to a
+    return loss, L.softmax_backward(da, {"a": a})
+
+
+def dropout_eval_returns_dout_itself(dout, cache):
+    return dout if not cache["train"] else dout * (cache["keep"] / (1 - cache["p"]))
+
+
+CORRECT = {
+    "dropout_where": ("dropout_backward", dropout_where),
+    "dropout_mask_twice": ("dropout_backward", dropout_mask_twice),
+    "softmax_einsum_jacobian": ("softmax_backward", softmax_einsum_jacobian),
+    "softmax_expanded": ("softmax_backward", softmax_expanded),
+    "cross_entropy_own_stable_softmax": ("softmax_cross_entropy", cross_entropy_own_stable_softmax),
+    "cross_entropy_loss_shape_one": ("softmax_cross_entropy", cross_entropy_loss_shape_one),
+    "batchnorm_centred_form": ("batchnorm_backward", batchnorm_centred_form),
+    "batchnorm_per_feature_loop": ("batchnorm_backward", batchnorm_per_feature_loop),
+    "net_relu_after_dropout_output": ("bn_net_backward", net_relu_after_dropout_output),
+    "net_relu_before_dropout": ("bn_net_backward", net_relu_before_dropout),
+    "cross_entropy_through_softmax_backward": ("softmax_cross_entropy", cross_entropy_through_softmax_backward),
+    "dropout_eval_returns_dout_itself": ("dropout_backward", dropout_eval_returns_dout_itself),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_a_correct_answer_written_differently_gets_full_marks_and_no_diagnosis(name):
+    function, answer = CORRECT[name]
+    result = grade(function, answer)
+    failing = [(c.case, c.output, c.message) for c in result.checks if not c.passed]
+    assert result.score == result.max_score and not failing, failing
+    assert result.diagnoses == []
+    assert "FAIL" not in feedback.question_text(result, 1) and "wrong" not in feedback.question_text(result, 1)
+
+
+# --- the listed mistakes, one salt after another ------------------------------------------------------
+
+@pytest.mark.parametrize("function", [q.function for q in specs.QUESTIONS])
+def test_every_listed_mistake_is_named_alone_for_several_students(function):
+    (question,) = [q for q in specs.QUESTIONS if q.function == function]
+    for mistake in question.mistakes:
+        for student in ("ada", "grace"):
+            result = grade(function, mistake.variant, submission=student)
+            assert result.score < result.max_score
+            assert names(result) == [mistake.name], (mistake.name, student, names(result))
+
+
+# --- float32: one policy, whatever the inputs drawn -----------------------------------------------
+
+def test_float32_answers_score_the_same_for_every_student():
+    for student in ("ada", "grace", "alan", "barbara"):
+        result = grade("softmax_backward", softmax_float32, submission=student)
+        assert result.score == 0 and names(result) == ["returns dz right to float32 precision only"]
+
+
+def test_an_answer_only_rounded_to_float32_fails_with_the_reason_in_its_rows():
+    result = grade("dropout_backward", lambda dout, cache: L.dropout_backward(dout, cache).astype(np.float32))
+    assert result.score == 0
+    assert all("float32" in check.message for check in result.checks)
+    assert "float32 precision only" in feedback.question_text(result, 1)
+
+
+def test_float32_signature_needs_every_value_to_be_a_float32_number():
+    values = np.random.default_rng(0).standard_normal(20)
+    assert not diagnosis.is_float32(values)
+    assert diagnosis.is_float32(values.astype(np.float32))
+    assert diagnosis.is_float32(values.astype(np.float32).astype(np.float64))
+    assert not diagnosis.is_float32(np.zeros(5))
+
+
+# --- the headline ---------------------------------------------------------------------------------
+
+def _submission(*questions):
+    return SubmissionResult("s", "s.py", "0", "rlimits", questions=list(questions))
+
+
+def test_the_headline_names_the_question_that_cost_the_most():
+    dropout = grade("dropout_backward", dropout_scaled_twice)  # loses 9 of 15
+    batchnorm = grade("batchnorm_backward", batchnorm_mean_term_sign)  # loses 25 of 25
+    line = feedback.headline(_submission(dropout, batchnorm))
+    assert line.startswith(f"{dropout.score + batchnorm.score:g}/40 — batchnorm_backward returns dx with the term")
+
+
+def test_the_headline_without_a_diagnosis_is_a_sentence():
+    dropout = grade("dropout_backward", lambda dout, cache: (_ for _ in ()).throw(NotImplementedError("x")))
+    line = feedback.headline(_submission(dropout))
+    assert line == "0/15 — most points lost on dropout_backward (15 of 15): it is not implemented yet"
+
+
+# --- the class report counts structural diagnoses too -----------------------------------------------
+
+def test_the_class_report_counts_structural_diagnoses():
+    from autograder import report
+
+    class Grading:
+        def __init__(self, result):
+            self.result = result
+
+    results = [_submission(grade("batchnorm_backward", batchnorm_dgamma_keepdims, submission=n)) for n in ("a", "b")]
+    for result, name in zip(results, ("a", "b")):
+        result.submission = name
+    counts = dict(report.mistake_counts([Grading(r) for r in results]))
+    key = ("batchnorm_backward", "returns dgamma with an extra axis of length 1 (keepdims)")
+    assert sorted(counts[key]) == ["a", "b"]
+
+
+def test_an_inverted_dropout_mask_gets_one_diagnosis_not_two_that_exclude_each_other():
+    result = grade("dropout_backward", lambda dout, cache: dout.copy() if not cache["train"] else dout * ~cache["keep"] / (1 - cache["p"]))
+    assert names(result) == ["returns dx non-zero exactly where the gradient is zero, and zero where it is not "
+                             "in every case but 'p = 0.3, eval mode'"]
+
+
+def test_a_cross_entropy_whose_onehot_term_is_n_times_too_large_says_so():
+    result = grade("softmax_cross_entropy", cross_entropy_onehot_not_divided)
+    assert names(result) == ["returns dz with the term -onehot(y) / N multiplied by N"]
+
+
+def test_a_diagnosis_survives_any_value_the_wire_can_carry():
+    for odd in ([10**400], ["x"], [[1.0], [1.0, 2.0]], {"dx": 1}, (None,), [None] * 3, np.array([np.inf])):
+        result = grade("batchnorm_backward", lambda dout, cache, odd=odd: odd)
+        assert result.score == 0
+
+
+
+def test_a_container_read_by_guessing_is_used_only_when_it_makes_every_output_right():
+    in_order = grade("bn_net_backward", lambda dscores, cache: tuple(_net(dscores, cache)[n] for n in specs.NET_OUTPUTS))
+    assert names(in_order) == ["returns a tuple instead of a dict"]
+    assert in_order.diagnoses[0]["hint"].startswith("The values are right")
+    reordered = grade("bn_net_backward", lambda dscores, cache: tuple(_net(dscores, cache)[n] for n in reversed(specs.NET_OUTPUTS)))
+    assert names(reordered) == ["returns a tuple instead of a dict"]
+    assert "right" not in reordered.diagnoses[0]["hint"]
+
+
+# --- end to end: one notebook, graded in the sandbox ------------------------------------------------
+
+def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_question(tmp_path):
+    import submission_factory as sf
+    from autograder.grade import grade_submission
+
+    answers = {
+        "softmax_backward": sf.source("""
+            def softmax_backward(da, cache):
+                a, da = cache["a"].astype(np.float32), da.astype(np.float32)
+                return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+        """),
+        "softmax_cross_entropy": sf.source("""
+            def softmax_cross_entropy(z, y):
+                N = z.shape[0]
+                a = softmax(z)
+                loss = -np.mean(np.log(a[np.arange(N), y]))
+                e = np.exp(z)
+                dz = e / e.sum(axis=1, keepdims=True)
+                dz[np.arange(N), y] -= 1
+                return np.array([loss]), dz / N
+        """),
+        "batchnorm_backward": sf.source("""
+            def batchnorm_backward(dout, cache):
+                x_hat, gamma = cache["x_hat"], cache["gamma"]
+                N = dout.shape[0]
+                inv_std = 1.0 / np.sqrt(cache["var"] + cache["eps"])
+                dbeta = dout.sum(axis=0)
+                dgamma = (dout * x_hat).sum(axis=0, keepdims=True)
+                dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)
+                return dx, dgamma, dbeta
+        """),
+    }
+    path = sf.write(tmp_path, "three_mistakes", sf.notebook(answers))
+    result = grade_submission("three_mistakes", path, "e2e-salt")
+    questions = {q.function: q for q in result.questions}
+    assert [q.score for q in result.questions] == [15, 0, 5, 20, 30]
+    assert [d["mistake"] for d in questions["softmax_backward"].diagnoses] == ["returns dz right to float32 precision only"]
+    assert [d["mistake"] for d in questions["softmax_cross_entropy"].diagnoses] == [
+        "returns NaN or infinity in dz only for logits of order 1e3"]
+    assert [d["mistake"] for d in questions["batchnorm_backward"].diagnoses] == [
+        "returns dgamma with an extra axis of length 1 (keepdims)"]
+    assert feedback.headline(result) == "70/100 — softmax_backward returns dz right to float32 precision only"
+    text = feedback.markdown(result)
+    assert "subtract each row's maximum" in text and "dx and dbeta are right" in text
+    # The loss of shape (1,) is accepted: its rows pass.
+    assert all(c.passed for c in questions["softmax_cross_entropy"].checks if c.output == "loss")
+
+
+def test_nan_says_in_which_cases_or_from_which_case_on():
+    def overflowing(dout, cache):
+        dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+        return (dx * np.inf if cache["x"].mean() > 2 else dx), dgamma, dbeta
+
+    result = grade("batchnorm_backward", overflowing)
+    assert names(result) == ["returns NaN or infinity in dx only for inputs with a large mean and spread"]
+
+    def nan_when_wide(da, cache):
+        return L.softmax_backward(da, cache) * (np.nan if da.shape[0] < da.shape[1] else 1.0)
+
+    result = grade("softmax_backward", nan_when_wide)
+    assert names(result) == ["returns NaN or infinity in dz in the case 'fewer examples than classes (N < C)'"]
+
+    def nan_from_p_075(dout, cache):
+        return L.dropout_backward(dout, cache) * (np.nan if cache["p"] == 0.75 or not cache["train"] else 1.0)
+
+    result = grade("dropout_backward", nan_from_p_075)
+    assert names(result) == ["returns NaN or infinity in dx from the case 'p = 0.75, training mode' on"]
+
+
+def test_two_findings_in_two_groups_of_cases_are_both_named():
+    def unscaled_and_zero_in_eval(dout, cache):
+        return dout * cache["keep"] if cache["train"] else np.zeros_like(dout)
+
+    result = grade("dropout_backward", unscaled_and_zero_in_eval)
+    assert names(result) == ["returns dx multiplied by (1-p) in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode', "
+                             "and as zero everywhere in the case 'p = 0.3, eval mode'"]
