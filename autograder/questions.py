@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from autograder.gradcheck import directional_derivative, numerical_gradient
+from autograder.vocabulary import describe
 from solutions import layers
 
 
@@ -141,12 +142,6 @@ def _keys(*names):
     return unpack
 
 
-def describe(value):
-    if isinstance(value, tuple):
-        return f"a tuple of {len(value)}"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def negated(reference):
