@@ -56,7 +56,7 @@ def _as_array(value, expected, zero_dim_ok, sizes):
     if value.dtype.kind not in "iuf":
         return None, f"has dtype {vocabulary.dtype_name(value.dtype)}, expected floating point"
     if value.shape != expected.shape:
-        return None, f"has shape {vocabulary.shape_text(value.shape, sizes)}, expected {expected.shape}"
+        return None, f"has {vocabulary.shape_text(value.shape, sizes)}, expected {expected.shape}"
     value = value.astype(np.float64)
     if not np.all(np.isfinite(value)):
         return None, "contains NaN or infinity"

@@ -54,12 +54,12 @@ def dtype_name(dtype):
 
 
 def shape_text(shape, sizes):
-    """`shape` as the grader writes it when each of its sizes is one of `sizes`
+    """`shape` ("shape (3, 5)") as the grader writes it when each of its sizes is one of `sizes`
     (the sizes the case's own inputs have) and it is no deeper than an input;
     else words that carry none of its numbers."""
     allowed = set(sizes) | {0, 1}
     if len(shape) <= SHAPE_DIMENSIONS and all(n in allowed for n in shape):
-        return str(tuple(shape))
+        return f"shape {tuple(shape)}"
     return "another shape"
 
 

@@ -143,6 +143,8 @@ def oracle(channel, name, own):
         return own(*args)
 
     def ask_grader(*args):
+        if not all(isinstance(arg, (numpy.ndarray, dict)) for arg in args):
+            return own_function(args)  # the reference's calls pass arrays and caches only
         try:
             channel.send({"op": "oracle", "function": name, "args": list(args)})
         except wire.WireError:
@@ -181,10 +183,12 @@ def _watched_codes(sources):
     sources = tuple((str(name), str(source)) for name, source in sources)
     if sources not in _watched:
         names = {}
-        for name, source in sources:
-            for code in compile(source, "<watched>", "exec").co_consts:
-                if isinstance(code, types.CodeType) and code.co_name == name:
-                    names[code_key(code)] = name
+        # Python compiles `np.f(...)` one way where the same cell imports np, another elsewhere.
+        for context in ("", "import numpy as np\n"):
+            for name, source in sources:
+                for code in compile(context + source, "<watched>", "exec").co_consts:
+                    if isinstance(code, types.CodeType) and code.co_name == name:
+                        names[code_key(code)] = name
         _watched[sources] = names
     return _watched[sources]
 

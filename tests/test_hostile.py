@@ -116,7 +116,7 @@ def snapshot(places):
 def run_grader(folder, out, *, timeout=BATCH_TIMEOUT, env=None, jobs=JOBS, extra=()):
     """Run the grade command on `folder`; (returncode, stdout, stderr, seconds). Never hangs."""
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
-               "--jobs", str(jobs), "--timeout", str(CALL_TIMEOUT), "--salt", SALT, *extra]
+               "--jobs", str(jobs), "--timeout", str(CALL_TIMEOUT), "--salt", SALT, "--self-checks", *extra]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, env={**os.environ, **(env or {})})
