@@ -3,7 +3,7 @@
 Every case of tests/hostile/ (see tests/hostile/_harness.py for the format)
 is written to a folder, and the whole folder goes through one
 
-    python -m autograder grade SUBMISSIONS --out OUT --jobs 2 --timeout 3
+    python -m autograder grade SUBMISSIONS --out OUT --jobs 2 --timeout 3 --self-checks
 
 with an overall time limit, so that no case can hang the test. Then, per
 case: a row in grades.csv, the intended score on each question (full marks
@@ -49,7 +49,10 @@ CASES = corpus.load_corpus()
 # At the rlimits level the worker is not in a namespace of its own; these must still be contained.
 RLIMITS_CASES = ["control_reference", "toplevel_loop_cell", "loop_in_function", "sleep_in_function",
                  "memory_bomb", "sys_exit_in_function", "sys_exit_toplevel", "os_exit_in_function",
-                 "os_exit_toplevel", "segfault", "segfault_toplevel_cell"]
+                 "os_exit_toplevel", "segfault", "segfault_toplevel_cell",
+                 # The grader's own checks hold at either level: stand-ins, the count, the vocabulary.
+                 "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message",
+                 "selfcheck_prints_after_graded_calls"]
 
 
 @dataclass
