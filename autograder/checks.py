@@ -232,6 +232,9 @@ def check_question(session, question, salt, submission, digest=""):
                 message = "not implemented (it still raises NotImplementedError)"
             elif missing:
                 message = f"no function named {question.function} was defined"
+            elif reply.get("unsendable") is True:
+                message = (f"{question.function} returned a value that cannot be sent back to the grader "
+                           "(too large, or not made of arrays, numbers, tuples, lists and dicts)")
             else:
                 if public is None:
                     public = _public_run(session, question, case, watch)

@@ -18,7 +18,8 @@ messages; "started" ones tell the grader what runs now):
         -> for each call: {"op": "started", "call": i}, then {"op": "result",
            "index": i, "value": v, "error": None or text, "exception": the
            type's name for a built-in or numpy exception, "missing": whether
-           the function is not defined, "output": text, "calls": {watched
+           the function is not defined, "unsendable": whether the value it
+           returned could not be sent, "output": text, "calls": {watched
            name: how often it was called}, "unwatched": whether the call
            replaced the profiling hook that counts}; then {"op": "done"}
        while a call runs, each function named in "oracles" is replaced by
@@ -253,7 +254,8 @@ def serve(channel):
                 try:
                     channel.send(reply)
                 except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
-                    reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}")
+                    reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}",
+                                 unsendable=True)
                     channel.send(reply)
             channel.send({"op": "done"})
         elif op == "selfcheck":

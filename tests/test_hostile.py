@@ -3,7 +3,7 @@
 Every case of tests/hostile/ (see tests/hostile/_harness.py for the format)
 is written to a folder, and the whole folder goes through one
 
-    python -m autograder grade SUBMISSIONS --out OUT --jobs 2 --timeout 3 --self-checks
+    python -m autograder grade SUBMISSIONS --out OUT --jobs 2 --timeout 3
 
 with an overall time limit, so that no case can hang the test. Then, per
 case: a row in grades.csv, the intended score on each question (full marks
@@ -51,8 +51,7 @@ RLIMITS_CASES = ["control_reference", "toplevel_loop_cell", "loop_in_function", 
                  "memory_bomb", "sys_exit_in_function", "sys_exit_toplevel", "os_exit_in_function",
                  "os_exit_toplevel", "segfault", "segfault_toplevel_cell",
                  # The grader's own checks hold at either level: stand-ins, the count, the vocabulary.
-                 "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message",
-                 "selfcheck_prints_after_graded_calls"]
+                 "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message"]
 
 
 @dataclass
@@ -119,7 +118,7 @@ def snapshot(places):
 def run_grader(folder, out, *, timeout=BATCH_TIMEOUT, env=None, jobs=JOBS, extra=()):
     """Run the grade command on `folder`; (returncode, stdout, stderr, seconds). Never hangs."""
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
-               "--jobs", str(jobs), "--timeout", str(CALL_TIMEOUT), "--salt", SALT, "--self-checks", *extra]
+               "--jobs", str(jobs), "--timeout", str(CALL_TIMEOUT), "--salt", SALT, *extra]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, env={**os.environ, **(env or {})})

@@ -99,6 +99,25 @@ def test_a_shape_is_shown_only_with_the_cases_own_sizes():
     assert vocabulary.shape_text((3,) * 5, sizes) == "another shape"
 
 
+def test_the_self_checks_run_before_the_worker_sees_a_hidden_input(tmp_path):
+    """A softmax_backward that prints what it was given before, when the self-check calls it:
+    the self-check comes first, so there is nothing to print (a leak at once on Gradescope)."""
+    code = sf.source("""
+        _seen = []
+
+        def softmax_backward(da, cache):
+            if _seen:
+                print("SELFCHECK-LEAK", _seen[0].ravel()[:5].tolist())
+            _seen.append(da.copy())
+            a = cache["a"]
+            return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+    """)
+    path = sf.write(tmp_path, "stasher", sf.notebook({"softmax_backward": code}))
+    result = grade_submission("stasher", path, SALT, self_checks=True)
+    assert result.score == 100 and result.self_checks["softmax_backward"].endswith("PASS")
+    assert "SELFCHECK-LEAK" not in json.dumps(result.to_dict())
+
+
 # --- bounds and Markdown ------------------------------------------------------------------------------
 
 
