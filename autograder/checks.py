@@ -4,25 +4,30 @@ worker on each case's hidden problem, and compare what comes back.
 Each output of each case is checked for its type, shape and finiteness, then
 against the reference gradient and against centred differences of the
 reference forward pass along random directions. A failing answer is diagnosed
-from all its cases at once (diagnosis.py). The hidden inputs and the expected values never leave this module:
-only errors, pass/fail and hints do. What the student's code prints during a
-graded call is dropped, since it could print the hidden inputs.
+from all its cases at once (diagnosis.py). The hidden inputs and the expected
+values never leave this module: only errors, pass/fail and hints do. Nothing
+the worker writes reaches the result once it has seen hidden inputs
+(vocabulary.py): not what the student's code prints, nor its exception
+messages; for those, the function is run again on public inputs in a fresh
+worker, and that run's message is shown.
 """
 
+import functools
 import hashlib
-import re
+import inspect
 
 import numpy as np
 
-from autograder import diagnosis
+from autograder import diagnosis, gradcheck, standins, vocabulary
 from autograder import questions as specs
 from autograder.gradcheck import rel_error
 from autograder.results import Check, QuestionResult
 from autograder.sandbox import WorkerFailure
-from autograder.wire import Unsupported
 from solutions import layers
 
-ORACLE_ELEMENTS = 10**6
+# The public inputs an exception is reproduced on: every student can draw them (and so may see them).
+PUBLIC_SEED = 0
+PUBLIC_MESSAGE_LIMIT = 3000
 
 ERROR_HINTS = {
     "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes where N, D, H and C all differ.",
@@ -31,26 +36,29 @@ ERROR_HINTS = {
 }
 
 
-def case_rng(salt, submission, question, case):
-    """The generator of one student's inputs for one case: the same on every regrade, different across students."""
-    key = "\x00".join([salt, submission, question.function, case.name]).encode()
+def case_rng(salt, submission, question, case, digest=""):
+    """The generator of one student's inputs for one case: the same on every
+    regrade of the same file, different across students and for a changed
+    file (`digest`, the file's content hash), so that nothing learnt from one
+    attempt holds for the next."""
+    # Without a digest (otter, whose students all get the same inputs) the key is the one used before digests.
+    key = "\x00".join([salt, submission, question.function, case.name] + ([digest] if digest else [])).encode()
     return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:16], "little"))
 
 
-def _as_array(value, expected, zero_dim_ok):
-    """The student's value as a float64 array, or a message saying what is wrong with it."""
-    if isinstance(value, Unsupported):
-        return None, f"is an object of type {value.kind}, expected a numpy array"
+def _as_array(value, expected, zero_dim_ok, sizes):
+    """The student's value as a float64 array, or a message saying what is
+    wrong with it (in the grader's words: `sizes` are the sizes a shape may be shown with)."""
     if zero_dim_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = np.asarray(value, dtype=np.float64)
     if zero_dim_ok and isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(())  # a loss of shape (1,) or (1, 1) is still one number
     if not isinstance(value, np.ndarray):
-        return None, f"is {specs.describe(value)}, expected a numpy array of shape {expected.shape}"
+        return None, f"is {vocabulary.describe(value)}, expected a numpy array of shape {expected.shape}"
     if value.dtype.kind not in "iuf":
-        return None, f"has dtype {value.dtype}, expected floating point"
+        return None, f"has dtype {vocabulary.dtype_name(value.dtype)}, expected floating point"
     if value.shape != expected.shape:
-        return None, f"has shape {value.shape}, expected {expected.shape}"
+        return None, f"has {vocabulary.shape_text(value.shape, sizes)}, expected {expected.shape}"
     value = value.astype(np.float64)
     if not np.all(np.isfinite(value)):
         return None, "contains NaN or infinity"
@@ -98,13 +106,6 @@ def _compare(output, value, expected, vs_numeric, returned):
     return passed, vs_reference, message
 
 
-_DECIMAL = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+")
-
-
-def redact_numbers(text):
-    """The text with every decimal number replaced: an exception message the
-    student wrote could otherwise carry the hidden inputs into the feedback."""
-    return _DECIMAL.sub("…", text)
 
 
 FINITE_DIFFERENCES = (
@@ -115,6 +116,31 @@ FINITE_DIFFERENCES_DIAGNOSIS = {
     "mistake": "uses numerical differentiation instead of a backward pass",
     "hint": "Derive the gradient (the equations of the notebook) and compute it from the cache, without calling the forward pass.",
 }
+
+
+UNWATCHED = (
+    "replaced the interpreter's profiling hook during the call (sys.setprofile), which the grader uses to count "
+    "calls of the forward passes: no points."
+)
+UNWATCHED_DIAGNOSIS = {
+    "mistake": "switches off the grader's count of forward passes",
+    "hint": "Leave sys.setprofile alone: a backward pass has no use for it.",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def watched_sources():
+    """(name, source) of each function a backward pass must not call more than
+    allowed, for the worker to recognise by its code however it is reached.
+    All of them are given to students (the forward passes, gradcheck.py)."""
+    sources = []
+    for name in specs.FORWARD_PASSES:
+        function = getattr(gradcheck if name in specs.NUMERICAL_HELPERS else layers, name)
+        source = inspect.getsource(function)
+        if "BEGIN SOLUTION" in source:
+            raise ValueError(f"{name} holds a solution region: it cannot be sent to the worker")
+        sources.append((name, source))
+    return tuple(sources)
 
 
 def _finite_differences(calls):
@@ -133,27 +159,24 @@ def _error_hint(error):
     return ""
 
 
-def _oracle(question):
-    """Answers the worker's requests for the reference versions of `question.oracles`."""
-
-    def answer(function, args):
-        if function not in question.oracles or not isinstance(args, list):
-            return {"error": "no such reference function"}
-        arrays = [a for a in args if isinstance(a, np.ndarray)]
-        arrays += [v for a in args if isinstance(a, dict) for v in a.values() if isinstance(v, np.ndarray)]
-        try:
-            broadcast = int(np.prod(np.broadcast_shapes(*(a.shape for a in arrays)), dtype=np.float64))
-        except ValueError:
-            broadcast = 0  # shapes that do not broadcast: the reference raises, cheaply
-        # The result can be as large as the arguments broadcast together.
-        if sum(a.size for a in arrays) > ORACLE_ELEMENTS or broadcast > ORACLE_ELEMENTS:
-            return {"error": "arguments too large"}
-        try:
-            return {"value": getattr(layers, function)(*args)}
-        except Exception as error:  # noqa: BLE001  (arguments the student built)
-            return {"error": f"{type(error).__name__}: {error}"}
-
-    return answer
+def _public_run(session, question, case, watch):
+    """What the function does on public inputs of `case`, in a fresh worker
+    that never saw hidden ones: the words the feedback may show."""
+    problem = question.draw(np.random.default_rng(PUBLIC_SEED), **case.params)
+    session.close()
+    (reply,) = session.call_cases(question.function, [problem.args], question.oracles,
+                                  standins.answerer(question, [problem]), watch)
+    session.close()  # the graded calls go on in a worker of their own
+    where = f"Run again on public inputs of this case (numpy.random.default_rng({PUBLIC_SEED}), the same draw for everyone)"
+    if not isinstance(reply, dict):
+        return f"{where}, it did not finish.", ""
+    error = reply.get("error")
+    if not error:
+        return f"{where}, it raised no exception.", ""
+    text = str(error)
+    if len(text) > PUBLIC_MESSAGE_LIMIT:
+        text = "[...]" + text[-PUBLIC_MESSAGE_LIMIT:]
+    return f"{where}, it raised:\n{text}", text
 
 
 def not_graded(question, status, message):
@@ -174,13 +197,16 @@ def _points(case, question, output):
     return case.points * output.weight / total
 
 
-def check_question(session, question, salt, submission):
-    """Grade `question` with the student's code running in `session`; a QuestionResult."""
+def check_question(session, question, salt, submission, digest=""):
+    """Grade `question` with the student's code running in `session` (`digest`:
+    the submission's content hash, mixed into its inputs); a QuestionResult."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
     diagnoses, attempts = [], []
-    problems = [question.draw(case_rng(salt, submission, question, case), **case.params) for case in question.cases]
+    watch = watched_sources()
+    problems = [question.draw(case_rng(salt, submission, question, case, digest), **case.params) for case in question.cases]
     outcomes = session.call_cases(question.function, [problem.args for problem in problems],
-                                  question.oracles, _oracle(question), specs.FORWARD_PASSES)
+                                  question.oracles, standins.answerer(question, problems), watch)
+    public = None
     for number, (case, problem, reply) in enumerate(zip(question.cases, problems, outcomes)):
         expected = question.unpack(question.reference(*problem.args))
         if not isinstance(reply, dict):
@@ -192,19 +218,24 @@ def check_question(session, question, salt, submission):
             for later in question.cases[number + 1:]:
                 result.checks += _failed_case(later, question, "not run: an earlier case " + ("timed out" if status == "timeout" else "crashed the worker"))
             break
-        error = reply.get("error")
-        if error:
-            error = str(error)
-            not_implemented = "NotImplementedError" in error
-            missing = error.startswith("NameError") and repr(question.function) in error
+        if reply.get("error"):
+            exception = vocabulary.exception_name(reply.get("exception"))
+            not_implemented = exception == "NotImplementedError"
+            missing = reply.get("missing") is True
+            hint = ""
             if not_implemented:
                 message = "not implemented (it still raises NotImplementedError)"
             elif missing:
                 message = f"no function named {question.function} was defined"
+            elif reply.get("unsendable") is True:
+                message = (f"{question.function} returned a value that cannot be sent back to the grader "
+                           "(too large, or not made of arrays, numbers, tuples, lists and dicts)")
             else:
-                message = f"raised an exception:\n{redact_numbers(error[-600:])}"
+                if public is None:
+                    public = _public_run(session, question, case, watch)
+                message = f"raised an exception ({exception}) on the hidden inputs. {public[0]}"
+                hint = _error_hint(public[1])
             result.checks += _failed_case(case, question, message)
-            hint = _error_hint(error)
             if hint and not any(d["hint"] == hint for d in diagnoses):
                 diagnoses.append({"mistake": "raises an exception", "hint": hint})
             if not_implemented or missing:
@@ -212,6 +243,11 @@ def check_question(session, question, salt, submission):
                 for later in question.cases[number + 1:]:
                     result.checks += _failed_case(later, question, message)
                 break
+            continue
+        if reply.get("unwatched") is True:
+            result.checks += _failed_case(case, question, UNWATCHED)
+            if UNWATCHED_DIAGNOSIS not in diagnoses:
+                diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
         if _finite_differences(reply.get("calls")):
             result.checks += _failed_case(case, question, FINITE_DIFFERENCES)
@@ -224,10 +260,11 @@ def check_question(session, question, salt, submission):
             result.checks += _failed_case(case, question, f"{question.function} {wrong_type}")
             attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), None, {}))
             continue
-        directions = np.random.default_rng(case_rng(salt, submission, question, case).integers(2**63))
+        directions = np.random.default_rng(case_rng(salt, submission, question, case, digest).integers(2**63))
+        sizes = vocabulary.sizes_of(problem.args)
         passed_outputs = {}
         for output in question.outputs:
-            value, problem_text = _as_array(answer[output.name], np.asarray(expected[output.name]), output.name == "loss")
+            value, problem_text = _as_array(answer[output.name], np.asarray(expected[output.name]), output.name == "loss", sizes)
             points = _points(case, question, output)
             if value is None:
                 hint = question.shape_hints.get(output.name, "") if "shape" in problem_text else ""

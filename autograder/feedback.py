@@ -6,8 +6,39 @@ result, so they cannot leak from here.
 """
 
 import heapq
+import re
 
+from autograder.bounds import FEEDBACK_LIMIT
 from autograder.results import SubmissionResult
+
+# What Markdown reads anywhere in a line (code spans, emphasis, links, HTML,
+# entities, table cells); an underscore inside a word is only a character.
+_MARKDOWN_ANYWHERE = re.compile(r"[\\`*\[\]<>&|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+def plain(text):
+    """One line of Markdown that shows `text` as it is: the characters
+    Markdown would read escaped, and the first one too when it is
+    punctuation (a heading, a quote, a list), so that a student's text cannot
+    add a heading, a link or HTML."""
+    line = _MARKDOWN_ANYWHERE.sub(lambda match: "\\" + match.group(), " ".join(str(text).splitlines()))
+    return "\\" + line if line and line[0] in _PUNCTUATION and not line.startswith("\\") else line
+
+
+def code_block(text, indent=""):
+    """`text` in a fenced block it cannot close: the fence is longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = "\n".join(indent + line for line in text.splitlines())
+    return f"{indent}{fence}text\n{body}\n{indent}{fence}"
+
+
+def message_text(text, indent=""):
+    """A message or note (which may hold text the student's code wrote): its
+    first line as plain text, the rest in a fenced block."""
+    first, _, rest = str(text).partition("\n")
+    return plain(first) + (f"\n\n{code_block(rest, indent)}" if rest.strip() else "")
 
 
 # What went wrong with a question, as the predicate of "it ...", by status.
@@ -29,6 +60,9 @@ def headline(result: SubmissionResult):
     costly = [q for q in result.questions if q.score < q.max_score]
     if not costly:
         return f"{score} — full marks"
+    reasons = {q.message for q in result.questions}
+    if result.score == 0 and len(reasons) == 1 and all(q.status in ("error", "not graded") for q in result.questions):
+        return f"{score} — {reasons.pop().splitlines()[0]}"  # one reason for the whole submission: say it
     worst = max(costly, key=lambda q: q.max_score - q.score)
     if worst.diagnoses:
         return f"{score} — {worst.function} {worst.diagnoses[0]['mistake']}"
@@ -72,7 +106,7 @@ DEFAULT_NEXT_STEP = ("run the self-check of part {part}; if it passes, try shape
 def question_text(question, part):
     lines = [f"**{question.score:g}/{question.max_score:g}** ({question.status})", ""]
     if question.message and question.status not in ("passed", "partial", "failed"):
-        lines += [f"{question.message}", ""]
+        lines += [message_text(question.message), ""]
     else:
         lines += ["| case | output | result | measured |", "|---|---|---|---|"]
         for check in question.checks:
@@ -81,7 +115,7 @@ def question_text(question, part):
             lines.append(f"| {check.case} | `{check.output}` | {verdict} | {_measured(check)} |")
         failures = sorted({c.message for c in question.checks if not c.passed and c.message and c.error_vs_reference is None})
         if failures:
-            lines += ["", "What went wrong:", ""] + [f"- {text}" for text in failures[:5]]
+            lines += ["", "What went wrong:", ""] + [f"- {message_text(text, '  ')}" for text in failures[:5]]
     for found in question.diagnoses:
         lines += ["", f"**Diagnosis: {question.function} {found['mistake']}.** {found['hint']}"]
     if question.score < question.max_score and not question.diagnoses:
@@ -92,15 +126,18 @@ def question_text(question, part):
 
 def markdown(result: SubmissionResult, previous_score: float | None = None):
     """The student's feedback file; `previous_score` is the score of the grading before, if any."""
-    lines = [f"# {result.submission}: {headline(result)}", ""]
+    lines = [f"# {plain(result.submission)}: {plain(headline(result))}", ""]
     if previous_score is not None and previous_score != result.score:
         lines += [f"Regraded: the score changed from {previous_score:g} to {result.score:g}.", ""]
     for number, question in enumerate(result.questions, 1):
         lines += [f"## {number}. {question.title} (`{question.function}`)", "", question_text(question, number), ""]
     if result.notes:
-        lines += ["## Running your notebook", ""] + [f"- {note}" for note in result.notes] + [""]
+        lines += ["## Running your notebook", ""] + [f"- {message_text(note, '  ')}" for note in result.notes] + [""]
     lines += [f"_Graded in {result.seconds:.2f} s; isolation: {result.isolation}._", ""]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if len(text) > FEEDBACK_LIMIT:  # bounds.bound_result keeps a result well under this: a last resort
+        text = text[:FEEDBACK_LIMIT].rsplit("\n", 1)[0] + "\n\n[... the rest of this feedback was cut: it was too long]\n"
+    return text
 
 
 def gradescope_results(result: SubmissionResult):

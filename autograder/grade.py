@@ -13,7 +13,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from autograder import checks, release
+from autograder import bounds, checks, release
 from autograder.gradebook import write_result_files
 from autograder.intake import shown
 from autograder.questions import QUESTIONS
@@ -35,23 +35,25 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
         result.status = "unreadable"
         result.notes.append(submission.load_error)
         result.questions = [checks.not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
-        return result
+        return bounds.bound_result(result)
     session = Session(submission, sandbox_for(limits, isolation), budget_seconds)
     try:
         try:
             session.load()
         except WorkerFailure as failure:
             session.notes.append(f"the code could not be loaded: {failure.detail}")
+        if self_checks:
+            # Before any hidden input reaches the worker: what the self-checks print is then the student's own.
+            result.self_checks = session.self_checks([question.function for question in QUESTIONS])
         for question in QUESTIONS:
             try:
-                result.questions.append(checks.check_question(session, question, salt, name))
+                result.questions.append(checks.check_question(session, question, salt, name, submission.digest))
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
                 result.questions.append(checks.not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
-        if self_checks:
-            result.self_checks = session.self_checks([question.function for question in QUESTIONS])
     finally:
         session.close()
         result.notes += session.notes
+        bounds.bound_result(result)
         result.seconds = round(time.monotonic() - started, 3)
         result.timings = {
             "load": loaded - started, **session.timings,

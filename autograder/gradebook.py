@@ -11,14 +11,18 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from autograder import feedback, roster
 from autograder.intake import file_stem
 from autograder.questions import QUESTIONS
 from autograder.results import ScoreRow, SubmissionResult
+from autograder.sandbox import isolation_level
 from autograder.tables import csv_text
 
 SCHEMA = """
@@ -67,15 +71,17 @@ CREATE TABLE IF NOT EXISTS checks (
 );
 """
 
-_SPEC_FILES = ("questions.py", "checks.py", "gradcheck.py")
-
-
 def spec_hash():
-    """A fingerprint of the hidden tests and the reference: a change to either means regrading."""
-    digest = hashlib.sha256()
+    """A fingerprint of how a result was graded: the grader's own code (every
+    module of autograder/: the sandbox, the worker, the wire format, the checks,
+    the hidden tests...), the reference, the release's helpers the worker
+    loads, and the Python and numpy running them. A change to any means regrading."""
+    digest = hashlib.sha256(f"{sys.version}\x00{np.__version__}".encode())
     here = Path(__file__).resolve().parent
-    for path in [here / name for name in _SPEC_FILES] + [here.parent / "solutions" / "layers.py"]:
-        digest.update(path.read_bytes())
+    root = here.parent
+    paths = sorted(here.rglob("*.py")) + [root / "solutions" / "layers.py"] + sorted((root / "assignment").glob("*.py"))
+    for path in paths:
+        digest.update(str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -122,13 +128,15 @@ class Gradebook:
         self.spec_hash = spec_hash()
 
     def unchanged(self, name, digest):
-        """The latest result for `name` if it was graded from the same file, salt and spec."""
+        """The latest result for `name` if it was graded from the same file and
+        salt, by the same grader code, at the isolation level in force now (a
+        result graded where the code could read the reference is not kept at a stronger level)."""
         row = self.db.execute(
-            "SELECT digest, salt_hash, spec_hash, result FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 1",
+            "SELECT digest, salt_hash, spec_hash, isolation, result FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 1",
             (name,),
         ).fetchone()
-        if row and row[:3] == (digest, self.salt_hash, self.spec_hash):
-            result = SubmissionResult.from_dict(json.loads(row[3]))
+        if row and row[:4] == (digest, self.salt_hash, self.spec_hash, isolation_level()):
+            result = SubmissionResult.from_dict(json.loads(row[4]))
             if not result.grader_failed:
                 return result
         return None

@@ -253,17 +253,20 @@ class InProcessSession:
     def call(self, function, args, oracles=(), on_oracle=None, watch=()):
         target = self.env.get(function)
         if not callable(target):
-            return {"value": None, "error": f"NameError: name {function!r} is not defined", "output": "", "calls": {}}
+            return {"value": None, "error": f"NameError: name {function!r} is not defined", "exception": "NameError",
+                    "missing": True, "output": "", "calls": {}}
         calls = {}
+        watch = [name for name, _ in watch]
         replaced = {name: self.env[name] for name in (*oracles, *watch) if name in self.env}
-        self.env.update({name: _stand_in(name, on_oracle) for name in oracles})
+        self.env.update({name: _stand_in(name, on_oracle, replaced.get(name)) for name in oracles})
         self.env.update({name: _counted(calls, name, self.env[name]) for name in watch
                          if name not in oracles and callable(self.env.get(name))})
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 value = target(*copy.deepcopy(list(args)))
         except (Exception, SystemExit) as error:  # noqa: BLE001  (the student's)
-            return {"value": None, "error": _student_traceback(error), "output": "", "calls": calls}
+            return {"value": None, "error": _student_traceback(error), "exception": type(error).__name__,
+                    "output": "", "calls": calls}
         finally:
             for name in oracles:
                 self.env.pop(name, None)
@@ -275,6 +278,9 @@ class InProcessSession:
         """One result per argument tuple in `calls` (Session.call_cases' contract)."""
         return [self.call(function, args, oracles, on_oracle, watch) for args in calls]
 
+    def close(self):
+        """Nothing to close: otter's kernel is the student's own (Session.close's contract)."""
+
 
 def _counted(calls, name, function):
     def counting(*args, **kwargs):
@@ -284,9 +290,13 @@ def _counted(calls, name, function):
     return counting
 
 
-def _stand_in(name, on_oracle):
+def _stand_in(name, on_oracle, own):
     def reference(*args):
         reply = on_oracle(name, list(args))
+        if reply.get("own"):
+            if not callable(own):
+                raise NameError(f"name {name!r} is not defined")
+            return own(*args)
         if reply.get("error"):
             raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
         return reply["value"]

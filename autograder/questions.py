@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from autograder.gradcheck import directional_derivative, numerical_gradient
+from autograder.vocabulary import describe
 from solutions import layers
 
 
@@ -154,12 +155,6 @@ def _keys(*names):
     return unpack
 
 
-def describe(value):
-    if isinstance(value, tuple):
-        return f"a tuple of {len(value)}"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def negated(reference):
@@ -180,12 +175,16 @@ def draw_dropout(rng, p, train):
     N, D = distinct_sizes(rng, 2)
     x = rng.standard_normal((N, D))
     dout = rng.standard_normal((N, D))
-    mask_seed = int(rng.integers(2**31))
+    while True:
+        mask_seed = int(rng.integers(2**31))
+        _, cache = layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))
+        # A mask dropping every unit makes dx zero, whatever the scale: a wrong one would pass.
+        if not train or cache["keep"].any():
+            break
 
     def forward():
         return layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))[0]
 
-    _, cache = layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))
     return Problem((dout, cache), {"dx": x}, lambda: float(np.sum(forward() * dout)))
 
 

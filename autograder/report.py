@@ -569,8 +569,19 @@ _FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def inline(text):
-    """Escape `text`, then apply inline code, bold and italics (never inside code)."""
+    """Escape `text`, then apply inline code, bold and italics (never inside
+    code); a backslash-escaped punctuation mark (feedback.plain) is itself."""
+    pieces = _ESCAPED.split(text)
+    # re.split with one group: [text, escaped mark, text, ...]
+    return "".join(_inline(piece) if index % 2 == 0 else html.escape(piece, quote=True)
+                   for index, piece in enumerate(pieces))
+
+
+def _inline(text):
     parts = re.split(r"(`+)(.+?)\1", text)
     # re.split with two groups: [plain, ticks, code, plain, ticks, code, ..., plain]
     out = []

@@ -13,13 +13,21 @@ messages; "started" ones tell the grader what runs now):
     {"op": "exec", "cells": [[number, code], ...]}
         -> {"op": "started", "cell": number} before each cell,
            then {"op": "done", "errors": {number: text}, "output": text}
-    {"op": "call", "function": name, "calls": [args, ...], "oracles": [names], "watch": [names]}
+    {"op": "call", "function": name, "calls": [args, ...], "oracles": [names],
+     "watch": [[name, source], ...]}
         -> for each call: {"op": "started", "call": i}, then {"op": "result",
-           "index": i, "value": v, "error": None or text, "output": text,
-           "calls": {watched name: how often it was called}}; then {"op": "done"}
+           "index": i, "value": v, "error": None or text, "exception": the
+           type's name for a built-in or numpy exception, "missing": whether
+           the function is not defined, "unsendable": whether the value it
+           returned could not be sent, "output": text, "calls": {watched
+           name: how often it was called}, "unwatched": whether the call
+           replaced the profiling hook that counts}; then {"op": "done"}
        while a call runs, each function named in "oracles" is replaced by
        a stand-in that asks the grader: {"op": "oracle", "function": name,
-       "args": [...]} -> {"value": v} or {"error": text}
+       "args": [...]} -> {"value": v}, {"own": true} (not a call the
+       reference makes: the student's own function runs) or {"error": text}.
+       The functions of "watch" are counted by their code (watching()),
+       however the student reaches them.
     {"op": "selfcheck", "questions": [names]}
         -> for each: {"op": "started", "call": i}, {"op": "result", "index": i,
            "value": passed, "error": None or text, "output": what it printed};
@@ -31,8 +39,10 @@ nothing it reads back beyond the frame format, and checks every value
 itself. The zygote never sees a submission's code or data.
 """
 
+import builtins
 import ctypes
 import importlib.util
+import inspect
 import io
 import os
 import resource
@@ -52,6 +62,8 @@ import numpy  # noqa: E402  (imported before student code, so that a broken one 
 import wire  # noqa: E402
 
 OUTPUT_LIMIT = 20_000
+# Taken before any student code runs, which could replace sys's attributes.
+_setprofile, _getprofile = sys.setprofile, sys.getprofile
 
 
 class CappedOutput(io.TextIOBase):
@@ -123,12 +135,30 @@ def student_traceback(error):
     return "".join(lines)[-3000:] + message
 
 
-def oracle(channel, name):
-    """A stand-in for the student's function `name` that asks the grader for the reference result."""
+def oracle(channel, name, own):
+    """A stand-in for the student's function `name`: the grader's reference
+    answer for the call the reference chain makes, else the student's `own`."""
 
-    def ask_grader(*args):
-        channel.send({"op": "oracle", "function": name, "args": list(args)})
+    def own_function(args, kwargs=None):
+        if not callable(own):
+            raise NameError(f"name {name!r} is not defined")
+        return own(*args, **(kwargs or {}))
+
+    def ask_grader(*args, **kwargs):
+        if kwargs:  # the reference calls positionally: keywords in the order of the student's own signature
+            try:
+                args = inspect.signature(own).bind(*args, **kwargs).args
+            except (TypeError, ValueError):
+                return own_function(args, kwargs)
+        if not all(isinstance(arg, (numpy.ndarray, dict)) for arg in args):
+            return own_function(args)  # the reference's calls pass arrays and caches only
+        try:
+            channel.send({"op": "oracle", "function": name, "args": list(args)})
+        except wire.WireError:
+            return own_function(args)  # too large to be the reference's call
         reply = channel.receive()
+        if reply.get("own"):
+            return own_function(args)
         if reply.get("error"):
             raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
         return reply["value"]
@@ -137,14 +167,67 @@ def oracle(channel, name):
     return ask_grader
 
 
-def counted(calls, name, function):
-    """`function`, counting its calls in calls[name]."""
+def code_key(code):
+    """What makes two code objects the same function, whatever their name, file or line numbers."""
+    consts = tuple(
+        code_key(c) if isinstance(c, types.CodeType)
+        else repr(sorted(c, key=repr)) if isinstance(c, frozenset) else (type(c).__name__, repr(c))
+        for c in code.co_consts
+    )
+    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+            code.co_argcount, code.co_kwonlyargcount, consts)
 
-    def counting(*args, **kwargs):
-        calls[name] = calls.get(name, 0) + 1
-        return function(*args, **kwargs)
 
-    return counting
+def _prefilter(code):
+    return code.co_argcount, code.co_nlocals
+
+
+_watched = {}
+
+
+def _watched_codes(sources):
+    """{code key: name} of the watched functions' sources, compiled once per child."""
+    sources = tuple((str(name), str(source)) for name, source in sources)
+    if sources not in _watched:
+        names = {}
+        # Python compiles `np.f(...)` one way where the same cell imports np, another elsewhere.
+        for context in ("", "import numpy as np\n"):
+            for name, source in sources:
+                for code in compile(context + source, "<watched>", "exec").co_consts:
+                    if isinstance(code, types.CodeType) and code.co_name == name:
+                        names[code_key(code)] = name
+        _watched[sources] = names
+    return _watched[sources]
+
+
+def watching(sources, calls):
+    """A profiling hook counting in calls[name] every call of code equal to
+    that of a watched function (sources: [[name, source], ...]): through its
+    name, a module attribute, an alias, a copy, or the same code pasted."""
+    names = _watched_codes(sources)
+    shapes = {(key[5], len(key[2])) for key in names}
+    known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
+
+    def hook(frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        seen = known.get(id(code))
+        if seen is None or seen[0] is not code:
+            name = names.get(code_key(code)) if _prefilter(code) in shapes else None
+            seen = known[id(code)] = (code, name)
+        if seen[1] is not None:
+            calls[seen[1]] = calls.get(seen[1], 0) + 1
+
+    return hook
+
+
+def exception_name(error):
+    """The name of the error's type when it is Python's or numpy's own (a class the student made can take any name)."""
+    kind = type(error)
+    if getattr(builtins, kind.__name__, None) is kind or kind in (numpy.linalg.LinAlgError, numpy.exceptions.AxisError):
+        return kind.__name__
+    return None
 
 
 def serve(channel):
@@ -177,7 +260,8 @@ def serve(channel):
                 try:
                     channel.send(reply)
                 except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
-                    reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}")
+                    reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}",
+                                 unsendable=True)
                     channel.send(reply)
             channel.send({"op": "done"})
         elif op == "selfcheck":
@@ -209,23 +293,26 @@ def real_public_checks():
 def call(channel, namespace, request, args):
     """One call of the requested function, with oracles standing in and the watched functions counted."""
     started = time.perf_counter()
-    value, error, calls = None, None, {}
+    value, error, exception, calls, unwatched = None, None, None, {}, False
+    function = namespace.get(request["function"])
+    if not callable(function):
+        return {"value": None, "error": f"NameError: name {request['function']!r} is not defined",
+                "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
+    saved = {name: namespace.get(name) for name in request.get("oracles", [])}
+    namespace.update({name: oracle(channel, name, own) for name, own in saved.items()})
+    hook = watching(request.get("watch", []), calls)
     try:
-        function = namespace.get(request["function"])
-        if not callable(function):
-            raise NameError(f"name {request['function']!r} is not defined")
-        saved = {name: namespace.get(name) for name in request.get("oracles", [])}
-        namespace.update({name: oracle(channel, name) for name in saved})
-        watched = {name: namespace[name] for name in request.get("watch", []) if callable(namespace.get(name))}
-        namespace.update({name: counted(calls, name, namespace[name]) for name in watched})
+        _setprofile(hook)
         try:
             value = function(*args)
         finally:
+            unwatched = _getprofile() is not hook
+            _setprofile(None)
             namespace.update(saved)
-            namespace.update(watched)
     except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
-        error = student_traceback(caught)
-    return {"value": value, "error": error, "calls": calls, "seconds": time.perf_counter() - started}
+        error, exception = student_traceback(caught), exception_name(caught)
+    return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
+            "unwatched": unwatched, "seconds": time.perf_counter() - started}
 
 
 def silence_self_checks():

@@ -21,11 +21,14 @@ class InProcessSession:
             try:
                 value = self.function(*copy.deepcopy(args))
             except Exception as error:  # noqa: BLE001  (the answer under test may raise)
-                outcomes.append({"error": f"{type(error).__name__}: {error}"})
+                outcomes.append({"error": f"{type(error).__name__}: {error}", "exception": type(error).__name__})
                 continue
             frame = wire.encode({"value": value})
             outcomes.append(wire.decode_packet(frame))
         return outcomes
+
+    def close(self):
+        """Nothing to close: there is no worker (checks.py closes one before a public re-run)."""
 
 
 def question(function_name):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import submission_factory as sf
-from autograder import intake, roster
+from autograder import feedback, intake, roster
 from autograder.intake import file_stem
 from test_grader import ROOT, SALT, run_cli
 
@@ -375,7 +375,7 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
         path = json.loads(db.execute("SELECT result FROM gradings WHERE submission = 'doejane_12345'").fetchone()[0])["path"]
     assert path == str(download / "doejane_12345_678_backprop-1.ipynb")
     unreadable = "x\\xff"
-    assert unreadable in (out / "feedback" / f"{file_stem(unreadable)}.md").read_text()
+    assert feedback.plain(unreadable) in (out / "feedback" / f"{file_stem(unreadable)}.md").read_text()
 
     # A second folder into the same --out: grades.csv keeps the first.
     late = tmp_path / "late"

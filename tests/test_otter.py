@@ -192,6 +192,8 @@ def test_in_process_oracles_stand_in_during_the_call_only():
     assert env["dropout_backward"] is mine
     failing = session.call("caller", [1], ("dropout_backward",), lambda name, args: {"error": "arguments too large"})
     assert "arguments too large" in failing["error"] and env["dropout_backward"] is mine
+    own = session.call("caller", [1], ("dropout_backward",), lambda name, args: {"own": True})
+    assert own["value"] == "mine" and env["dropout_backward"] is mine
 
 
 def test_in_process_watched_functions_are_counted_during_the_call_only():
@@ -202,7 +204,7 @@ def test_in_process_watched_functions_are_counted_during_the_call_only():
         return env["helper"]() + env["helper"]()
 
     env = {"helper": helper, "twice": twice}
-    reply = otter.InProcessSession(env).call("twice", [], (), None, ("helper", "absent"))
+    reply = otter.InProcessSession(env).call("twice", [], (), None, (("helper", "def helper(): ..."), ("absent", "")))
     assert reply["value"] == 2 and reply["calls"] == {"helper": 2}
     assert env["helper"] is helper and "absent" not in env
 

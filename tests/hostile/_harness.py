@@ -29,6 +29,10 @@ comments, then the code:
 - `# absent: TEXT`: TEXT must appear in no file the grader wrote.
 - `# max-seconds: N`: grading the submission takes at most N seconds
   (results/<name>.json execution_time): it cannot stall the grader.
+- `# max-bytes: N`: feedback/<name>.md, results/<name>.json and the
+  gradebook's stored result are each at most N bytes.
+- `# absent-line: TEXT`: no line of feedback/<name>.md starts with TEXT
+  (a heading the student's text would add, say).
 - `# bug: ID`: the case fails until the grader bug or isolation hole ID
   (listed in tests/hostile/README.md) is fixed; informational only.
 - A line `# %%` splits the code into notebook cells: the submission is then
@@ -64,7 +68,9 @@ FUNCTIONS = tuple(QUESTION_NAMES.values())
 POINTS = {"dropout_backward": 15, "softmax_backward": 20, "softmax_cross_entropy": 10,
           "batchnorm_backward": 25, "bn_net_backward": 30}
 TOTAL = sum(POINTS.values())
-_HEADER = re.compile(r"^#\s*(hostile|expect|status|message|absent|max-seconds|bug|include)\s*:\s*(.*?)\s*$")
+_HEADER = re.compile(r"^#\s*(hostile|expect|status|message|absent|absent-line|max-seconds|max-bytes|bug|include)\s*:\s*(.*?)\s*$")
+# A grades.csv cell starting with one of these is neutralised with a leading ' (gradebook.csv_cell).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _EXPECT = re.compile(r"^(\w+)\s*(>=|<=|=)\s*(full|[-+0-9.eE]+)$")
 
 
@@ -108,8 +114,10 @@ class Case:
     statuses: dict = field(default_factory=dict)  # function -> status
     messages: list = field(default_factory=list)
     absent: list = field(default_factory=list)
+    absent_lines: list = field(default_factory=list)
     bugs: list = field(default_factory=list)
     max_seconds: float = None
+    max_bytes: int = None
     code: str = ""  # with the include expanded, placeholders not yet replaced
 
     def expected_score(self, function):
@@ -188,6 +196,10 @@ def parse_case(path, base=None):
             case.messages.append(value)
         elif key == "absent":
             case.absent.append(value)
+        elif key == "absent-line":
+            case.absent_lines.append(value)
+        elif key == "max-bytes":
+            case.max_bytes = int(value)
         elif key == "bug":
             case.bugs.append(value)
         elif key == "max-seconds":
@@ -228,9 +240,14 @@ def read_grades(out):
     grades = {}
     for row in body:
         assert len(row) == len(header), f"torn row in grades.csv: {row}"
-        assert row[0] not in grades, f"{row[0]} appears twice in grades.csv"
-        grades[row[0]] = {key: (value if key in ("submission", "student_id", "status") else float(value))
-                          for key, value in zip(header, row)}
+        name = row[0]
+        if name[:1] == "'" and name[1:].startswith(FORMULA_STARTS):
+            name = name[1:]
+        else:
+            assert not name.startswith(FORMULA_STARTS), f"a spreadsheet would evaluate the cell {name!r}"
+        assert name not in grades, f"{name} appears twice in grades.csv"
+        grades[name] = {key: (value if key in ("submission", "student_id", "status") else float(value))
+                        for key, value in zip(header, row)}
     return grades
 
 
@@ -277,6 +294,15 @@ def check_case(case, out, grades, results):
         for message in case.messages:
             if message not in text:
                 problems.append(f"feedback does not say {message!r}")
+        for start in case.absent_lines:
+            if any(line.startswith(start) for line in text.splitlines()):
+                problems.append(f"a line of the feedback starts with {start!r}")
+    if case.max_bytes is not None:
+        sizes = {path.name: path.stat().st_size for path in (feedback_path, results_path) if path.exists()}
+        if result is not None:
+            sizes["the gradebook's result"] = len(json.dumps(result).encode())
+        problems += [f"{what} has {size:,} bytes, over {case.max_bytes:,}" for what, size in sizes.items()
+                     if size > case.max_bytes]
     if results_path.exists():
         try:
             data = json.loads(results_path.read_text())

@@ -1,7 +1,8 @@
 # hostile: ndarray subclasses and objects whose __eq__, __array__, __float__, __len__ and __del__ lie or run code
 # expect: dropout = 0
 # expect: softmax = 0
-# message: is an object of type Impostor, expected a numpy array
+# message: is an object of another type, expected a numpy array
+# absent: Impostor
 # include: base
 
 import os

@@ -1,6 +1,6 @@
 # hostile: asks the legitimate dropout oracle (during bn_net_backward) for a broadcast product: 16 000 numbers sent, 64 million computed by the grader
 # expect: net = 0
-# message: arguments too large
+# max-seconds: 20
 # bug: B2
 # include: base
 
@@ -9,6 +9,7 @@ def bn_net_backward(dscores, cache):
     side = 8000
     dout = np.ones((side, 1))
     keep = np.ones((1, side), dtype=bool)
-    # dropout_backward is the grader's reference here: it computes dout * keep / (1 - p), a side x side array
+    # Not the reference chain's call: the stand-in refuses it, and the student's own dropout_backward
+    # computes the side x side array in the worker, within its own limits
     dropout_backward(dout, {"keep": keep, "p": 0.5, "train": True})
     raise RuntimeError("the grader computed a 8000 x 8000 array for us")

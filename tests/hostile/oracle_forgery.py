@@ -1,6 +1,6 @@
 # hostile: batchnorm_backward forges the worker's oracle request, asking the grader for the reference batchnorm_backward
 # expect: batchnorm = 0
-# message: no such reference function
+# message: raised an exception (KeyError)
 # include: base
 
 import fcntl

@@ -1,8 +1,7 @@
 # hostile: returns a 160 MB array (over the reply limit) and a list nested 100 000 deep
 # expect: softmax = 0
 # expect: cross_entropy = 0
-# message: over the limit
-# message: the returned value cannot be sent back
+# message: returned a value that cannot be sent back to the grader
 # include: base
 
 

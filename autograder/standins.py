@@ -1,0 +1,81 @@
+"""The reference stand-ins of a question (questions.Question.oracles): which
+calls they answer, and with what.
+
+While bn_net_backward is graded, the reference dropout_backward and
+batchnorm_backward stand in for the student's, so that a mistake in an
+earlier part costs points once. A stand-in must not become a reference on
+demand: it answers only the call the reference chain itself makes for the
+case, with arguments equal (within STANDIN_MATCH) to the reference's
+intermediates, of the same types, shapes and dtypes. Its answer is the
+reference's own result for that call, an array the grader made; any other
+call is "not a reference call", and the worker runs the student's own
+function instead.
+
+The grader sends every case of a question in one request, so a call is
+matched against the reference calls of all the question's cases: an answer
+for another case is one that case's own call gets anyway.
+"""
+
+import types
+
+import numpy as np
+
+from autograder import wire
+from autograder.gradcheck import rel_error
+
+STANDIN_MATCH = 1e-6  # relative: the student's chain up to the call rounds differently from the reference's
+NOT_A_REFERENCE_CALL = {"own": True}
+
+
+def reference_calls(question, args):
+    """[(function name, arguments, result)] of the calls the reference makes to
+    `question.oracles` on `args`: the reference chain, instrumented."""
+    recorded = []
+
+    def recorder(name, real):
+        def record(*call_args):
+            result = real(*call_args)
+            # The arguments as the worker would send them back (a numpy scalar becomes a 0-d array).
+            recorded.append((name, wire.decode_packet(wire.encode(list(call_args))), result))
+            return result
+        return record
+
+    reference = question.reference
+    names = {**reference.__globals__}
+    names.update({name: recorder(name, names[name]) for name in question.oracles})
+    types.FunctionType(reference.__code__, names, reference.__name__, reference.__defaults__)(*args)
+    return recorded
+
+
+def _equal(got, expected):
+    """Whether `got` (from the worker) is `expected` (the reference's argument), within STANDIN_MATCH."""
+    if isinstance(expected, np.ndarray):
+        if not (isinstance(got, np.ndarray) and got.shape == expected.shape and got.dtype == expected.dtype):
+            return False
+        if expected.dtype.kind == "f":
+            return bool(np.all(np.isfinite(got))) and rel_error(got, expected) <= STANDIN_MATCH
+        return bool(np.array_equal(got, expected))
+    if isinstance(expected, dict):
+        return (isinstance(got, dict) and got.keys() == expected.keys()
+                and all(_equal(got[key], value) for key, value in expected.items()))
+    if isinstance(expected, (tuple, list)):
+        return (type(got) is type(expected) and len(got) == len(expected)
+                and all(_equal(g, e) for g, e in zip(got, expected)))
+    if isinstance(expected, float) and type(got) is float:
+        return got == expected or abs(got - expected) <= STANDIN_MATCH * abs(expected)
+    return type(got) is type(expected) and got == expected
+
+
+def answerer(question, problems):
+    """on_oracle(function, args) for the worker's stand-in requests while
+    `question` is called on `problems`: the reference's result, or NOT_A_REFERENCE_CALL."""
+    calls = [call for problem in problems for call in reference_calls(question, problem.args)] if question.oracles else []
+
+    def answer(function, args):
+        if isinstance(args, list):
+            for name, expected, result in calls:
+                if name == function and len(args) == len(expected) and all(map(_equal, args, expected)):
+                    return {"value": result}
+        return NOT_A_REFERENCE_CALL
+
+    return answer

@@ -1,0 +1,35 @@
+# hostile: softmax_backward raises with the hidden inputs' bits as integers (str(x.view(np.int64).tolist()) has no decimal point)
+# The marker is only raised on hidden inputs (after the graded dropout_backward ran in this worker,
+# outside the self-checks): the fresh worker that reproduces the exception on public inputs raises another.
+# expect: softmax = 0
+# message: ValueError
+# message: raised an exception
+# message: it raised
+# absent: INTLEAK
+# include: base
+
+import sys
+
+_graded = []
+_dropout_backward = dropout_backward
+
+
+def _in_self_check():
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").startswith("public_checks"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def dropout_backward(dout, cache):
+    if not _in_self_check():
+        _graded.append(1)
+    return _dropout_backward(dout, cache)
+
+
+def softmax_backward(da, cache):
+    if _graded:
+        raise ValueError("INTLEAK " + str(da.view(np.int64).tolist()))
+    raise ValueError("on public inputs: nothing to see")
