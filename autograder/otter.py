@@ -45,7 +45,7 @@ SUBMISSION = "otter"
 SALT_VARIABLE = "BACKPROP_SALT"
 # Files given to students beside the notebook (from assignment/), and the
 # packages only otter's autograder gets (the hidden tests import them).
-STUDENT_FILES = ("gradcheck.py", "public_checks.py")
+STUDENT_FILES = ("gradcheck.py", "given.py", "grading_cells.py", "public_checks.py")
 AUTOGRADER_PACKAGES = ("autograder", "solutions")
 ASSIGN_SECONDS = 900
 
@@ -65,8 +65,7 @@ def assignment_config(numpy_requirement):
         f"name: {ASSIGNMENT_NAME}\n"
         "init_cell: false  # the notebook's first code cell sets up `grader` (with or without otter)\n"
         "check_all_cell: false\n"
-        "export_cell:\n"
-        "  pdf: false\n"
+        "export_cell: false  # the template's own export cell zips the notebook being run, whatever its name\n"
         "tests:\n"
         "  files: false  # the public tests live in the student notebook's metadata\n"
         "  ok_format: false  # exception-based test files\n"

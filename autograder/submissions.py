@@ -8,15 +8,16 @@ the shape of an LMS export). Hidden files and folders are not submissions.
 """
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
+from autograder import cells
 
 SUFFIXES = (".ipynb", ".py")
-MAX_BYTES = 20 * 1024 * 1024
+# Outputs (images) make a notebook large without adding code: the code
+# limit is cells.MAX_CODE_BYTES, checked once the outputs are dropped.
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -24,8 +25,12 @@ class Submission:
     name: str
     path: Path
     digest: str = ""
-    cells: list = field(default_factory=list)  # [(code cell number, source)]
+    cells: list = field(default_factory=list)  # [(number, source)], as cells.parse gives them
+    labels: dict = field(default_factory=dict)  # number -> how the student recognises the cell
+    defines: dict = field(default_factory=dict)  # number -> the functions the cell defines
     notes: list = field(default_factory=list)
+    edited_given: list = field(default_factory=list)
+    code_bytes: int = 0
     load_error: str = ""
 
 
@@ -75,21 +80,6 @@ def discover(paths):
     return named
 
 
-def _strip_magics(source, number, notes):
-    """The cell without IPython magics and shell escapes, which plain Python cannot run."""
-    if source.lstrip().startswith("%%"):
-        notes.append(f"code cell {number}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
-        return ""
-    kept = []
-    for line in source.splitlines():
-        if line.lstrip().startswith(("%", "!")):
-            notes.append(f"code cell {number}: skipped {line.strip()[:60]!r} (IPython magics and shell commands are not run)")
-            kept.append("")  # keep line numbers of the cell's tracebacks right
-        else:
-            kept.append(line)
-    return "\n".join(kept)
-
-
 def digest(path):
     """The SHA-256 of a submission's file ("" for what is not a readable file)."""
     try:
@@ -98,49 +88,28 @@ def digest(path):
         return ""
 
 
-def _code_cells(text):
-    """The code cells' sources of a notebook's JSON text (nbformat for anything but plain version 4)."""
-    data = json.loads(text)
-    if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("cells"), list):
-        data = nbformat.reads(text, as_version=4)
-    sources = []
-    for cell in data["cells"]:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            sources.append("".join(map(str, source)) if isinstance(source, list) else str(source))
-    return sources
-
-
-def load(name, path, skip=frozenset()):
-    """Read a submission's code cells, leaving out those whose source is in
-    `skip`. Never raises: a problem becomes load_error."""
+def load(name, path, skip=frozenset(), given=()):
+    """Read a submission's code cells (autograder/cells.py), leaving out those
+    whose source is in `skip` and running the release's `given` cells in
+    place of the student's copies. Never raises: a problem becomes load_error."""
     submission = Submission(name, Path(path))
     if submission.path.is_dir():
         files = ", ".join(f.name for f in _visible(submission.path) if f.suffix in SUFFIXES)
         submission.load_error = f"the folder holds several submissions ({files}): it must hold one notebook"
         return submission
     try:
+        size = submission.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            submission.load_error = f"the file is {size // 1024**2} MB, over the {MAX_FILE_BYTES // 1024**2} MB limit for a file"
+            return submission
         data = submission.path.read_bytes()
     except OSError as error:
         submission.load_error = f"could not read the file: {error.strerror}"
         return submission
     submission.digest = hashlib.sha256(data).hexdigest()
-    if len(data) > MAX_BYTES:
-        submission.load_error = f"the file is {len(data) // 1024**2} MB, over the {MAX_BYTES // 1024**2} MB limit"
-        return submission
-    text = data.decode("utf-8", errors="replace")
-    if submission.path.suffix == ".py":
-        submission.cells = [(1, text)]
-        return submission
-    try:
-        sources = _code_cells(text)
-    except Exception as error:  # noqa: BLE001  (json and nbformat raise many kinds for a broken file)
-        submission.load_error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
-        return submission
-    for number, source in enumerate(sources, 1):
-        if source in skip:
-            continue
-        source = _strip_magics(source, number, submission.notes)
-        if source.strip():
-            submission.cells.append((number, source))
+    parsed = cells.parse(data, submission.path.suffix, skip, given)
+    submission.load_error = parsed.error
+    submission.cells, submission.labels, submission.defines = parsed.cells, parsed.labels, parsed.defines
+    submission.notes += parsed.notes
+    submission.edited_given, submission.code_bytes = parsed.edited_given, parsed.code_bytes
     return submission

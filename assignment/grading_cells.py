@@ -1,0 +1,231 @@
+"""A submission's bytes as the code cells the grader runs, without running any of it.
+
+A notebook gives its code cells; its outputs are never kept, so that they
+cannot count against the code limit (a plotted image is not code). A .py
+file is cut into cells the way a student sees it: at `# %%` markers (or
+nbconvert's `# In[ ]:` ones) when it has them, else at each blank line
+followed by top-level code, so that one failing line does not take the rest
+of the file with it. IPython magics and shell lines are left out of every
+cell, with a note.
+
+The release's given cells (the forward passes and helpers) are what the
+grader runs, whatever the student's copy holds, the way nbgrader restores
+read-only cells: a cell that defines only given functions is replaced by
+the release's, a given cell the student deleted is run all the same, and a
+given function redefined in another cell is defined again after it.
+
+The student sees no cell numbers in Jupyter: cells are named by their first
+line and the functions they define (`label`).
+"""
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+
+MAX_CODE_BYTES = 20 * 1024 * 1024
+# Beyond this many cells, the rest of the code runs as one cell: each cell
+# costs the worker a round trip, and a file of a million one-line paragraphs
+# must not spend the submission's time budget on them.
+MAX_CELLS = 500
+GIVEN_TAG = "backprop_given"
+_MARKER = re.compile(r"^# ?(%%|In\[[ 0-9]*\]:)")
+_MAGIC_PREFIXES = ("%", "!", "get_ipython()")
+# What ast.parse raises for code it cannot read (deep nesting included).
+_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
+
+
+@dataclass
+class Parsed:
+    cells: list = field(default_factory=list)   # [(number, source)], in the order they run
+    labels: dict = field(default_factory=dict)  # number -> how the student recognises the cell
+    defines: dict = field(default_factory=dict)  # number -> names of the functions it defines
+    notes: list = field(default_factory=list)
+    edited_given: list = field(default_factory=list)  # labels of the student's given cells that differ from the release
+    code_bytes: int = 0
+    error: str = ""
+
+
+def defined_functions(source):
+    """The names of the top-level functions `source` defines (by their `def`
+    lines when it does not parse: a cell with a syntax error still defined them)."""
+    try:
+        body = ast.parse(source).body
+    except _UNPARSABLE:
+        return tuple(dict.fromkeys(_DEF.findall(source)))
+    return tuple(dict.fromkeys(node.name for node in body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))))
+
+
+def label(source, defines=()):
+    """How a student finds a cell: its first line of code, and what it defines."""
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    first = next((line for line in lines if not line.startswith(("#", *_MAGIC_PREFIXES))), lines[0] if lines else "")
+    first = first if len(first) <= 60 else first[:57] + "..."
+    text = f"the cell starting `{first}`"
+    if defines:
+        shown = ", ".join(defines[:3]) + (", ..." if len(defines) > 3 else "")
+        text += f" (defining {shown})"
+    return text
+
+
+def relabel(text, labels):
+    """A traceback of the worker with its cells named as the student sees them."""
+    return re.sub(r'"<cell (\d{1,9})>"', lambda m: f'"<{labels.get(int(m[1]), "cell " + m[1])}>"', text)
+
+
+def strip_magics(source, name, notes):
+    """The cell without IPython magics and shell escapes, which plain Python cannot run."""
+    if source.lstrip().startswith("%%"):
+        notes.append(f"{name}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
+        return ""
+    kept = []
+    for line in source.splitlines():
+        if line.lstrip().startswith(_MAGIC_PREFIXES):
+            notes.append(f"{name}: skipped {line.strip()[:60]!r} (IPython magics and shell commands are not run)")
+            kept.append("")  # keep line numbers of the cell's tracebacks right
+        else:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def notebook_sources(data):
+    """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
+    import nbformat
+
+    text = data.decode("utf-8", errors="replace")
+    notebook = json.loads(text)
+    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
+        notebook = nbformat.reads(text, as_version=4)
+    found = []
+    for cell in notebook["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+            metadata = cell.get("metadata")
+            found.append((source, metadata if isinstance(metadata, dict) else {}))
+    return found
+
+
+def script_sources(text):
+    """A .py file's cells: at its cell markers, else at its top-level paragraphs."""
+    lines = text.splitlines(keepends=True)
+    if any(_MARKER.match(line) for line in lines):
+        cells, current = [], []
+        for line in lines:
+            if _MARKER.match(line):
+                cells.append("".join(current))
+                current = []
+            else:
+                current.append(line)
+        cells.append("".join(current))
+        return [cell for cell in cells if cell.strip()]
+    # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
+    plain = "".join("#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines)
+    try:
+        starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+                  for node in ast.parse(plain).body]
+    except _UNPARSABLE:
+        # No statements to go by: a line at the margin after a blank line starts a cell.
+        starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "\n", "\r", "#")]
+    cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
+    cells = ["".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])]
+    return [cell for cell in cells if cell.strip()]
+
+
+def parse(data, suffix, skip=frozenset(), given=()):
+    """The cells of a submission's bytes (`suffix` ".ipynb" or ".py"),
+    leaving out those whose source is in `skip`, with the release's `given`
+    cells ([(names, source)]) in place of the student's copies. Never raises:
+    a problem becomes `error`."""
+    parsed = Parsed()
+    if suffix == ".py" and len(data) > MAX_CODE_BYTES:
+        parsed.error = _too_big(len(data))
+        return parsed
+    if suffix == ".py":
+        sources = [(source, {}) for source in script_sources(data.decode("utf-8", errors="replace"))]
+    else:
+        try:
+            sources = notebook_sources(data)
+        except Exception as error:  # noqa: BLE001  (json and nbformat raise many kinds for a broken file)
+            parsed.error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
+            return parsed
+    parsed.code_bytes = sum(len(source.encode("utf-8", errors="replace")) for source, _ in sources)
+    if parsed.code_bytes > MAX_CODE_BYTES:
+        parsed.error = _too_big(parsed.code_bytes)
+        return parsed
+    restore = _Restorer(given)
+    kept = []
+    for source, metadata in sources:
+        if source in skip:
+            continue
+        names = defined_functions(source)
+        source = strip_magics(source, label(source, names), parsed.notes)
+        if source.strip():
+            kept += restore.cell(source, names, metadata, parsed)
+    kept = restore.missing(parsed) + kept + restore.redefined(parsed)
+    if len(kept) > MAX_CELLS:
+        parsed.notes.append(f"the code has {len(kept)} cells; from the {MAX_CELLS}th on, they run as one cell")
+        kept = kept[:MAX_CELLS - 1] + ["\n".join(kept[MAX_CELLS - 1:])]
+    for number, source in enumerate(kept, 1):
+        names = defined_functions(source)
+        parsed.cells.append((number, source))
+        parsed.labels[number] = label(source, names)
+        parsed.defines[number] = names
+    return parsed
+
+
+def _too_big(size):
+    return f"the code is {size / 1024**2:.0f} MB, over the {MAX_CODE_BYTES // 1024**2} MB limit for code (outputs do not count)"
+
+
+class _Restorer:
+    """Puts the release's given cells in place of the student's copies."""
+
+    def __init__(self, given):
+        self.given = [(tuple(names), source) for names, source in given]
+        self.names = {name for names, _ in self.given for name in names}
+        self.used = set()
+        self.redefining = []
+
+    def cell(self, source, names, metadata, parsed):
+        """The sources to run for one of the student's cells."""
+        tag = metadata.get(GIVEN_TAG)
+        tagged = [index for index, (given_names, _) in enumerate(self.given)
+                  if isinstance(tag, list) and tuple(tag) == given_names]
+        exact = [index for index, (_, given_source) in enumerate(self.given) if given_source.strip() == source.strip()]
+        if exact:
+            self.used.update(exact)
+            return [self.given[exact[0]][1]]
+        only_given = bool(names) and set(names) <= self.names
+        if tagged or only_given:
+            chosen = tagged or [index for index, (given_names, _) in enumerate(self.given) if set(given_names) & set(names)]
+            fresh = [index for index in chosen if index not in self.used]
+            self.used.update(chosen)
+            what = label(source, names)
+            parsed.edited_given.append(what)
+            parsed.notes.append(f"{what} differs from the release's given code: the grader ran the release's version "
+                                "instead (given cells must stay as they are)")
+            return [self.given[index][1] for index in fresh]
+        overlap = [name for name in names if name in self.names]
+        if overlap:
+            self.redefining.append((label(source, names), overlap))
+        return [source]
+
+    def missing(self, parsed):
+        """The release's given cells the student's copy does not have, run first."""
+        absent = [index for index in range(len(self.given)) if index not in self.used]
+        if absent:
+            names = ", ".join(name for index in absent for name in self.given[index][0])
+            parsed.notes.append(f"the given code of {names} is not in the notebook: the grader ran the release's")
+        self.used.update(absent)
+        return [self.given[index][1] for index in absent]
+
+    def redefined(self, parsed):
+        """The release's given cells again, after the cells that redefine one of their functions."""
+        again = []
+        for what, overlap in self.redefining:
+            parsed.edited_given.append(what)
+            parsed.notes.append(f"{what} redefines the given {', '.join(overlap)}: the grader uses the release's version")
+            again += [index for index, (names, _) in enumerate(self.given) if set(names) & set(overlap) and index not in again]
+        return [self.given[index][1] for index in again]
