@@ -214,7 +214,7 @@ def running_notebook(global_env=None):
             # Jupyter's session name is relative to the server's root, the kernel runs beside the notebook.
             for path in (candidate, os.path.basename(candidate)):
                 if os.path.isfile(path):
-                    return path
+                    return os.path.relpath(path)  # otter's zip names its notebook by this path
     notebooks = [name for name in os.listdir(".") if name.endswith(".ipynb") and not name.startswith(".")]
     return notebooks[0] if len(notebooks) == 1 else None
 

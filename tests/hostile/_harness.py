@@ -32,7 +32,8 @@ comments, then the code:
 - `# bug: ID`: the case fails until the grader bug or isolation hole ID
   (listed in tests/hostile/README.md) is fixed; informational only.
 - A line `# %%` splits the code into notebook cells: the submission is then
-  written as a notebook instead of a .py file (a .py is one cell).
+  written as a notebook instead of a .py file (the grader cuts a .py into
+  cells at blank lines followed by top-level code).
 - @REPO@, @OUT@, @CANARY@ and @SUBMISSIONS@ in the code are replaced by the
   absolute paths of the repository, the grader's --out folder, a folder of
   the test's own that nothing may touch, and the folder of submissions: a
