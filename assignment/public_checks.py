@@ -170,6 +170,9 @@ def _release_given(global_env):
         global_env.update(saved)
 
 
+_noted = set()
+
+
 def _described(error):
     text = f"{type(error).__name__}: {error}"
     return text if len(text) <= 300 else text[:297] + "..."
@@ -185,7 +188,9 @@ def check(question, global_env=None):
         global_env = inspect.currentframe().f_back.f_globals
     self_check, names = SELF_CHECKS[question]
     for name in edited_given(global_env):
-        print(f"note: your {name} differs from the given one; this check, like the grader, uses the given one")
+        if (name, id(global_env[name])) not in _noted:  # once per edit, not in every check
+            _noted.add((name, id(global_env[name])))
+            print(f"note: your {name} differs from the given one; this check, like the grader, uses the given one")
     missing = [name for name in names if name not in GIVEN_NAMES and not callable(global_env.get(name))]
     if missing:
         print(f"{question}: FAIL (no function {', '.join(missing)} yet: run the cells above first)")

@@ -9,6 +9,7 @@ the same with or without otter-grader (which only makes the export's zip).
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -233,3 +234,155 @@ def test_stub_notebook_runs_to_the_end_and_says_the_same_with_and_without_otter(
     texts = _check_texts(without_otter)
     assert texts == _check_texts(with_otter)
     assert texts == [f"{name}: FAIL (not written yet: it still raises NotImplementedError)\n" for name in release.QUESTIONS]
+
+
+# --- what a student meets: the export, edited given code, outputs, .py files, root causes -----
+
+SALT = "student-side"
+
+
+def _reference_with(tmp_path, edit, name="edited.ipynb"):
+    """The reference notebook with `edit(cells)` applied, written to tmp_path/name."""
+    notebook = nbformat.read(REFERENCE_NOTEBOOK, as_version=4)
+    edit(notebook.cells)
+    path = tmp_path / name
+    nbformat.write(notebook, path)
+    return path
+
+
+def _cell_defining(cells, name):
+    (cell,) = [cell for cell in cells if cell.cell_type == "code" and f"def {name}(" in cell.source]
+    return cell
+
+
+def _question(result, function):
+    (question,) = [q for q in result.questions if q.function == function]
+    return question
+
+
+@pytest.mark.slow
+def test_export_zips_the_renamed_copy_it_runs_in_beside_the_release(tmp_path):
+    """Jupyter names the notebook it runs (JPY_SESSION_NAME): the export zips
+    that one, not the untouched backprop.ipynb beside it."""
+    import os
+    import zipfile
+
+    from autograder.grade import grade_submission
+
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(STUDENT_NOTEBOOK, work / "backprop.ipynb")
+    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, name="backprop-Copy1.ipynb", export=True)
+    client.execute(env={**os.environ, "JPY_SESSION_NAME": str(work / "backprop-Copy1.ipynb")})
+    (made,) = work.glob("*.zip")
+    assert made.name.startswith("backprop-Copy1_")
+    with zipfile.ZipFile(made) as archive:
+        archive.extract("backprop-Copy1.ipynb", tmp_path / "unzipped")
+    submitted = tmp_path / "unzipped" / "backprop-Copy1.ipynb"
+    assert "your code here" not in submitted.read_text()
+    assert grade_submission("copy", submitted, SALT).score == 100
+
+
+@pytest.mark.slow
+def test_an_edited_given_cell_and_big_outputs(tmp_path):
+    """The issue's edit (dropout_forward caching a "mask" that dropout_backward
+    reads): the self-check now fails like the grader, both say the given cell
+    was edited; 25 MB of image output costs nothing."""
+    from autograder.grade import grade_submission
+
+    def edit(cells):
+        given = _cell_defining(cells, "dropout_forward")
+        given.source = given.source.replace('"keep": keep, "p": p', '"mask": keep, "p": p')
+        answer = _cell_defining(cells, "dropout_backward")
+        answer.source = answer.source.replace('cache["keep"]', 'cache["mask"]')
+        cells.insert(2, nbformat.v4.new_code_cell(
+            'from IPython.display import display\ndisplay({"image/png": "iVBORw0KGgo" + "A" * 25_000_000}, raw=True)'))
+
+    notebook, client = _run(_reference_with(tmp_path, edit), tmp_path, name="edited.ipynb")
+    client.execute()
+    (dropout_check,) = [cell for cell in _check_cells(notebook) if "dropout_backward" in cell.source]
+    assert _stdout(dropout_check) == (
+        "note: your dropout_forward differs from the given one; this check, like the grader, uses the given one\n"
+        "dropout_backward: FAIL (your code raised KeyError: 'mask')\n")
+    (check_all,) = [cell for cell in notebook.cells if cell.source == "grader.check_all()"]
+    summary = _stdout(check_all)
+    # The network's self-check runs the student's dropout_backward (the grader lets the reference stand in).
+    assert "self-checks: 3 of 5 PASS" in summary and "note:" not in summary  # said once, in the first check
+    assert "- your dropout_forward differs from the given one: the grader runs the given one" in summary
+    assert "of the 20 MB limit (outputs do not count)" in summary
+
+    saved = tmp_path / "saved.ipynb"
+    nbformat.write(notebook, saved)  # as the student saves it, outputs and all
+    assert saved.stat().st_size > 20 * 1024**2  # over the old limit on the file
+    result = grade_submission("edited", saved, SALT)
+    dropout = _question(result, "dropout_backward")
+    assert dropout.score < dropout.max_score  # only the eval-mode cases, which read no mask, pass
+    assert result.score == 85 + dropout.score
+    assert any("(defining dropout_forward) differs from the release's given code" in note for note in result.notes)
+
+
+@pytest.mark.slow
+def test_a_missing_module_is_the_first_thing_said(tmp_path):
+    from autograder import precheck
+    from autograder.grade import grade_submission
+
+    def edit(cells):
+        answer = _cell_defining(cells, "dropout_backward")
+        answer.source = "import torch\n\n" + answer.source
+
+    path = _reference_with(tmp_path, edit, "torch.ipynb")
+    notebook, client = _run(path, tmp_path, name="torch.ipynb")
+    client.allow_errors = True  # Jupyter's Run All stops at the error; the test looks at every cell
+    client.execute()
+    failing = _cell_defining(notebook.cells, "dropout_backward")
+    assert [(o.ename, o.evalue) for o in failing.outputs if o.output_type == "error"] == \
+        [("ModuleNotFoundError", "No module named 'torch'")]
+    (dropout_check,) = [cell for cell in _check_cells(notebook) if "dropout_backward" in cell.source]
+    assert _stdout(dropout_check) == "dropout_backward: FAIL (no function dropout_backward yet: run the cells above first)\n"
+
+    dropout = _question(grade_submission("torch", path, SALT), "dropout_backward")
+    assert dropout.status == "error"
+    assert dropout.message == (
+        "dropout_backward was never defined: the cell starting `import torch` (defining dropout_backward) failed to load "
+        "(line 1): ModuleNotFoundError: No module named 'torch'. Only numpy and Python's standard library are available "
+        "when grading. Remove that import.")
+    said = []
+    assert precheck.check(path, write=said.append) == 1
+    assert "- dropout_backward: NOT FOUND: the cell starting `import torch` (defining dropout_backward) failed to load" in said
+    assert said[-1] == "\ntorch.ipynb will not grade as it is: see the functions above."
+    assert precheck.check(REFERENCE_NOTEBOOK, write=said.append) == 0 and "self-checks: 5 of 5 PASS" in said
+
+
+@pytest.mark.slow
+def test_py_files_with_magics_and_cell_markers(tmp_path):
+    """A notebook with a magic and a Colab import, run in a kernel, then
+    `nbconvert --to script`: a .py (the release's language_info), graded
+    like the notebook; and a hand-written `# %%` file with magics."""
+    from autograder.grade import grade_submission
+
+    def edit(cells):
+        cells.insert(1, nbformat.v4.new_code_cell("%matplotlib inline"))
+        cells.insert(2, nbformat.v4.new_code_cell("from google.colab import drive"))
+
+    notebook, client = _run(_reference_with(tmp_path, edit), tmp_path, name="colab.ipynb")
+    client.allow_errors = True
+    client.execute()
+    executed = tmp_path / "work" / "colab.ipynb"
+    nbformat.write(notebook, executed)
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "script", str(executed)],
+                   check=True, capture_output=True, timeout=120)
+    script = executed.with_suffix(".py")
+    assert script.is_file() and "get_ipython().run_line_magic('matplotlib', 'inline')" in script.read_text()
+    result = grade_submission("colab", script, SALT)
+    assert result.score == 100
+    assert any("skipped \"get_ipython().run_line_magic('matplotlib', 'inline')\"" in note for note in result.notes), result.notes
+    assert any("ModuleNotFoundError: No module named 'google'" in note for note in result.notes), result.notes
+
+    code = [cell.source for cell in nbformat.read(REFERENCE_NOTEBOOK, as_version=4).cells if cell.cell_type == "code"]
+    handwritten = tmp_path / "handwritten.py"
+    handwritten.write_text("# %%\n%pip install torch\n!ls\nfrom google.colab import drive\n"
+                           + "".join(f"# %%\n{source}\n" for source in code))
+    result = grade_submission("handwritten", handwritten, SALT)
+    assert result.score == 100
+    assert any("skipped '%pip install torch'" in note for note in result.notes)
+    assert any("skipped '!ls'" in note for note in result.notes)
