@@ -247,8 +247,12 @@ class Grader:
         if path is None:
             _cannot_tell("grader.check_all")
             return
-        with open(path, "rb") as file:
-            parsed = grading_cells.parse(file.read(), os.path.splitext(path)[1])
+        try:
+            with open(path, "rb") as file:
+                parsed = grading_cells.parse(file.read(), os.path.splitext(path)[1])
+        except OSError as error:
+            print(f"Cannot read {path} ({error.strerror}): run grader.check_all(\"NAME.ipynb\") with your notebook's file name.")
+            return
         print(f"\nThe grader will read {path} as saved (save it first):")
         if parsed.error:
             print(f"- it cannot grade it: {parsed.error}")
