@@ -179,53 +179,81 @@ def _too_big(size):
     return f"the code is {size / 1024**2:.0f} MB, over the {MAX_CODE_BYTES // 1024**2} MB limit for code (outputs do not count)"
 
 
+def function_sources(source):
+    """{name: source} of the top-level functions `source` defines, and whether
+    it holds other statements too; ({}, True) when it does not parse."""
+    try:
+        body = ast.parse(source).body
+    except _UNPARSABLE:
+        return {}, True
+    functions = {node.name: ast.get_source_segment(source, node) for node in body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list}
+    return functions, len(functions) < len(body)
+
+
 class _Restorer:
-    """Puts the release's given cells in place of the student's copies."""
+    """Puts the release's given cells in place of the student's copies,
+    comparing function by function (a .py paragraph may hold one function of
+    a given cell, a merged cell several)."""
 
     def __init__(self, given):
         self.given = [(tuple(names), source) for names, source in given]
-        self.names = {name for names, _ in self.given for name in names}
-        self.used = set()
+        self.functions = {}
+        for _, source in self.given:
+            self.functions.update(function_sources(source)[0])
+        self.emitted = set()
+        self.defined = set()  # the given functions the student's cells define as the release does
         self.redefining = []
+
+    def _changed(self, source):
+        """The given functions `source` defines otherwise than the release."""
+        functions, _ = function_sources(source)
+        names = defined_functions(source)
+        return [name for name in names if name in self.functions and functions.get(name) != self.functions[name]]
+
+    def _cells_of(self, names):
+        """The release's given cells defining any of `names`, not yet run."""
+        chosen = [index for index, (given_names, _) in enumerate(self.given)
+                  if set(given_names) & set(names) and index not in self.emitted]
+        self.emitted.update(chosen)
+        return [self.given[index][1] for index in chosen]
 
     def cell(self, source, names, metadata, parsed):
         """The sources to run for one of the student's cells."""
+        if any(given_source.strip() == source.strip() for _, given_source in self.given):
+            self.defined.update(names)
+            return [source]
         tag = metadata.get(GIVEN_TAG)
-        tagged = [index for index, (given_names, _) in enumerate(self.given)
-                  if isinstance(tag, list) and tuple(tag) == given_names]
-        exact = [index for index, (_, given_source) in enumerate(self.given) if given_source.strip() == source.strip()]
-        if exact:
-            self.used.update(exact)
-            return [self.given[exact[0]][1]]
-        only_given = bool(names) and set(names) <= self.names
-        if tagged or only_given:
-            chosen = tagged or [index for index, (given_names, _) in enumerate(self.given) if set(given_names) & set(names)]
-            fresh = [index for index in chosen if index not in self.used]
-            self.used.update(chosen)
+        tagged = isinstance(tag, list) and tuple(tag) in {given_names for given_names, _ in self.given}
+        _, other_code = function_sources(source)
+        changed = self._changed(source)
+        given_only = bool(names) and set(names) <= set(self.functions)
+        # A comment or a blank line more is no edit; a function changed, added code or a function deleted is.
+        if (tagged or given_only) and (changed or other_code or (tagged and set(tag) - set(names))):
             what = label(source, names)
             parsed.edited_given.append(what)
             parsed.notes.append(f"{what} differs from the release's given code: the grader ran the release's version "
                                 "instead (given cells must stay as they are)")
-            return [self.given[index][1] for index in fresh]
-        overlap = [name for name in names if name in self.names]
-        if overlap:
-            self.redefining.append((label(source, names), overlap))
+            return self._cells_of(list(tag) if tagged else names)
+        self.defined.update(name for name in names if name in self.functions and name not in changed)
+        if changed:
+            self.redefining.append((label(source, names), changed))
         return [source]
 
     def missing(self, parsed):
         """The release's given cells the student's copy does not have, run first."""
-        absent = [index for index in range(len(self.given)) if index not in self.used]
+        absent = [index for index, (names, _) in enumerate(self.given)
+                  if index not in self.emitted and not set(names) & self.defined]
         if absent:
             names = ", ".join(name for index in absent for name in self.given[index][0])
             parsed.notes.append(f"the given code of {names} is not in the notebook: the grader ran the release's")
-        self.used.update(absent)
-        return [self.given[index][1] for index in absent]
+        return self._cells_of([name for index in absent for name in self.given[index][0]])
 
     def redefined(self, parsed):
-        """The release's given cells again, after the cells that redefine one of their functions."""
+        """The release's given cells again, after the cells that define one of their functions otherwise."""
         again = []
-        for what, overlap in self.redefining:
+        for what, changed in self.redefining:
             parsed.edited_given.append(what)
-            parsed.notes.append(f"{what} redefines the given {', '.join(overlap)}: the grader uses the release's version")
-            again += [index for index, (names, _) in enumerate(self.given) if set(names) & set(overlap) and index not in again]
+            parsed.notes.append(f"{what} redefines the given {', '.join(changed)}: the grader uses the release's version")
+            again += [index for index, (names, _) in enumerate(self.given) if set(names) & set(changed) and index not in again]
         return [self.given[index][1] for index in again]

@@ -137,3 +137,17 @@ def test_version_and_check_of_a_missing_file(argv, code):
     assert run.returncode == code, run.stderr
     if argv == ["--version"]:
         assert run.stdout.strip() == "autograder 0.1.0"
+
+
+def test_given_code_left_as_it_is_is_never_called_edited():
+    """Compared function by function: a .py holding one given function per
+    paragraph, one merged cell, or a given cell with a comment added is no edit."""
+    import submission_factory as sf
+
+    module = sf.reference_module_source()
+    for parsed in (cells.parse(module.encode(), ".py", given=GIVEN), cells.parse(_notebook(module), ".ipynb", given=GIVEN)):
+        assert not parsed.notes and not parsed.edited_given, parsed.notes
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"# my notes\n{source}", metadata={cells.GIVEN_TAG: list(names)})
+                                               for names, source in GIVEN])
+    parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
+    assert not parsed.notes and not parsed.edited_given, parsed.notes
