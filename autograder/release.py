@@ -5,7 +5,9 @@ The notebook's text is `templates/backprop.md`; its code is the reference
 `solutions/layers.py`. In the template, fenced blocks become code cells:
 
     ```python           the block's code, as it is
-    ```given f g        the full source of the reference functions f and g
+    ```given f g        the full source of the reference functions f and g,
+                        tagged GIVEN_TAG: the grader runs the release's copy of
+                        this cell in place of a submission's (cells.py)
     ```student f        a question: the reference function f, whose code
                         between "# BEGIN SOLUTION" and "# END SOLUTION" the
                         student notebook replaces by a stub, followed by
