@@ -34,9 +34,9 @@ def explain(result, question, submission, load_errors):
     if not failed:
         return result
     number = failed[-1]
-    error = load_errors[number]
+    kind, error = load_errors[number]
     name = submission.labels.get(number, "its cell")
-    if "Error" not in error and "Exception" not in error:  # a time limit or a crash, said in the grader's words
+    if kind == "stopped":  # a time limit or a crash, in the grader's words
         message = f"{question.function} was never defined: {name} {error}."
     else:
         last, where = _summary(error)

@@ -21,7 +21,9 @@ class Session:
         self.deadline = time.monotonic() + budget_seconds
         self.notes = []
         self.good_cells = []
-        self.load_errors = {}  # cell number -> why it failed to load (before any hidden input was drawn)
+        # cell number -> ("raised", the student's traceback) or ("stopped", what the grader saw), from
+        # loading: before any hidden input was drawn
+        self.load_errors = {}
         self.worker = None
         self.timings = {"startup": 0.0, "student_code": 0.0}  # seconds, for the benchmark
 
@@ -71,9 +73,9 @@ class Session:
             self.good_cells += done
             for number, _ in done:
                 if str(number) in errors:
-                    self.load_errors[number] = relabel(str(errors[str(number)]), self.submission.labels)
-                    self.notes.append(f"{self._name(number)} raised an exception (the cells after it still ran):\n"
-                                      f"{self.load_errors[number]}")
+                    traceback = relabel(str(errors[str(number)]), self.submission.labels)
+                    self.load_errors[number] = ("raised", traceback)
+                    self.notes.append(f"{self._name(number)} raised an exception (the cells after it still ran):\n{traceback}")
             if culprit is None:
                 return
             if failure.detail.startswith("not run"):  # the time budget is spent
@@ -81,7 +83,7 @@ class Session:
             number = pending[culprit][0]
             what = (f"did not finish within the time limit of {self.limits.call_seconds:g} s per cell" if failure.kind == "timeout"
                     else f"stopped the worker ({failure.detail})")
-            self.load_errors[number] = what
+            self.load_errors[number] = ("stopped", what)
             self.notes.append(f"{self._name(number)} {what}; it was skipped and the other cells were run without it")
             pending = pending[culprit + 1:]
             self._restart()
@@ -101,7 +103,7 @@ class Session:
             if failure.detail.startswith("not run"):
                 raise failure
             number = self.good_cells.pop(culprit)[0]
-            self.load_errors[number] = f"failed when run again ({failure.detail})"
+            self.load_errors[number] = ("stopped", f"failed when run again ({failure.detail})")
             self.notes.append(f"{self._name(number)} failed when run again ({failure.detail}); it was dropped")
         raise WorkerFailure("died", "the worker could not be restarted with this submission's cells")
 

@@ -268,6 +268,12 @@ BROKEN = {
         {"extra_cells": [("after:softmax_backward", "while True:\n    pass")]},
         None, None, [], [re.compile(r"the cell starting `while True:` did not finish within the time limit of \d+(\.\d+)? s")],
         HANG_LIMITS),
+    "endless_loop_after_dropout_backward_in_its_cell": (
+        {"answers": {"dropout_backward": "def dropout_backward(dout, cache):\n    return dout\n\n\nwhile True:\n    pass\n"}},
+        "dropout_backward", "error",
+        [re.compile(r"dropout_backward was never defined: the cell starting `def dropout_backward\(dout, cache\):` "
+                    r"\(defining dropout_backward\) did not finish within the time limit of \d+(\.\d+)? s per cell\.")],
+        [], HANG_LIMITS),
     "sys_exit_in_a_cell": (
         {"extra_cells": [("after:softmax_backward", "import sys\nsys.exit('done for today')")]},
         None, None, [], ["exit"], Limits()),
