@@ -19,6 +19,7 @@ line and the functions they define (`label`).
 """
 
 import ast
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,9 +29,15 @@ MAX_CODE_BYTES = 20 * 1024 * 1024
 # costs the worker a round trip, and a file of a million one-line paragraphs
 # must not spend the submission's time budget on them.
 MAX_CELLS = 500
+# Code longer than this is never parsed in the grader's own process (its
+# memory is not the sandbox's: an AST takes hundreds of times the source's
+# size); the grader goes by `def` lines and text instead.
+AST_LIMIT = 256 * 1024
 GIVEN_TAG = "backprop_given"
-_MARKER = re.compile(r"^# ?(%%|In\[[ 0-9]*\]:)")
+_MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
 _MAGIC_PREFIXES = ("%", "!", "get_ipython()")
+_MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
 # What ast.parse raises for code it cannot read (deep nesting included).
 _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
@@ -47,20 +54,31 @@ class Parsed:
     error: str = ""
 
 
+def _parsed(source):
+    """The statements of `source`, or None when it does not parse or is too long to parse here."""
+    if len(source) > AST_LIMIT:
+        return None
+    try:
+        return ast.parse(source).body
+    except _UNPARSABLE:
+        return None
+
+
 def defined_functions(source):
     """The names of the top-level functions `source` defines (by their `def`
     lines when it does not parse: a cell with a syntax error still defined them)."""
-    try:
-        body = ast.parse(source).body
-    except _UNPARSABLE:
+    body = _parsed(source)
+    if body is None:
         return tuple(dict.fromkeys(_DEF.findall(source)))
     return tuple(dict.fromkeys(node.name for node in body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))))
 
 
 def label(source, defines=()):
     """How a student finds a cell: its first line of code, and what it defines."""
-    lines = [line.strip() for line in source.splitlines() if line.strip()]
-    first = next((line for line in lines if not line.startswith(("#", *_MAGIC_PREFIXES))), lines[0] if lines else "")
+    lines = (match[0].strip() for match in re.finditer(r"[^\n]*\S[^\n]*", source))  # lazily: a cell may be long
+    first = fallback = next(lines, "")
+    if first.startswith(("#", *_MAGIC_PREFIXES)):
+        first = next((line for line in lines if not line.startswith(("#", *_MAGIC_PREFIXES))), fallback)
     first = first if len(first) <= 60 else first[:57] + "..."
     text = f"the cell starting `{first}`"
     if defines:
@@ -74,8 +92,12 @@ def relabel(text, labels):
     return re.sub(r'"<cell (\d{1,9})>"', lambda m: f'"<{labels.get(int(m[1]), "cell " + m[1])}>"', text)
 
 
-def strip_magics(source, name, notes):
-    """The cell without IPython magics and shell escapes, which plain Python cannot run."""
+def strip_magics(source, describe, notes):
+    """The cell without IPython magics and shell escapes, which plain Python
+    cannot run; describe() names the cell in the notes."""
+    if not _MAGIC_LINE.search(source):
+        return source
+    name = describe()
     if source.lstrip().startswith("%%"):
         notes.append(f"{name}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
         return ""
@@ -108,29 +130,29 @@ def notebook_sources(data):
 
 
 def script_sources(text):
-    """A .py file's cells: at its cell markers, else at its top-level paragraphs."""
-    lines = text.splitlines(keepends=True)
-    if any(_MARKER.match(line) for line in lines):
-        cells, current = [], []
-        for line in lines:
-            if _MARKER.match(line):
-                cells.append("".join(current))
-                current = []
-            else:
-                current.append(line)
-        cells.append("".join(current))
-        return [cell for cell in cells if cell.strip()]
-    # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
-    plain = "".join("#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines)
-    try:
-        starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
-                  for node in ast.parse(plain).body]
-    except _UNPARSABLE:
-        # No statements to go by: a line at the margin after a blank line starts a cell.
-        starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "\n", "\r", "#")]
-    cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
-    cells = ["".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])]
-    return [cell for cell in cells if cell.strip()]
+    """A .py file's cells: at its cell markers, else at its top-level
+    paragraphs; at most MAX_CELLS, the last one holding the rest."""
+    if _MARKER.search(text):
+        return _at_most(cell for cell in _MARKER.split(text) if cell.strip())
+    if len(text) <= AST_LIMIT:
+        lines = text.splitlines(keepends=True)
+        # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
+        body = _parsed("".join("#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines))
+        if body is not None:
+            starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
+            cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
+            return _at_most(cell for cell in ("".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])) if cell.strip())
+    # No statements to go by: a line at the margin after a blank line starts a cell.
+    cuts = [0] + [match.end() for match in itertools.islice(_PARAGRAPH.finditer(text), MAX_CELLS)] + [len(text)]
+    return _at_most(cell for cell in (text[a:b] for a, b in zip(cuts, cuts[1:])) if cell.strip())
+
+
+def _at_most(sources):
+    """The first MAX_CELLS - 1 of `sources`, then the rest as one."""
+    sources = iter(sources)
+    first = list(itertools.islice(sources, MAX_CELLS - 1))
+    rest = "\n".join(sources)
+    return first + ([rest] if rest.strip() else [])
 
 
 def parse(data, suffix, skip=frozenset(), given=()):
@@ -154,19 +176,19 @@ def parse(data, suffix, skip=frozenset(), given=()):
     if parsed.code_bytes > MAX_CODE_BYTES:
         parsed.error = _too_big(parsed.code_bytes)
         return parsed
+    if len(sources) >= MAX_CELLS:
+        parsed.notes.append(f"from its {MAX_CELLS}th cell on, the code runs as one cell")
+        sources = sources[:MAX_CELLS - 1] + [("\n".join(source for source, _ in sources[MAX_CELLS - 1:]), {})]
     restore = _Restorer(given)
     kept = []
     for source, metadata in sources:
         if source in skip:
             continue
         names = defined_functions(source)
-        source = strip_magics(source, label(source, names), parsed.notes)
+        source = strip_magics(source, lambda: label(source, names), parsed.notes)
         if source.strip():
             kept += restore.cell(source, names, metadata, parsed)
     kept = restore.missing(parsed) + kept + restore.redefined(parsed)
-    if len(kept) > MAX_CELLS:
-        parsed.notes.append(f"the code has {len(kept)} cells; from the {MAX_CELLS}th on, they run as one cell")
-        kept = kept[:MAX_CELLS - 1] + ["\n".join(kept[MAX_CELLS - 1:])]
     for number, source in enumerate(kept, 1):
         names = defined_functions(source)
         parsed.cells.append((number, source))
@@ -181,11 +203,10 @@ def _too_big(size):
 
 def function_sources(source):
     """{name: source} of the top-level functions `source` defines, and whether
-    it holds other statements too; ({}, True) when it does not parse."""
-    try:
-        body = ast.parse(source).body
-    except _UNPARSABLE:
-        return {}, True
+    it holds other statements too; (None, True) when it cannot be parsed here."""
+    body = _parsed(source)
+    if body is None:
+        return None, True
     functions = {node.name: ast.get_source_segment(source, node) for node in body
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list}
     return functions, len(functions) < len(body)
@@ -208,8 +229,10 @@ class _Restorer:
     def _changed(self, source):
         """The given functions `source` defines otherwise than the release."""
         functions, _ = function_sources(source)
-        names = defined_functions(source)
-        return [name for name in names if name in self.functions and functions.get(name) != self.functions[name]]
+        names = [name for name in defined_functions(source) if name in self.functions]
+        if functions is None:  # unparsable here: unchanged only if the release's text is there as it is
+            return [name for name in names if self.functions[name] not in source]
+        return [name for name in names if functions.get(name) != self.functions[name]]
 
     def _cells_of(self, names):
         """The release's given cells defining any of `names`, not yet run."""
@@ -246,7 +269,7 @@ class _Restorer:
                   if index not in self.emitted and not set(names) & self.defined]
         if absent:
             names = ", ".join(name for index in absent for name in self.given[index][0])
-            parsed.notes.append(f"the given code of {names} is not in the notebook: the grader ran the release's")
+            parsed.notes.append(f"the given code of {names} is not in the submission: the grader ran the release's")
         return self._cells_of([name for index in absent for name in self.given[index][0]])
 
     def redefined(self, parsed):

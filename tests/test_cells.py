@@ -151,3 +151,13 @@ def test_given_code_left_as_it_is_is_never_called_edited():
                                                for names, source in GIVEN])
     parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
     assert not parsed.notes and not parsed.edited_given, parsed.notes
+
+
+def test_a_huge_py_file_is_cut_without_parsing_it_in_the_grader():
+    """Past AST_LIMIT the grader goes by blank lines and `def` lines: the
+    file is not parsed in its own process, and at most MAX_CELLS cells run."""
+    text = "x = 1\n\n" * (cells.AST_LIMIT // 3) + "def dropout_backward(dout, cache):\n    return dout\n"
+    parsed = cells.parse(text.encode(), ".py")
+    assert len(parsed.cells) == cells.MAX_CELLS
+    assert parsed.defines[cells.MAX_CELLS] == ("dropout_backward",)
+    assert parsed.notes == [f"from its {cells.MAX_CELLS}th cell on, the code runs as one cell"]
