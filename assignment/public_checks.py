@@ -157,6 +157,11 @@ def edited_given(global_env):
     return edited
 
 
+def _given_cells():
+    """The given functions as the grader's cells.parse takes them (it compares function by function)."""
+    return tuple(((name,), inspect.getsource(getattr(given, name)).rstrip()) for name in GIVEN_NAMES)
+
+
 @contextlib.contextmanager
 def _release_given(global_env):
     """The release's given functions in `global_env` while a check runs, as when grading."""
@@ -249,7 +254,7 @@ class Grader:
             return
         try:
             with open(path, "rb") as file:
-                parsed = grading_cells.parse(file.read(), os.path.splitext(path)[1])
+                parsed = grading_cells.parse(file.read(), os.path.splitext(path)[1], given=_given_cells())
         except OSError as error:
             print(f"Cannot read {path} ({error.strerror}): run grader.check_all(\"NAME.ipynb\") with your notebook's file name.")
             return
@@ -263,8 +268,6 @@ class Grader:
             print(f"- {question}: {'found' if question in found else 'NOT FOUND: it will get no points'}")
         for note in parsed.notes:
             print(f"- {note}")
-        for name in edited_given(global_env):
-            print(f"- your {name} differs from the given one: the grader runs the given one")
         print("Before submitting: Kernel > Restart & Run All, then save.")
 
     def export(self, notebook=None, pdf=False, run_tests=True):
