@@ -51,6 +51,7 @@ class Parsed:
     notes: list = field(default_factory=list)
     edited_given: list = field(default_factory=list)  # labels of the student's given cells that differ from the release
     code_bytes: int = 0
+    not_run: int = 0  # cells left out because they are in `skip`
     error: str = ""
 
 
@@ -183,6 +184,7 @@ def parse(data, suffix, skip=frozenset(), given=()):
     kept = []
     for source, metadata in sources:
         if source in skip:
+            parsed.not_run += 1
             continue
         names = defined_functions(source)
         source = strip_magics(source, lambda: label(source, names), parsed.notes)

@@ -39,7 +39,9 @@ def check(path, limits=Limits(), budget_seconds=120.0, write=print):
         write(f"{path.name}: the grader cannot grade it: {submission.load_error}")
         return 1
     write(f"{path.name}: {submission.code_bytes / 1024:.0f} KB of code, of the {cells.MAX_CODE_BYTES // 1024**2} MB limit "
-          f"(outputs do not count); {len(submission.cells)} cells run, with the release's given cells")
+          f"(outputs do not count); {len(submission.cells)} cells run, with the release's given cells; "
+          f"{submission.not_run} cells left as the release has them and defining nothing (the self-checks, the export, "
+          "the demo) not run")
     session = Session(submission, Sandbox(limits, isolation_level()), budget_seconds)
     try:
         try:
@@ -51,6 +53,10 @@ def check(path, limits=Limits(), budget_seconds=120.0, write=print):
     finally:
         session.close()
         session.sandbox.close()
+    if submission.edited_given:
+        write("\nGiven code edited (the grader runs the release's instead):")
+        for what in submission.edited_given:
+            write(f"- {what}")
     notes = submission.notes + session.notes
     if notes:
         write("\nWhile loading (cells skipped, edited or failing):")

@@ -31,6 +31,7 @@ class Submission:
     notes: list = field(default_factory=list)
     edited_given: list = field(default_factory=list)
     code_bytes: int = 0
+    not_run: int = 0  # cells left as the release has them that are not run
     load_error: str = ""
 
 
@@ -111,5 +112,5 @@ def load(name, path, skip=frozenset(), given=()):
     submission.load_error = parsed.error
     submission.cells, submission.labels, submission.defines = parsed.cells, parsed.labels, parsed.defines
     submission.notes += parsed.notes
-    submission.edited_given, submission.code_bytes = parsed.edited_given, parsed.code_bytes
+    submission.edited_given, submission.code_bytes, submission.not_run = parsed.edited_given, parsed.code_bytes, parsed.not_run
     return submission
