@@ -19,6 +19,7 @@ import contextlib
 import functools
 import inspect
 import os
+import traceback
 import types
 
 import numpy as np
@@ -178,9 +179,17 @@ def _release_given(global_env):
 _noted = set()
 
 
+# Files whose frames are the checks' own, not the code checked.
+_OWN_FILES = ("public_checks.py", "gradcheck.py", "given.py")
+
+
 def _described(error):
+    """The exception in one line, with the line of the notebook's code it came from."""
     text = f"{type(error).__name__}: {error}"
-    return text if len(text) <= 300 else text[:297] + "..."
+    text = text if len(text) <= 300 else text[:297] + "..."
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if os.path.basename(frame.filename) not in _OWN_FILES and "site-packages" not in frame.filename]
+    return text + (f", in {frames[-1].name} at line {frames[-1].lineno} of its cell" if frames else "")
 
 
 def check(question, global_env=None):

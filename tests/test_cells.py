@@ -97,9 +97,10 @@ def test_the_self_check_uses_the_given_functions_and_says_an_edited_one_differs(
 
     env = {"dropout_forward": dropout_forward, "dropout_backward": dropout_backward}
     assert public_checks.check("dropout_backward", env) is False
+    line = dropout_backward.__code__.co_firstlineno + 1
     assert capsys.readouterr().out == (
         "note: your dropout_forward differs from the given one; this check, like the grader, uses the given one\n"
-        "dropout_backward: FAIL (your code raised KeyError: 'mask')\n")
+        f"dropout_backward: FAIL (your code raised KeyError: 'mask', in dropout_backward at line {line} of its cell)\n")
     assert env["dropout_forward"] is dropout_forward  # the notebook's own copy is left as it was
 
 

@@ -304,7 +304,7 @@ def test_an_edited_given_cell_and_big_outputs(tmp_path):
     (dropout_check,) = [cell for cell in _check_cells(notebook) if "dropout_backward" in cell.source]
     assert _stdout(dropout_check) == (
         "note: your dropout_forward differs from the given one; this check, like the grader, uses the given one\n"
-        "dropout_backward: FAIL (your code raised KeyError: 'mask')\n")
+        "dropout_backward: FAIL (your code raised KeyError: 'mask', in dropout_backward at line 13 of its cell)\n")
     (check_all,) = [cell for cell in notebook.cells if cell.source == "grader.check_all()"]
     summary = _stdout(check_all)
     # The network's self-check runs the student's dropout_backward (the grader lets the reference stand in).
