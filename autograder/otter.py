@@ -35,6 +35,7 @@ from pathlib import Path
 
 from autograder import checks
 from autograder.questions import QUESTIONS
+from solutions import layers
 
 ASSIGNMENT_NAME = "backprop"
 NOTEBOOK_NAME = "backprop.ipynb"
@@ -50,6 +51,9 @@ AUTOGRADER_PACKAGES = ("autograder", "solutions")
 ASSIGN_SECONDS = 900
 
 _BY_FUNCTION = {question.function: question for question in QUESTIONS}
+# The given functions (the reference's, apart from the questions): the release's, whatever the notebook's copies hold.
+GIVEN = tuple(name for name, value in vars(layers).items()
+              if callable(value) and getattr(value, "__module__", None) == layers.__name__ and name not in _BY_FUNCTION)
 _REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*# END SOLUTION\n", re.S | re.M)
 
 
@@ -241,8 +245,9 @@ def assign(master, result, seconds=ASSIGN_SECONDS):
 class InProcessSession:
     """Calls the student's functions in `env` (the notebook's globals), the
     way the sandboxed worker does for the native grader: fresh copies of the
-    arguments, oracles standing in and the watched functions counted during
-    the call, output dropped, an exception returned as text. Otter has no
+    arguments, the release's given functions, oracles standing in and the
+    watched functions counted during the call, output dropped, an exception
+    returned as text. Otter has no
     time limit: a function that never returns hangs the run (wrap `otter
     run` in `timeout`)."""
 
@@ -254,7 +259,8 @@ class InProcessSession:
         if not callable(target):
             return {"value": None, "error": f"NameError: name {function!r} is not defined", "output": "", "calls": {}}
         calls = {}
-        replaced = {name: self.env[name] for name in (*oracles, *watch) if name in self.env}
+        replaced = {name: self.env[name] for name in (*GIVEN, *oracles, *watch) if name in self.env}
+        self.env.update({name: getattr(layers, name) for name in GIVEN})
         self.env.update({name: _stand_in(name, on_oracle) for name in oracles})
         self.env.update({name: _counted(calls, name, self.env[name]) for name in watch
                          if name not in oracles and callable(self.env.get(name))})
@@ -264,7 +270,7 @@ class InProcessSession:
         except (Exception, SystemExit) as error:  # noqa: BLE001  (the student's)
             return {"value": None, "error": _student_traceback(error), "output": "", "calls": calls}
         finally:
-            for name in oracles:
+            for name in (*GIVEN, *oracles):
                 self.env.pop(name, None)
             self.env.update(replaced)
         return {"value": value, "error": None, "output": "", "calls": calls}
