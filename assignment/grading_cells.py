@@ -102,13 +102,15 @@ def strip_magics(source, describe, notes):
     if source.lstrip().startswith("%%"):
         notes.append(f"{name}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
         return ""
-    kept = []
+    kept, skipped = [], []
     for line in source.splitlines():
         if line.lstrip().startswith(_MAGIC_PREFIXES):
-            notes.append(f"{name}: skipped {line.strip()[:60]!r} (IPython magics and shell commands are not run)")
+            skipped.append(repr(line.strip()[:60]))
             kept.append("")  # keep line numbers of the cell's tracebacks right
         else:
             kept.append(line)
+    shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more lines" if len(skipped) > 3 else "")
+    notes.append(f"{name}: skipped {shown} (IPython magics and shell commands are not run)")
     return "\n".join(kept)
 
 

@@ -387,4 +387,4 @@ def test_py_files_with_magics_and_cell_markers(tmp_path):
     result = grade_submission("handwritten", handwritten, SALT)
     assert result.score == 100
     assert any("skipped '%pip install torch'" in note for note in result.notes)
-    assert any("skipped '!ls'" in note for note in result.notes)
+    assert any("skipped '%pip install torch', '!ls' (IPython magics" in note for note in result.notes), result.notes
