@@ -212,7 +212,9 @@ def check_question(session, question, salt, submission, digest=""):
         if not isinstance(reply, dict):
             failure = reply if isinstance(reply, WorkerFailure) else WorkerFailure("protocol", "the worker sent no result for this case")
             status = {"timeout": "timeout", "died": "crashed"}.get(failure.kind, "error")
-            detail = f"{question.function} {failure.detail}" if failure.kind == "timeout" else f"the worker stopped: {failure.detail}"
+            limit = getattr(getattr(session, "limits", None), "call_seconds", None)
+            detail = (f"{question.function} {failure.detail}" + (f" ({limit:g} s per call)" if limit else "")
+                      if failure.kind == "timeout" else f"the worker stopped: {failure.detail}")
             result.status, result.message = status, detail
             result.checks += _failed_case(case, question, detail)
             for later in question.cases[number + 1:]:

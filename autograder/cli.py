@@ -2,12 +2,13 @@
 
 import argparse
 import collections
+import importlib.metadata
 import os
 import sqlite3
 import sys
 from pathlib import Path
 
-from autograder import checks, feedback, grade, intake, lms, release, report, roster
+from autograder import checks, feedback, grade, intake, lms, precheck, release, report, roster
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.questions import QUESTIONS
 from autograder.results import SubmissionResult
@@ -150,6 +151,12 @@ def report_command(args):
     return 0
 
 
+def check_command(args):
+    if not Path(args.notebook).is_file():
+        return fail(f"{args.notebook} is not a file")
+    return precheck.check(args.notebook, Limits(call_seconds=args.timeout))
+
+
 def fail(reason):
     print(f"autograder: {reason}", file=sys.stderr)
     return 2
@@ -166,6 +173,7 @@ def positive(kind):
 
 def parser():
     top = argparse.ArgumentParser(prog="autograder", description="Backprop Lab: build the student release and grade submissions.")
+    top.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('backprop-lab')}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     building = commands.add_parser(
         "build",
@@ -224,6 +232,19 @@ def parser():
                            "assignment; default: %(default)s)")
     exporting.add_argument("--output", metavar="FILE", help="where to write it (default: DIR/export-FORMAT.csv)")
     exporting.set_defaults(run=export_command)
+    checking = commands.add_parser(
+        "check",
+        help="say what the grader will see in a notebook, before submitting it",
+        description="Read and run NOTEBOOK (.ipynb or .py) exactly as `grade` does (the same loading, given cells, "
+        "limits and sandbox), then its public self-checks, and print what the grader will see: the size of the "
+        "code, the cells skipped, edited or failing and why, the functions found, the self-checks' results. "
+        "No hidden test runs. Exits 0 when the notebook will grade (readable, with each of the five functions "
+        "defined in a cell that loaded), 1 when it will not, 2 when it cannot run.",
+    )
+    checking.add_argument("notebook", metavar="NOTEBOOK")
+    checking.add_argument("--timeout", type=positive(float), default=10.0, metavar="SECONDS",
+                          help="time limit for one cell (default: %(default)s, as for grade)")
+    checking.set_defaults(run=check_command)
     reporting = commands.add_parser(
         "report",
         help="write the class report DIR/report.html from DIR/gradebook.sqlite",

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from autograder import bounds, checks, release
+from autograder import bounds, checks, release, root_causes
 from autograder.gradebook import write_result_files
 from autograder.intake import shown
 from autograder.questions import QUESTIONS
@@ -27,7 +27,7 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
     """Grade one submission; never raises for anything the submission does.
     With `self_checks`, also keep what the notebook's public self-checks print."""
     started = time.monotonic()
-    submission = load(name, path, release.cells_not_run_when_grading())
+    submission = load(name, path, release.cells_not_run_when_grading(), release.given_cells())
     loaded = time.monotonic()
     isolation = isolation or isolation_level()
     result = SubmissionResult(name, shown(path), submission.digest, isolation, notes=list(submission.notes))
@@ -47,7 +47,8 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
             result.self_checks = session.self_checks([question.function for question in QUESTIONS])
         for question in QUESTIONS:
             try:
-                result.questions.append(checks.check_question(session, question, salt, name, submission.digest))
+                graded = checks.check_question(session, question, salt, name, submission.digest)
+                result.questions.append(root_causes.explain(graded, question, submission, session.load_errors))
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
                 result.questions.append(checks.not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
     finally:

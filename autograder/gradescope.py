@@ -142,7 +142,7 @@ def find_submission(folder):
     for suffix in (".ipynb", ".py"):
         found = [p for p in sorted(folder.rglob(f"*{suffix}")) if p.is_file() and visible(p)]
         if suffix == ".py":
-            found = [p for p in found if p.name not in ("gradcheck.py", "public_checks.py")] or found
+            found = [p for p in found if p.name not in ("gradcheck.py", "given.py", "grading_cells.py", "public_checks.py")] or found
         if not found:
             continue
         preferred = [p for p in found if p.name == NOTEBOOK_NAME] or found

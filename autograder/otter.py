@@ -35,6 +35,7 @@ from pathlib import Path
 
 from autograder import checks
 from autograder.questions import QUESTIONS
+from solutions import layers
 
 ASSIGNMENT_NAME = "backprop"
 NOTEBOOK_NAME = "backprop.ipynb"
@@ -45,11 +46,14 @@ SUBMISSION = "otter"
 SALT_VARIABLE = "BACKPROP_SALT"
 # Files given to students beside the notebook (from assignment/), and the
 # packages only otter's autograder gets (the hidden tests import them).
-STUDENT_FILES = ("gradcheck.py", "public_checks.py")
+STUDENT_FILES = ("gradcheck.py", "given.py", "grading_cells.py", "public_checks.py")
 AUTOGRADER_PACKAGES = ("autograder", "solutions")
 ASSIGN_SECONDS = 900
 
 _BY_FUNCTION = {question.function: question for question in QUESTIONS}
+# The given functions (the reference's, apart from the questions): the release's, whatever the notebook's copies hold.
+GIVEN = tuple(name for name, value in vars(layers).items()
+              if callable(value) and getattr(value, "__module__", None) == layers.__name__ and name not in _BY_FUNCTION)
 _REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*# END SOLUTION\n", re.S | re.M)
 
 
@@ -65,8 +69,7 @@ def assignment_config(numpy_requirement):
         f"name: {ASSIGNMENT_NAME}\n"
         "init_cell: false  # the notebook's first code cell sets up `grader` (with or without otter)\n"
         "check_all_cell: false\n"
-        "export_cell:\n"
-        "  pdf: false\n"
+        "export_cell: false  # the template's own export cell zips the notebook being run, whatever its name\n"
         "tests:\n"
         "  files: false  # the public tests live in the student notebook's metadata\n"
         "  ok_format: false  # exception-based test files\n"
@@ -242,8 +245,9 @@ def assign(master, result, seconds=ASSIGN_SECONDS):
 class InProcessSession:
     """Calls the student's functions in `env` (the notebook's globals), the
     way the sandboxed worker does for the native grader: fresh copies of the
-    arguments, oracles standing in and the watched functions counted during
-    the call, output dropped, an exception returned as text. Otter has no
+    arguments, the release's given functions, oracles standing in and the
+    watched functions counted during the call, output dropped, an exception
+    returned as text. Otter has no
     time limit: a function that never returns hangs the run (wrap `otter
     run` in `timeout`)."""
 
@@ -257,7 +261,8 @@ class InProcessSession:
                     "missing": True, "output": "", "calls": {}}
         calls = {}
         watch = [name for name, _ in watch]
-        replaced = {name: self.env[name] for name in (*oracles, *watch) if name in self.env}
+        replaced = {name: self.env[name] for name in (*GIVEN, *oracles, *watch) if name in self.env}
+        self.env.update({name: getattr(layers, name) for name in GIVEN})
         self.env.update({name: _stand_in(name, on_oracle, replaced.get(name)) for name in oracles})
         self.env.update({name: _counted(calls, name, self.env[name]) for name in watch
                          if name not in oracles and callable(self.env.get(name))})
@@ -268,7 +273,7 @@ class InProcessSession:
             return {"value": None, "error": _student_traceback(error), "exception": type(error).__name__,
                     "output": "", "calls": calls}
         finally:
-            for name in oracles:
+            for name in (*GIVEN, *oracles):
                 self.env.pop(name, None)
             self.env.update(replaced)
         return {"value": value, "error": None, "output": "", "calls": calls}

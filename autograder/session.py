@@ -9,6 +9,7 @@ The whole submission has a time budget; past it, nothing more is run.
 
 import time
 
+from autograder.cells import relabel
 from autograder.sandbox import WorkerFailure
 
 
@@ -20,6 +21,9 @@ class Session:
         self.deadline = time.monotonic() + budget_seconds
         self.notes = []
         self.good_cells = []
+        # cell number -> ("raised", the student's traceback) or ("stopped", what the grader saw), from
+        # loading: before any hidden input was drawn
+        self.load_errors = {}
         self.worker = None
         self.timings = {"startup": 0.0, "student_code": 0.0}  # seconds, for the benchmark
 
@@ -69,16 +73,23 @@ class Session:
             self.good_cells += done
             for number, _ in done:
                 if str(number) in errors:
-                    self.notes.append(f"code cell {number} raised an exception (the cells after it still ran):\n{errors[str(number)]}")
+                    traceback = relabel(str(errors[str(number)]), self.submission.labels)
+                    self.load_errors[number] = ("raised", traceback)
+                    self.notes.append(f"{self._name(number)} raised an exception (the cells after it still ran):\n{traceback}")
             if culprit is None:
                 return
             if failure.detail.startswith("not run"):  # the time budget is spent
                 raise failure
             number = pending[culprit][0]
-            what = "did not finish within the time limit" if failure.kind == "timeout" else f"stopped the worker ({failure.detail})"
-            self.notes.append(f"code cell {number} {what}; it was skipped and the other cells were run without it")
+            what = (f"did not finish within the time limit of {self.limits.call_seconds:g} s per cell" if failure.kind == "timeout"
+                    else f"stopped the worker ({failure.detail})")
+            self.load_errors[number] = ("stopped", what)
+            self.notes.append(f"{self._name(number)} {what}; it was skipped and the other cells were run without it")
             pending = pending[culprit + 1:]
             self._restart()
+
+    def _name(self, number):
+        return self.submission.labels.get(number, f"code cell {number}")
 
     def _restart(self):
         """A fresh worker with the good cells run again; a cell that fails this
@@ -92,7 +103,8 @@ class Session:
             if failure.detail.startswith("not run"):
                 raise failure
             number = self.good_cells.pop(culprit)[0]
-            self.notes.append(f"code cell {number} failed when run again ({failure.detail}); it was dropped")
+            self.load_errors[number] = ("stopped", f"failed when run again ({failure.detail})")
+            self.notes.append(f"{self._name(number)} failed when run again ({failure.detail}); it was dropped")
         raise WorkerFailure("died", "the worker could not be restarted with this submission's cells")
 
     def self_checks(self, questions):

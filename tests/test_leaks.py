@@ -123,10 +123,13 @@ def test_the_self_checks_run_before_the_worker_sees_a_hidden_input(tmp_path):
 
 @pytest.mark.slow
 def test_a_megabyte_of_magic_lines_makes_a_small_feedback(tmp_path):
-    path = sf.write(tmp_path, "magic_flood", sf.notebook(extra_cells=[("end", "x = 1\n" + "%timeit 1\n" * 100_000)]))
+    # One cell of 100,000 magic lines (one note for the cell), then 200 cells of one each (a note each, cut).
+    cells = [("end", "x = 1\n" + "%timeit 1\n" * 100_000)] + [("end", f"y{i} = 1\n%timeit 1\n") for i in range(200)]
+    path = sf.write(tmp_path, "magic_flood", sf.notebook(extra_cells=cells))
     result = grade_submission("magic_flood", path, SALT)
     assert result.score == 100
     text = feedback.markdown(result)
+    assert "99997 more lines" in result.notes[0]
     assert len(result.notes) == bounds.NOTES_KEPT + 1 and "more notes" in result.notes[-1]
     assert len(text) < 100_000 and len(json.dumps(feedback.gradescope_results(result))) < 100_000
     assert len(json.dumps(result.to_dict())) < 100_000

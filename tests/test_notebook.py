@@ -3,13 +3,13 @@ self-check cells, and it runs, with otter-grader and without.
 
 The execution tests start a real Jupyter kernel (nbclient) on a copy of the
 notebook and of assignment/*.py in a temporary directory, as a student would
-run it: saved as backprop.ipynb, its self-checks run through otter-grader;
-under another name, straight from public_checks.py (as for a student without
-otter-grader).
+run it. The notebook's `grader` is public_checks.Grader: its self-checks say
+the same with or without otter-grader (which only makes the export's zip).
 """
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,8 +25,8 @@ ASSIGNMENT = ROOT / "assignment"
 STUDENT_NOTEBOOK = ASSIGNMENT / "backprop.ipynb"
 REFERENCE_NOTEBOOK = ROOT / "examples" / "submissions" / "reference.ipynb"
 
-# PASS lines printed by the self-checks: 2 dropout + 1 softmax + 1 CE + 3 BN + 7 net.
-SELF_CHECK_LINES = 14
+# PASS lines printed by the self-checks: 2 dropout + 1 softmax + 1 CE + 3 BN + 7 net, and one verdict per question.
+SELF_CHECK_LINES = 14 + 5
 
 
 def test_committed_notebooks_are_fresh():
@@ -120,21 +120,21 @@ def _kernel_manager(tmp_path):
     return KernelManager(kernel_name="backprop-venv", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]))
 
 
-def _run(notebook_path, tmp_path, extra_cells=(), name="backprop.ipynb"):
+def _run(notebook_path, tmp_path, extra_cells=(), name="backprop.ipynb", first_cells=(), export=False):
     """Execute a copy of the notebook, saved as work/`name` beside copies of
-    assignment/*.py, as a student would. Under the notebook's own name, with
-    otter-grader installed (it is, in this venv), grader.check runs through
-    otter; under another name, through public_checks.check. The export cell
-    (which zips the notebook and runs the tests again) is left out."""
+    assignment/*.py, as a student would, with `first_cells` run before its
+    own and `extra_cells` after. The export cell (which zips the notebook and
+    runs the tests again) is left out unless `export`."""
     from nbclient import NotebookClient
 
     work = tmp_path / "work"
-    work.mkdir()
+    work.mkdir(parents=True, exist_ok=True)
     for helper in ASSIGNMENT.glob("*.py"):
         shutil.copy(helper, work)
     shutil.copy(notebook_path, work / name)
     notebook = nbformat.read(work / name, as_version=4)
-    notebook.cells = [cell for cell in notebook.cells if "grader.export(" not in cell.source]
+    notebook.cells = [cell for cell in notebook.cells if export or "grader.export(" not in cell.source]
+    notebook.cells[:0] = [nbformat.v4.new_code_cell(source) for source in first_cells]
     notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     client = NotebookClient(
         notebook,
@@ -162,21 +162,20 @@ def test_a_self_check_cell_follows_each_question_cell():
     assert len(_check_cells(notebook)) == len(release.QUESTIONS)
 
 
-def test_without_otter_grader_check_is_public_checks_check(tmp_path, monkeypatch, capsys):
-    """public_checks.check finds the functions in the caller's globals (as
-    grader.check does), and otter_grader gives None away from the notebook,
-    which is what a sandboxed worker sees: no otter is imported there."""
+def test_grader_check_prints_the_errors_and_a_verdict_and_returns_nothing(capsys):
+    """grader.check finds the functions in the caller's globals and prints,
+    with no True/False left for the cell to show; public_checks.check (what
+    otter's public test and the grader's --self-checks call) returns the verdict."""
     import public_checks
 
-    monkeypatch.chdir(tmp_path)
-    assert public_checks.otter_grader("backprop.ipynb") is None
-    notebook_globals = {"grader": public_checks, "dropout_forward": layers.dropout_forward,
+    notebook_globals = {"grader": public_checks.Grader(), "dropout_forward": layers.dropout_forward,
                         "dropout_backward": layers.dropout_backward}
-    exec('passed = grader.check("dropout_backward")', notebook_globals)
-    assert notebook_globals["passed"] is True
-    assert "PASS" in capsys.readouterr().out
-    with pytest.raises(NameError, match="run the cells above first"):
-        public_checks.check("bn_net_backward", {"bn_net_forward": layers.bn_net_forward})
+    exec('shown = grader.check("dropout_backward")', notebook_globals)
+    assert notebook_globals["shown"] is None
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "dropout_backward: PASS" and all(line.endswith("PASS") for line in lines), lines
+    assert public_checks.check("bn_net_backward", {"bn_net_forward": layers.bn_net_forward}) is False
+    assert capsys.readouterr().out == "bn_net_backward: FAIL (no function bn_net_backward yet: run the cells above first)\n"
     assert sorted(public_checks.SELF_CHECKS) == sorted(release.QUESTIONS)
 
 
@@ -195,73 +194,197 @@ def _assert_runs_and_trains(notebook):
 def test_reference_notebook_runs_and_every_self_check_passes_without_otter(tmp_path):
     """Away from its own name, the notebook's grader is public_checks: the
     self-checks print PASS lines and each check cell returns True."""
-    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["import sys\nprint(sys.prefix)\nprint(grader.__name__)"],
+    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["import sys\nprint(sys.prefix)\nprint(type(grader).__module__)"],
                             name="my-copy.ipynb")
     client.execute()
 
-    # The kernel ran the interpreter of this test run (the venv), without otter.
+    # The kernel ran the interpreter of this test run (the venv).
     assert _stdout(notebook.cells[-1]).split() == [sys.prefix, "public_checks"]
 
-    lines = _assert_runs_and_trains(notebook)
-    passed = [line for line in lines if line.endswith("PASS")]
-    failed = [line for line in lines if "FAIL" in line]
-    assert not failed, failed
-    assert len(passed) == SELF_CHECK_LINES, passed
-    for cell in _check_cells(notebook):
-        results = [o for o in cell.outputs if o.output_type == "execute_result"]
-        assert [r.data["text/plain"] for r in results] == ["True"], cell.source
-
-
-@pytest.mark.slow
-def test_reference_notebook_passes_otters_self_checks(tmp_path):
-    """Under its own name, grader is otter's Notebook, and each check cell
-    shows otter's result of the question's public test: passed."""
-    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, extra_cells=["print(type(grader).__module__)"])
-    client.execute()
-    assert _stdout(notebook.cells[-1]).strip() == "otter.check.notebook"
     _assert_runs_and_trains(notebook)
+    lines = [line for cell in _check_cells(notebook) for line in _stdout(cell).splitlines()]
+    passed = [line for line in lines if line.endswith("PASS")]
+    assert len(passed) == len(lines) == SELF_CHECK_LINES, lines
     for cell in _check_cells(notebook):
-        (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
-        name = cell.source.split('"')[1]
-        assert f"{name} results: All test cases passed!" in result.data["text/plain"], result.data
+        assert not [o for o in cell.outputs if o.output_type == "execute_result"], cell.source
+    (check_all,) = [cell for cell in notebook.cells if cell.source == "grader.check_all()"]
+    summary = _stdout(check_all)
+    assert "self-checks: 5 of 5 PASS" in summary, summary
+    assert not [word for word in ("NOT FOUND", "differs", "not in the submission", "skipped") if word in summary], summary
+
+
+def _check_texts(notebook):
+    return [_stdout(cell) for cell in _check_cells(notebook)]
 
 
 @pytest.mark.slow
-def test_stub_notebook_stops_at_the_first_self_check_without_otter(tmp_path):
-    from nbclient.exceptions import CellExecutionError
+def test_stub_notebook_runs_to_the_end_and_says_the_same_with_and_without_otter(tmp_path):
+    """Run All on the fresh notebook never stops: each self-check says FAIL
+    and why, with no traceback, in the same words whether otter-grader can
+    be imported or not."""
+    without_otter, client = _run(STUDENT_NOTEBOOK, tmp_path / "without", first_cells=["import sys\nsys.modules['otter'] = None"],
+                                 extra_cells=["print('reached the end')"])
+    client.execute()
+    with_otter, client = _run(STUDENT_NOTEBOOK, tmp_path / "with", extra_cells=["print('reached the end')"])
+    client.execute()
+    for notebook in (without_otter, with_otter):
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert all(cell.execution_count is not None for cell in code)
+        assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+        assert _stdout(notebook.cells[-1]).strip() == "reached the end"
+    texts = _check_texts(without_otter)
+    assert texts == _check_texts(with_otter)
+    assert texts == [f"{name}: FAIL (not written yet: it still raises NotImplementedError)\n" for name in release.QUESTIONS]
 
-    notebook, client = _run(STUDENT_NOTEBOOK, tmp_path, name="my-copy.ipynb")
-    with pytest.raises(CellExecutionError) as error:
-        client.execute()
-    assert error.value.ename == "NotImplementedError"
-    assert "dropout_backward: your code here" in error.value.evalue
 
-    cells = notebook.cells
-    question = next(i for i, c in enumerate(cells) if c.metadata.get(release.CELL_TAG) == "dropout_backward")
-    failing = question + 1
-    assert cells[failing].source == 'grader.check("dropout_backward")'
-    errors = [o for o in cells[failing].outputs if o.output_type == "error"]
-    assert [o.ename for o in errors] == ["NotImplementedError"]
+# --- what a student meets: the export, edited given code, outputs, .py files, root causes -----
 
-    before = [c for c in cells[:failing] if c.cell_type == "code"]
-    assert len(before) >= 4  # imports, given layers, dropout_forward, the dropout stub
-    for cell in before:
-        assert cell.execution_count is not None, cell.source[:60]
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:60]
-    for cell in cells[failing + 1:]:
-        if cell.cell_type == "code":
-            assert cell.execution_count is None and not cell.outputs, cell.source[:60]
+SALT = "student-side"
+
+
+def _reference_with(tmp_path, edit, name="edited.ipynb"):
+    """The reference notebook with `edit(cells)` applied, written to tmp_path/name."""
+    notebook = nbformat.read(REFERENCE_NOTEBOOK, as_version=4)
+    edit(notebook.cells)
+    path = tmp_path / name
+    nbformat.write(notebook, path)
+    return path
+
+
+def _cell_defining(cells, name):
+    (cell,) = [cell for cell in cells if cell.cell_type == "code" and f"def {name}(" in cell.source]
+    return cell
+
+
+def _question(result, function):
+    (question,) = [q for q in result.questions if q.function == function]
+    return question
 
 
 @pytest.mark.slow
-def test_stub_notebook_fails_otters_self_checks_with_the_reason(tmp_path):
-    """With otter, a failing self-check does not stop the notebook: the check
-    cell shows the failure, with the NotImplementedError of the stub."""
-    notebook, client = _run(STUDENT_NOTEBOOK, tmp_path, extra_cells=["print('reached the end')"])
+def test_export_zips_the_renamed_copy_it_runs_in_beside_the_release(tmp_path):
+    """Jupyter names the notebook it runs (JPY_SESSION_NAME): the export zips
+    that one, not the untouched backprop.ipynb beside it."""
+    import os
+    import zipfile
+
+    from autograder.grade import grade_submission
+
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(STUDENT_NOTEBOOK, work / "backprop.ipynb")
+    notebook, client = _run(REFERENCE_NOTEBOOK, tmp_path, name="backprop-Copy1.ipynb", export=True)
+    client.execute(env={**os.environ, "JPY_SESSION_NAME": str(work / "backprop-Copy1.ipynb")})
+    (made,) = work.glob("*.zip")
+    assert made.name.startswith("backprop-Copy1_")
+    with zipfile.ZipFile(made) as archive:
+        archive.extract("backprop-Copy1.ipynb", tmp_path / "unzipped")
+    submitted = tmp_path / "unzipped" / "backprop-Copy1.ipynb"
+    assert "your code here" not in submitted.read_text()
+    assert grade_submission("copy", submitted, SALT).score == 100
+
+
+@pytest.mark.slow
+def test_an_edited_given_cell_and_big_outputs(tmp_path):
+    """The issue's edit (dropout_forward caching a "mask" that dropout_backward
+    reads): the self-check now fails like the grader, both say the given cell
+    was edited; 25 MB of image output costs nothing."""
+    from autograder.grade import grade_submission
+
+    def edit(cells):
+        given = _cell_defining(cells, "dropout_forward")
+        given.source = given.source.replace('"keep": keep, "p": p', '"mask": keep, "p": p')
+        answer = _cell_defining(cells, "dropout_backward")
+        answer.source = answer.source.replace('cache["keep"]', 'cache["mask"]')
+        cells.insert(2, nbformat.v4.new_code_cell(
+            'from IPython.display import display\ndisplay({"image/png": "iVBORw0KGgo" + "A" * 25_000_000}, raw=True)'))
+
+    notebook, client = _run(_reference_with(tmp_path, edit), tmp_path, name="edited.ipynb")
+    client.execute()
+    (dropout_check,) = [cell for cell in _check_cells(notebook) if "dropout_backward" in cell.source]
+    assert _stdout(dropout_check) == (
+        "note: your dropout_forward differs from the given one; this check, like the grader, uses the given one\n"
+        "dropout_backward: FAIL (your code raised KeyError: 'mask', in dropout_backward at line 13 of its cell)\n")
+    (check_all,) = [cell for cell in notebook.cells if cell.source == "grader.check_all()"]
+    summary = _stdout(check_all)
+    # The network's self-check runs the student's dropout_backward (the grader lets the reference stand in).
+    assert "self-checks: 3 of 5 PASS" in summary and "note:" not in summary  # said once, in the first check
+    assert ("- the cell starting `def dropout_forward(x, p, train=True, rng=None):` (defining dropout_forward) differs "
+            "from the release's given code: the grader ran the release's version instead") in summary
+    assert "of the 20 MB limit (outputs do not count)" in summary
+
+    saved = tmp_path / "saved.ipynb"
+    nbformat.write(notebook, saved)  # as the student saves it, outputs and all
+    assert saved.stat().st_size > 20 * 1024**2  # over the old limit on the file
+    result = grade_submission("edited", saved, SALT)
+    dropout = _question(result, "dropout_backward")
+    assert dropout.score < dropout.max_score  # only the eval-mode cases, which read no mask, pass
+    assert result.score == 85 + dropout.score
+    assert any("(defining dropout_forward) differs from the release's given code" in note for note in result.notes)
+
+
+@pytest.mark.slow
+def test_a_missing_module_is_the_first_thing_said(tmp_path):
+    from autograder import precheck
+    from autograder.grade import grade_submission
+
+    def edit(cells):
+        answer = _cell_defining(cells, "dropout_backward")
+        answer.source = "import torch\n\n" + answer.source
+
+    path = _reference_with(tmp_path, edit, "torch.ipynb")
+    notebook, client = _run(path, tmp_path, name="torch.ipynb")
+    client.allow_errors = True  # Jupyter's Run All stops at the error; the test looks at every cell
+    client.execute()
+    failing = _cell_defining(notebook.cells, "dropout_backward")
+    assert [(o.ename, o.evalue) for o in failing.outputs if o.output_type == "error"] == \
+        [("ModuleNotFoundError", "No module named 'torch'")]
+    (dropout_check,) = [cell for cell in _check_cells(notebook) if "dropout_backward" in cell.source]
+    assert _stdout(dropout_check) == "dropout_backward: FAIL (no function dropout_backward yet: run the cells above first)\n"
+
+    dropout = _question(grade_submission("torch", path, SALT), "dropout_backward")
+    assert dropout.status == "error"
+    assert dropout.message == (
+        "dropout_backward was never defined: the cell starting `import torch` (defining dropout_backward) failed to load "
+        "(line 1): ModuleNotFoundError: No module named 'torch'. Only numpy and Python's standard library are available "
+        "when grading. Remove that import.")
+    said = []
+    assert precheck.check(path, write=said.append) == 1
+    assert "- dropout_backward: NOT FOUND: the cell starting `import torch` (defining dropout_backward) failed to load" in said
+    assert said[-1] == "\ntorch.ipynb will not grade as it is: see the functions above."
+    assert precheck.check(REFERENCE_NOTEBOOK, write=said.append) == 0 and "self-checks: 5 of 5 PASS" in said
+
+
+@pytest.mark.slow
+def test_py_files_with_magics_and_cell_markers(tmp_path):
+    """A notebook with a magic and a Colab import, run in a kernel, then
+    `nbconvert --to script`: a .py (the release's language_info), graded
+    like the notebook; and a hand-written `# %%` file with magics."""
+    from autograder.grade import grade_submission
+
+    def edit(cells):
+        cells.insert(1, nbformat.v4.new_code_cell("%matplotlib inline"))
+        cells.insert(2, nbformat.v4.new_code_cell("from google.colab import drive"))
+
+    notebook, client = _run(_reference_with(tmp_path, edit), tmp_path, name="colab.ipynb")
     client.allow_errors = True
     client.execute()
-    for cell in _check_cells(notebook):
-        (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
-        text = result.data["text/plain"]
-        assert "Test case failed" in text and "NotImplementedError" in text, text
-    assert _stdout(notebook.cells[-1]).strip() == "reached the end"
+    executed = tmp_path / "work" / "colab.ipynb"
+    nbformat.write(notebook, executed)
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "script", str(executed)],
+                   check=True, capture_output=True, timeout=120)
+    script = executed.with_suffix(".py")
+    assert script.is_file() and "get_ipython().run_line_magic('matplotlib', 'inline')" in script.read_text()
+    result = grade_submission("colab", script, SALT)
+    assert result.score == 100
+    assert any("skipped \"get_ipython().run_line_magic('matplotlib', 'inline')\"" in note for note in result.notes), result.notes
+    assert any("ModuleNotFoundError: No module named 'google'" in note for note in result.notes), result.notes
+
+    code = [cell.source for cell in nbformat.read(REFERENCE_NOTEBOOK, as_version=4).cells if cell.cell_type == "code"]
+    handwritten = tmp_path / "handwritten.py"
+    handwritten.write_text("# %%\n%pip install torch\n!ls\nfrom google.colab import drive\n"
+                           + "".join(f"# %%\n{source}\n" for source in code))
+    result = grade_submission("handwritten", handwritten, SALT)
+    assert result.score == 100
+    assert any("skipped '%pip install torch'" in note for note in result.notes)
+    assert any("skipped '%pip install torch', '!ls' (IPython magics" in note for note in result.notes), result.notes

@@ -129,7 +129,7 @@ def test_assignment_never_imports_solutions_or_the_autograder(texts):
 
 def test_assignment_holds_exactly_what_students_get():
     files = sorted(str(p.relative_to(ASSIGNMENT)) for p in ASSIGNMENT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    assert files == ["backprop.ipynb", "gradcheck.py", "public_checks.py"]
+    assert files == ["backprop.ipynb", "given.py", "gradcheck.py", "grading_cells.py", "public_checks.py"]
 
 
 def test_assignment_holds_no_hidden_test():

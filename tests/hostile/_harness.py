@@ -36,7 +36,8 @@ comments, then the code:
 - `# bug: ID`: the case fails until the grader bug or isolation hole ID
   (listed in tests/hostile/README.md) is fixed; informational only.
 - A line `# %%` splits the code into notebook cells: the submission is then
-  written as a notebook instead of a .py file (a .py is one cell).
+  written as a notebook instead of a .py file (the grader cuts a .py into
+  cells at blank lines followed by top-level code).
 - @REPO@, @OUT@, @CANARY@ and @SUBMISSIONS@ in the code are replaced by the
   absolute paths of the repository, the grader's --out folder, a folder of
   the test's own that nothing may touch, and the folder of submissions: a
@@ -291,8 +292,9 @@ def check_case(case, out, grades, results):
             problems.append(f"{path.relative_to(out)} was not written")
     if feedback_path.exists():
         text = feedback_path.read_text(errors="replace")
+        shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # as Markdown shows it: escapes undone
         for message in case.messages:
-            if message not in text:
+            if message not in shown:
                 problems.append(f"feedback does not say {message!r}")
         for start in case.absent_lines:
             if any(line.startswith(start) for line in text.splitlines()):

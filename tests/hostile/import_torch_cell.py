@@ -1,6 +1,6 @@
 # hostile: a notebook whose first cell imports torch (not installed): only that cell is lost
 # message: ModuleNotFoundError: No module named 'torch'
-# message: code cell 1 raised an exception
+# message: the cell starting `import torch  # noqa: F401` raised an exception
 import torch  # noqa: F401
 # %%
 # include: base

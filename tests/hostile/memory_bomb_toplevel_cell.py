@@ -1,5 +1,5 @@
 # hostile: a notebook cell that grows a list until memory runs out (or the time limit), after the cell defining the functions
-# message: code cell 2
+# message: the cell starting `hoard = []`
 # message: full marks
 # include: base
 # %%

@@ -1,5 +1,5 @@
 # hostile: a notebook cell that segfaults, between two cells that define functions
-# message: code cell 2 stopped the worker (the process died from SIGSEGV (segmentation fault))
+# message: the cell starting `import ctypes` stopped the worker (the process died from SIGSEGV (segmentation fault))
 # message: full marks
 # include: base
 # %%

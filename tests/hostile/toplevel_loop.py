@@ -1,7 +1,6 @@
-# hostile: an infinite loop at the top level of a .py file (one cell: it is skipped whole)
-# expect: all = 0
-# status: all = missing
-# message: code cell 1 did not finish within the time limit
+# hostile: an infinite loop at the top level of a .py file: only its paragraph (a .py is cut into cells at blank lines) is skipped
+# message: the cell starting `while True:` did not finish within the time limit
+# message: full marks
 # include: base
 
 while True:

@@ -1,5 +1,5 @@
 # hostile: a notebook cell with an infinite loop, after the cell defining the functions: only it is skipped
-# message: code cell 2 did not finish within the time limit
+# message: the cell starting `while True:` did not finish within the time limit
 # message: full marks
 # include: base
 # %%

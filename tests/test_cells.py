@@ -1,0 +1,179 @@
+"""How the grader reads a submission's bytes into cells (autograder/cells.py),
+and the student-side helpers of public_checks.py: finding the running
+notebook, the export's messages, the release's given functions."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import cells, release
+from solutions import layers
+
+GIVEN = release.given_cells()
+
+
+def _notebook(*sources, outputs=()):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    for cell in notebook.cells:
+        cell.outputs = list(outputs)
+    return nbformat.writes(notebook).encode()
+
+
+def _given_source(name):
+    (source,) = [source for names, source in GIVEN if name in names]
+    return source
+
+
+def test_outputs_do_not_count_against_the_code_limit():
+    image = nbformat.v4.new_output("display_data", data={"image/png": "A" * (cells.MAX_CODE_BYTES + 1)})
+    parsed = cells.parse(_notebook("x = 1", outputs=[image]), ".ipynb")
+    assert not parsed.error and parsed.code_bytes == len("x = 1")
+    too_much = cells.parse(_notebook("x = 1\n" + "#" * cells.MAX_CODE_BYTES), ".ipynb")
+    assert too_much.error.startswith("the code is 20 MB, over the 20 MB limit for code (outputs do not count)")
+
+
+def test_py_cells_at_markers_with_magics_and_shell_lines_skipped_with_a_note():
+    text = "# %%\n%matplotlib inline\nimport numpy as np\n# %%\n!pip install torch\ndef f():\n    return 1\n# In[3]:\nx = f()\n"
+    parsed = cells.parse(text.encode(), ".py")
+    assert [source.strip() for _, source in parsed.cells[-3:]] == ["import numpy as np", "def f():\n    return 1", "x = f()"]
+    assert "the cell starting `import numpy as np`: skipped '%matplotlib inline' (IPython magics and shell commands are not run)" in parsed.notes
+    assert any("skipped '!pip install torch'" in note and "(defining f)" in note for note in parsed.notes)
+
+
+def test_py_without_markers_is_cut_at_paragraphs_even_when_it_does_not_parse():
+    text = "import torch\n\n\ndef f(x):\n    y = (\n\n        x)\n    return y\n\n@staticmethod\ndef g():\n    pass\n\nbroken(:\n"
+    sources = cells.script_sources(text)
+    assert [source.split("\n")[0] for source in sources] == ["import torch", "def f(x):", "@staticmethod", "broken(:"]
+    nbconverted = "get_ipython().run_line_magic('matplotlib', 'inline')\nimport numpy as np\n\nx = 1\n"
+    assert cells.script_sources(nbconverted) == ["get_ipython().run_line_magic('matplotlib', 'inline')\nimport numpy as np\n\n", "x = 1\n"]
+
+
+def test_a_cell_is_named_by_its_first_line_and_what_it_defines():
+    source = "# my helpers\n%time\nimport numpy as np\ndef f():\n    pass\ndef g():\n    pass\n"
+    assert cells.label(source, cells.defined_functions(source)) == "the cell starting `import numpy as np` (defining f, g)"
+    assert cells.defined_functions("def f(:\n    pass\ndef g():\n") == ("f", "g")  # a syntax error still names them
+    text = 'Traceback\n  File "<cell 3>", line 2, in <module>\n  File "<cell 99999999999999>", line 1'
+    assert cells.relabel(text, {3: "the cell starting `x`"}) == \
+        'Traceback\n  File "<the cell starting `x`>", line 2, in <module>\n  File "<cell 99999999999999>", line 1'
+
+
+def test_the_release_given_cells_run_in_place_of_the_students_copies():
+    edited = _given_source("dropout_forward").replace('"keep": keep, "p": p', '"mask": keep, "p": p')
+    redefining = "def softmax_backward(da, cache):\n    return da\n\n\ndef relu_forward(x):\n    return x, x"
+    sources = [_given_source("affine_forward"), edited, redefining]  # the other given cells deleted
+    parsed = cells.parse(_notebook(*sources), ".ipynb", given=GIVEN)
+    run = [source for _, source in parsed.cells]
+    assert edited not in run and _given_source("dropout_forward") in run
+    assert sorted(run) == sorted([source for _, source in GIVEN] + [redefining, _given_source("relu_forward")])
+    assert run.index(redefining) < len(run) - 1 and run[-1] == _given_source("relu_forward")  # defined again after it
+    assert parsed.edited_given == ["the cell starting `def dropout_forward(x, p, train=True, rng=None):` (defining dropout_forward)",
+                                   "the cell starting `def softmax_backward(da, cache):` (defining softmax_backward, relu_forward)"]
+    assert any(note.startswith("the given code of softmax, softmax_forward") for note in parsed.notes), parsed.notes
+    untouched = cells.parse(_notebook(*[source for _, source in GIVEN]), ".ipynb", given=GIVEN)
+    assert not untouched.notes and not untouched.edited_given
+
+
+def test_given_py_holds_the_given_functions_of_the_reference():
+    import given
+
+    for names, _ in GIVEN:
+        for name in names:
+            assert getattr(given, name).__code__.co_code == getattr(layers, name).__code__.co_code, name
+    assert not hasattr(given, "dropout_backward")
+
+
+def test_the_self_check_uses_the_given_functions_and_says_an_edited_one_differs(capsys):
+    import public_checks
+
+    def dropout_forward(x, p, train=True, rng=None):  # the issue's edit: the cache holds a "mask"
+        out, cache = layers.dropout_forward(x, p, train, rng)
+        return out, {"mask": cache["keep"], "p": p, "train": train}
+
+    def dropout_backward(dout, cache):
+        return dout if not cache["train"] else dout * cache["mask"] / (1 - cache["p"])
+
+    env = {"dropout_forward": dropout_forward, "dropout_backward": dropout_backward}
+    assert public_checks.check("dropout_backward", env) is False
+    line = dropout_backward.__code__.co_firstlineno + 1
+    assert capsys.readouterr().out == (
+        "note: your dropout_forward differs from the given one; this check, like the grader, uses the given one\n"
+        f"dropout_backward: FAIL (your code raised KeyError: 'mask', in dropout_backward at line {line} of its cell)\n")
+    assert env["dropout_forward"] is dropout_forward  # the notebook's own copy is left as it was
+
+
+def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, monkeypatch, capsys):
+    import public_checks
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    (tmp_path / "backprop.ipynb").write_text("{}")
+    assert public_checks.running_notebook({}) == "backprop.ipynb"  # the only one
+    (tmp_path / "my copy.ipynb").write_text("{}")
+    assert public_checks.running_notebook({}) is None
+    assert public_checks.running_notebook({"__vsc_ipynb_file__": str(tmp_path / "my copy.ipynb")}) == "my copy.ipynb"
+    monkeypatch.setenv("JPY_SESSION_NAME", "course/week3/my copy.ipynb")  # relative to Jupyter's root
+    assert public_checks.running_notebook({}) == "my copy.ipynb"
+    monkeypatch.delenv("JPY_SESSION_NAME")
+
+    public_checks.Grader().export()
+    assert capsys.readouterr().out == ('Cannot tell which notebook this is (this folder holds backprop.ipynb, my copy.ipynb): '
+                                       'run grader.export("NAME.ipynb") with your notebook\'s file name.\n')
+    monkeypatch.setitem(sys.modules, "otter", None)
+    public_checks.Grader().export("my copy.ipynb")
+    assert capsys.readouterr().out == ("otter-grader is not installed, so there is no zip to make: "
+                                       "save my copy.ipynb and submit that file itself.\n")
+
+
+def test_the_release_notebook_converts_to_a_py_script():
+    metadata = json.loads(release.STUDENT_NOTEBOOK.read_text())["metadata"]["language_info"]
+    assert metadata["file_extension"] == ".py" and metadata["name"] == "python"
+
+
+@pytest.mark.parametrize("argv, code", [(["--version"], 0), (["check", "/nonexistent.ipynb"], 2)])
+def test_version_and_check_of_a_missing_file(argv, code):
+    run = subprocess.run([sys.executable, "-m", "autograder", *argv], capture_output=True, text=True, timeout=60)
+    assert run.returncode == code, run.stderr
+    if argv == ["--version"]:
+        assert run.stdout.strip() == "autograder 0.1.0"
+
+
+def test_given_code_left_as_it_is_is_never_called_edited():
+    """Compared function by function: a .py holding one given function per
+    paragraph, one merged cell, or a given cell with a comment added is no edit."""
+    import submission_factory as sf
+
+    module = sf.reference_module_source()
+    for parsed in (cells.parse(module.encode(), ".py", given=GIVEN), cells.parse(_notebook(module), ".ipynb", given=GIVEN)):
+        assert not parsed.notes and not parsed.edited_given, parsed.notes
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"# my notes\n{source}", metadata={cells.GIVEN_TAG: list(names)})
+                                               for names, source in GIVEN])
+    parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
+    assert not parsed.notes and not parsed.edited_given, parsed.notes
+
+
+def test_a_huge_py_file_is_cut_without_parsing_it_in_the_grader():
+    """Past AST_LIMIT the grader goes by blank lines and `def` lines: the
+    file is not parsed in its own process, and at most MAX_CELLS cells run."""
+    text = "x = 1\n\n" * (cells.AST_LIMIT // 3) + "def dropout_backward(dout, cache):\n    return dout\n"
+    parsed = cells.parse(text.encode(), ".py")
+    assert len(parsed.cells) == cells.MAX_CELLS
+    assert parsed.defines[cells.MAX_CELLS] == ("dropout_backward",)
+    assert parsed.notes == [f"from its {cells.MAX_CELLS}th cell on, the code runs as one cell"]
+
+
+def test_otters_hidden_tests_run_the_release_given_functions_too():
+    from autograder import checks, otter
+    from autograder.questions import QUESTIONS
+
+    def edited_affine_backward(dout, cache):
+        return 0 * dout, 0, 0
+
+    env = {name: value for name, value in vars(layers).items() if callable(value)}
+    env["affine_backward"] = edited_affine_backward
+    (question,) = [q for q in QUESTIONS if q.function == "bn_net_backward"]
+    result = checks.check_question(otter.InProcessSession(env), question, "salt", otter.SUBMISSION)
+    assert result.score == result.max_score
+    assert env["affine_backward"] is edited_affine_backward  # the notebook's copy is left as it was
