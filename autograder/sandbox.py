@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder import wire
+from autograder import seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker, its message format, and the public modules the notebook
@@ -95,30 +95,36 @@ def _numpy_site():
 
 
 SCRATCH_BYTES = 64 * 1024**2
+SCRATCH_INODES = 4096  # files and folders: each costs kernel memory the byte limit does not count
+MNT_DETACH = 2
 
 
 def _scratch_mount(uid):
-    """A tmpfs of SCRATCH_BYTES for the sandbox's /tmp, so that files cannot
-    fill the machine's memory (bwrap 0.8's own --tmpfs has no size limit);
-    None where mounting is not allowed."""
+    """A fresh tmpfs of SCRATCH_BYTES and SCRATCH_INODES for the sandbox's /tmp,
+    so that files cannot fill the machine's memory (bwrap 0.8's own --tmpfs has
+    no limits); None where mounting is not allowed. A mount left by an earlier
+    sandbox of this user (a fork server that was killed, a grader that was
+    stopped, an older version's options) is detached first: nothing of it
+    reaches the new sandbox."""
     target = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-scratch" / str(uid)
     target.mkdir(parents=True, exist_ok=True)
-    if os.path.ismount(target):
-        return target
     libc = ctypes.CDLL(None, use_errno=True)
-    options = f"size={SCRATCH_BYTES},mode=1777".encode()
+    while os.path.ismount(target):
+        if libc.umount2(str(target).encode(), MNT_DETACH) != 0:
+            return None
+    options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_INODES},mode=1777".encode()
     if libc.mount(b"tmpfs", str(target).encode(), b"tmpfs", 0, options) != 0:
         return None
     return target
 
 
-def _bubblewrap_command(uid):
+def _bubblewrap_command(uid, seccomp_fd):
     prefix, site = _python_prefix(), _numpy_site()
     scratch = _scratch_mount(uid)
     scratch_options = ["--bind", str(scratch), "/tmp"] if scratch else ["--perms", "1777", "--tmpfs", "/tmp"]
     command = [
         "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-        "--die-with-parent", "--new-session",
+        "--die-with-parent", "--new-session", "--seccomp", str(seccomp_fd),
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
@@ -219,8 +225,11 @@ class Sandbox:
             _kill_user(self._claim_uid())
             # The fork server and its one child are the only processes of the
             # sandbox's user, so a limit of two means the child can create none.
-            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid()), None, {}, 2
+            seccomp_fd = seccomp_policy.bpf_fd()
+            kept_fds = (seccomp_fd,)
+            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid(), seccomp_fd), None, {}, 2
         else:
+            kept_fds = ()
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
             os.mkdir(site)
@@ -229,11 +238,16 @@ class Sandbox:
                 shutil.copy(path, site)
             command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", scratch, site, str(_numpy_site())]
             cwd, env, max_processes = scratch, _worker_environment(scratch), None
-        with server_end:
+        try:
             self.process = subprocess.Popen(
                 command, stdin=server_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 cwd=cwd, env=env, preexec_fn=_limit_resources(self.limits, max_processes), close_fds=True,
+                pass_fds=kept_fds,
             )
+        finally:
+            server_end.close()
+            for fd in kept_fds:
+                os.close(fd)
         self.control = grader_end
         self.control.settimeout(self.limits.start_seconds)
 
