@@ -44,14 +44,13 @@ from pathlib import Path
 
 import numpy
 
-from autograder import seccomp_policy, wire
+from autograder import replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker, its message format, and the public modules the notebook
 # imports (gradcheck, public_checks): nothing else of the repository.
 WORKER_FILES = (HERE / "worker.py", HERE / "wire.py", *sorted((HERE.parent / "assignment").glob("*.py")))
 SANDBOX_UID_BASE = 60000
-MAX_REPLY = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -275,7 +274,7 @@ class Sandbox:
             grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             with child_end:
                 reply = self._ask({"op": "fork", "cpu_seconds": self.limits.cpu_seconds}, [child_end.fileno()])
-            if reply and reply.get("op") == "forked":
+            if isinstance(reply, dict) and reply.get("op") == "forked":
                 try:
                     return Worker(self, grader_end)
                 except WorkerFailure:
@@ -317,12 +316,14 @@ class Sandbox:
             pass
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
-        if reply and reply.get("op") == "reaped":
-            if not reply.get("clean"):
-                self.close()  # files the next submission could see: start a new sandbox
-            return reply.get("status")
-        self.close()  # a fork server that does not answer is started anew for the next submission
-        return None
+        try:
+            status, clean = replies.reaped(reply)
+        except replies.Invalid:
+            self.close()  # a fork server that does not answer is started anew for the next submission
+            return None
+        if not clean:
+            self.close()  # files the next submission could see: start a new sandbox
+        return status
 
     def close(self):
         if self.process is not None and self.process.poll() is None:
@@ -408,50 +409,51 @@ class Worker:
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.stream, selectors.EVENT_READ)
         self.finished = False
+        self.frame_limit = replies.FRAME_SLACK
         ready = self._receive(time.monotonic() + self.limits.start_seconds)
-        if ready.get("op") != "ready":
+        if not isinstance(ready, dict) or ready.get("op") != "ready":
             self.close(kill=True)
             raise WorkerFailure("protocol", "the worker did not start")
 
     def request(self, message, on_oracle=None, seconds=None, on_progress=None, until=None):
-        """Send a request and return the worker's "done" reply.
+        """Send a request and return the worker's checked "done" reply.
 
-        Each "started" message gives the worker `seconds` more (the limit is
-        per cell or per call), never past `until`, and goes with the "result" messages to
-        on_progress(message). Oracle requests that arrive meanwhile are
-        answered with on_oracle(function, args) -> {"value": v} or {"error": text}.
-        Raises WorkerFailure when the worker does not answer in time, dies, or
-        sends something that is not a frame.
+        The worker has `seconds` (by default the per-call limit) from now,
+        by the grader's clock, never past `until`: nothing it sends extends
+        that, so the session asks for one cell or one call at a time. Its
+        checked "started" and "result" messages go to on_progress(message);
+        stand-in questions are answered with on_oracle(function, args) ->
+        {"value": v} or {"error": text}. Every frame is bounded by what this
+        request can need (replies.frame_limit) and every message checked
+        (replies.Conversation). Raises WorkerFailure when the worker does not
+        answer in time, dies, or sends anything else.
         """
-        seconds = seconds or self.limits.call_seconds
-        until = until or float("inf")  # a deadline no "started" message extends (the submission's budget)
-        deadline = min(time.monotonic() + seconds, until)
-        self._send(message, deadline)
+        deadline = min(time.monotonic() + (seconds or self.limits.call_seconds), until or float("inf"))
+        data = wire.encode(message)
+        self.frame_limit = replies.frame_limit(len(data))
+        conversation = replies.Conversation(message)
+        self._send_bytes(data, deadline)
         while True:
-            reply = self._receive(deadline)
-            if not isinstance(reply, dict):
+            try:
+                kind, reply = conversation.read(self._receive(deadline))
+            except replies.Invalid as invalid:
                 self.close(kill=True)
-                raise WorkerFailure("protocol", "the worker sent something other than a reply")
-            if reply.get("op") in ("started", "result") and on_progress is not None:
-                if reply["op"] == "started":
-                    deadline = min(time.monotonic() + seconds, until)
-                on_progress(reply)
-                continue
-            if reply.get("op") == "oracle" and on_oracle is not None:
-                answer = on_oracle(reply.get("function"), reply.get("args"))
+                raise WorkerFailure("protocol", f"the worker sent {invalid}") from None
+            if kind == "progress":
+                if on_progress is not None:
+                    on_progress(reply)
+            elif kind == "oracle":
+                answer = on_oracle(*reply) if on_oracle is not None else {"error": "no stand-in here"}
                 try:
-                    wire.encode(answer)
+                    encoded = wire.encode(answer)
                 except wire.WireError:
-                    answer = {"error": "the reference's answer is too large to send"}
-                self._send(answer, deadline)
-                continue
-            if reply.get("op") != "done":
-                self.close(kill=True)
-                raise WorkerFailure("protocol", "the worker sent an unexpected message")
-            return reply
+                    encoded = wire.encode({"error": "the reference's answer is too large to send"})
+                self._send_bytes(encoded, deadline)
+            else:
+                return reply
 
-    def _send(self, message, deadline):
-        data = memoryview(wire.encode(message))
+    def _send_bytes(self, data, deadline):
+        data = memoryview(data)
         while data:
             try:
                 sent = self.stream.send(data)
@@ -494,9 +496,9 @@ class Worker:
         if len(self.buffer) < sizes.size:
             return None
         header_size, payload_size = sizes.unpack_from(self.buffer)
-        if header_size + payload_size > MAX_REPLY:
+        if header_size + payload_size > self.frame_limit:
             self.close(kill=True)
-            raise WorkerFailure("protocol", f"the worker sent a reply of {header_size + payload_size} bytes, over the limit")
+            raise WorkerFailure("protocol", f"the worker sent a frame of {header_size + payload_size} bytes, over the limit")
         end = sizes.size + header_size + payload_size
         if len(self.buffer) < end:
             return None
