@@ -418,17 +418,23 @@ class Worker:
     def request(self, message, on_oracle=None, seconds=None, on_progress=None, until=None):
         """Send a request and return the worker's checked "done" reply.
 
-        The worker has `seconds` (by default the per-call limit) from now,
-        by the grader's clock, never past `until`: nothing it sends extends
-        that, so the session asks for one cell or one call at a time. Its
-        checked "started" and "result" messages go to on_progress(message);
+        Each item (cell or call) has `seconds` (by default the per-call
+        limit) by the grader's clock, never past `until`: item k must end by
+        `seconds` after its "started" message and by (k + 1) * `seconds`
+        after the request was sent, so forged "started" messages (refused
+        beyond the items requested, or out of order) cannot make the request
+        last longer. A child that knows every item of a request may still
+        share their time among them: the session sends graded calls one per
+        request. The checked "started" and "result" messages go to on_progress(message);
         stand-in questions are answered with on_oracle(function, args) ->
         {"value": v} or {"error": text}. Every frame is bounded by what this
         request can need (replies.frame_limit) and every message checked
         (replies.Conversation). Raises WorkerFailure when the worker does not
         answer in time, dies, or sends anything else.
         """
-        deadline = min(time.monotonic() + (seconds or self.limits.call_seconds), until or float("inf"))
+        seconds, until = seconds or self.limits.call_seconds, until or float("inf")
+        sent = time.monotonic()
+        deadline = min(sent + seconds, until)
         data = wire.encode(message)
         self.frame_limit = replies.frame_limit(len(data))
         conversation = replies.Conversation(message)
@@ -440,6 +446,8 @@ class Worker:
                 self.close(kill=True)
                 raise WorkerFailure("protocol", f"the worker sent {invalid}") from None
             if kind == "progress":
+                if reply["op"] == "started":
+                    deadline = min(time.monotonic() + seconds, sent + conversation.started * seconds, until)
                 if on_progress is not None:
                     on_progress(reply)
             elif kind == "oracle":

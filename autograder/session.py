@@ -42,18 +42,19 @@ class Session:
             self.timings["student_code"] += time.perf_counter() - started
 
     def _run_cells(self, cells):
-        """Run `cells` in the worker, one request each (so that each has the
-        per-cell limit by the grader's clock); (the index of the cell that
-        hung or stopped the worker, or None; its failure; the errors of the cells run)."""
-        errors = {}
-        for index, cell in enumerate(cells):
-            try:
-                reply = self._request({"op": "exec", "cells": [list(cell)]},
-                                      seconds=self._seconds_left(), until=self.deadline)
-            except WorkerFailure as failure:
-                return index, failure, errors
-            errors.update(reply["errors"])
-        return None, None, errors
+        """Run `cells` in the worker; (the index of the cell that hung or
+        stopped the worker, or None; its failure; the errors of the cells run)."""
+        running = []
+
+        def progress(message):
+            running.append(message["cell"])
+
+        try:
+            reply = self._request({"op": "exec", "cells": [list(cell) for cell in cells]},
+                                  on_progress=progress, seconds=self._seconds_left(), until=self.deadline)
+        except WorkerFailure as failure:
+            return (len(running) - 1 if running else 0), failure, {}
+        return None, None, reply["errors"]
 
     def load(self):
         """Run the cells; a note for each one that raised, hung or ended the process."""
