@@ -6,7 +6,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from autograder import feedback, grade, release, report, submissions
+from autograder import container, feedback, grade, release, report, submissions
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.sandbox import Limits, isolation_level
 
@@ -58,8 +58,12 @@ def grade_command(args):
         graded += 1
         grade.progress(graded, len(pending), result.submission)
 
-    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
-                    args.self_checks)
+    try:
+        grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
+                        args.self_checks)
+    except container.NotProtected as error:
+        book.close()
+        return fail(f"not grading: {error}")
     book.write_csv(book.run_rows())
     summary = feedback.summary_table(book.run_rows(), len(found))
     book.close()

@@ -25,7 +25,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -166,16 +165,6 @@ def submission_name(metadata_path):
     return safe_name(f"student-{user_id}")
 
 
-def bubblewrap_works():
-    """Whether bubblewrap can create its namespaces here (a container may forbid it)."""
-    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
-    try:
-        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 def _salt(root):
     if os.environ.get(SALT_VARIABLE):
         return os.environ[SALT_VARIABLE]
@@ -192,7 +181,7 @@ def _failure(message):
 
 def grade(root):
     """The Gradescope results of the submission under `root`, as a dict."""
-    from autograder import cli, sandbox
+    from autograder import cli, container, sandbox
 
     root = Path(root)
     try:
@@ -200,9 +189,12 @@ def grade(root):
     except LookupError as error:
         return _failure(f"Not graded: {error}.")
     notes = [note] if note else []
-    if sandbox.isolation_level() == "bubblewrap" and not bubblewrap_works():
-        os.environ["BACKPROP_SANDBOX"] = "rlimits"
-        notes.append("bubblewrap cannot create its namespaces in this container: graded with the rlimits isolation")
+    level = sandbox.isolation_level()
+    if level == "container":
+        # The submission, the results, the salt and the grader's source all
+        # live below the root: none of it is for the sandbox's user.
+        container.protect([root])
+    notes.append(f"Isolation level: {level}.")
     name = submission_name(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="backprop-gradescope-") as scratch:
         folder = Path(scratch) / "submissions" / name

@@ -29,6 +29,7 @@ every request, enforced here by killing the child.
 
 import ctypes
 import fcntl
+import functools
 import os
 import resource
 import selectors
@@ -44,13 +45,14 @@ from pathlib import Path
 
 import numpy
 
-from autograder import replies, seccomp_policy, wire
+from autograder import container, replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker, its message format, and the public modules the notebook
 # imports (gradcheck, public_checks): nothing else of the repository.
 WORKER_FILES = (HERE / "worker.py", HERE / "wire.py", *sorted((HERE.parent / "assignment").glob("*.py")))
 SANDBOX_UID_BASE = 60000
+PROBE_UID = SANDBOX_UID_BASE - 1  # no sandbox's: for checking what any unprivileged user can read
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,32 @@ class WorkerFailure(Exception):
         self.detail = detail
 
 
+LEVELS = ("bubblewrap", "container", "rlimits")
+
+
 def isolation_level():
-    """ "bubblewrap" where it can be used here, else "rlimits"; BACKPROP_SANDBOX forces one."""
+    """The strongest level this machine allows: "bubblewrap" where it can make
+    its namespaces, else "container" for a grader running as root, else
+    "rlimits"; BACKPROP_SANDBOX forces one."""
     forced = os.environ.get("BACKPROP_SANDBOX")
-    if forced in ("bubblewrap", "rlimits"):
+    if forced in LEVELS:
         return forced
-    return "bubblewrap" if shutil.which("bwrap") and os.geteuid() == 0 else "rlimits"
+    if os.geteuid() != 0:
+        return "rlimits"
+    return "bubblewrap" if bubblewrap_works() else "container"
+
+
+@functools.cache
+def bubblewrap_works():
+    """Whether bubblewrap is installed and can create its namespaces here (a container may forbid it)."""
+    if not shutil.which("bwrap"):
+        return False
+    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    try:
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def _python_prefix():
@@ -98,23 +120,33 @@ SCRATCH_INODES = 4096  # files and folders: each costs kernel memory the byte li
 MNT_DETACH = 2
 
 
-def _scratch_mount(uid):
-    """A fresh tmpfs of SCRATCH_BYTES and SCRATCH_INODES for the sandbox's /tmp,
-    so that files cannot fill the machine's memory (bwrap 0.8's own --tmpfs has
-    no limits); None where mounting is not allowed. A mount left by an earlier
-    sandbox of this user (a fork server that was killed, a grader that was
-    stopped, an older version's options) is detached first: nothing of it
-    reaches the new sandbox."""
-    target = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-scratch" / str(uid)
-    target.mkdir(parents=True, exist_ok=True)
+def _unmount(target):
+    """Detach every file system mounted at `target`; False where that is not allowed."""
     libc = ctypes.CDLL(None, use_errno=True)
     while os.path.ismount(target):
         if libc.umount2(str(target).encode(), MNT_DETACH) != 0:
-            return None
-    options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_INODES},mode=1777".encode()
-    if libc.mount(b"tmpfs", str(target).encode(), b"tmpfs", 0, options) != 0:
-        return None
-    return target
+            return False
+    return True
+
+
+def _mount_scratch(target, options):
+    """A fresh tmpfs of SCRATCH_BYTES and SCRATCH_INODES at `target`, so that
+    files cannot fill the machine's memory (bwrap 0.8's own --tmpfs has no
+    limits); False where mounting is not allowed. A mount left there by an
+    earlier sandbox of this user (a fork server that was killed, a grader
+    that was stopped, an older version's options) is detached first: nothing
+    of it reaches the new sandbox."""
+    if not _unmount(target):
+        return False
+    options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_INODES},{options}".encode()
+    return ctypes.CDLL(None, use_errno=True).mount(b"tmpfs", str(target).encode(), b"tmpfs", 0, options) == 0
+
+
+def _scratch_mount(uid):
+    """The bubblewrap sandbox's /tmp (see _mount_scratch), or None."""
+    target = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-scratch" / str(uid)
+    target.mkdir(parents=True, exist_ok=True)
+    return target if _mount_scratch(target, "mode=1777") else None
 
 
 def _bubblewrap_command(uid, seccomp_fd):
@@ -166,12 +198,12 @@ def _package_folders(prefix):
 
 def _worker_environment(home):
     return {
-        "HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+        "HOME": home, "TMPDIR": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     }
 
 
-def _limit_resources(limits, max_processes):
+def _limit_resources(limits, max_processes, confine=None):
     def apply():
         os.setsid()
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -181,6 +213,8 @@ def _limit_resources(limits, max_processes):
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
         if max_processes is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+        if confine is not None:
+            confine()
     return apply
 
 
@@ -194,6 +228,7 @@ class Sandbox:
         self.control = None
         self.workdir = None
         self.uid_lock = self.uid = None
+        self.stage = None  # the container level's (folder, python, site folders), made once
 
     def _claim_uid(self):
         """An unprivileged user id no other sandbox on this machine is using
@@ -227,7 +262,22 @@ class Sandbox:
             seccomp_fd = seccomp_policy.bpf_fd()
             kept_fds = (seccomp_fd,)
             command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid(), seccomp_fd), None, {}, 2
+            confine = None
+        elif self.isolation == "container":
+            kept_fds, uid = (), self._claim_uid()
+            _kill_user(uid)
+            if self.stage is None:
+                prefix = _python_prefix()
+                self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), WORKER_FILES,
+                                             [Path(p) for p in _package_folders(prefix)], _unmount)
+            root, python, folders = self.stage
+            scratch = container.private_scratch(root, uid, _mount_scratch, _unmount)
+            command = [str(python), "-I", "-S", f"{folders[0]}/worker.py", str(scratch), *folders]
+            cwd, max_processes = scratch, 2
+            env = {**_worker_environment(str(scratch)), **container.library_path(python)}
+            confine = functools.partial(container.confine, uid)
         else:
+            confine = None
             kept_fds = ()
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
@@ -240,7 +290,7 @@ class Sandbox:
         try:
             self.process = subprocess.Popen(
                 command, stdin=server_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                cwd=cwd, env=env, preexec_fn=_limit_resources(self.limits, max_processes), close_fds=True,
+                cwd=cwd, env=env, preexec_fn=_limit_resources(self.limits, max_processes, confine), close_fds=True,
                 pass_fds=kept_fds,
             )
         finally:
@@ -316,6 +366,8 @@ class Sandbox:
             pass
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
+        if self.isolation == "container":
+            container.remove_left_by(self.uid)
         try:
             status, clean = replies.reaped(reply)
         except replies.Invalid:

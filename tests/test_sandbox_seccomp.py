@@ -1,7 +1,10 @@
-"""The sandbox's seccomp filter, tried from inside a worker: every denied
-system call fails with EPERM (clone3 with ENOSYS), and numpy still works."""
+"""The sandbox's seccomp filter, tried from inside a worker at the bubblewrap
+and the container levels: every denied system call fails with EPERM (clone3
+with ENOSYS), and numpy still works; at the container level the worker also
+runs as the sandbox's user, with no groups and no way to gain privileges."""
 
 import errno
+import os
 
 import pyseccomp
 import pytest
@@ -33,6 +36,15 @@ def probe(numbers, clone_number, flags):
         found[name] = ctypes.get_errno() if result == -1 else 0
     x = np.linalg.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 4.0]))
     found["numpy"] = int(round(x.sum()))
+    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    found["uid"], found["groups"] = os.getuid(), len(os.getgroups())
+    found["no_new_privs"], found["seccomp"] = int(status["NoNewPrivs"]), int(status["Seccomp"])
+    try:
+        import socket
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        found["inet_socket"] = 0
+    except OSError as error:
+        found["inet_socket"] = error.errno
     return found
 '''
 
@@ -41,11 +53,11 @@ def _number(name):
     return pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)
 
 
-@pytest.fixture(scope="module")
-def probed():
-    level = isolation_level()
-    if level == "rlimits":
-        pytest.skip("no seccomp filter at the rlimits level")
+@pytest.fixture(scope="module", params=["bubblewrap", "container"])
+def probed(request):
+    level = request.param
+    if isolation_level() == "rlimits" or (level == "bubblewrap" and isolation_level() != "bubblewrap"):
+        pytest.skip(f"the {level} level cannot run here")
     sandbox = Sandbox(Limits(call_seconds=10.0), level)
     try:
         worker = sandbox.spawn()
@@ -79,6 +91,15 @@ def test_clone3_fails_with_enosys_so_that_libc_falls_back_to_clone(probed):
 
 def test_numpy_still_works_under_the_filter(probed):
     assert probed["numpy"] == 2
+
+
+def test_the_worker_runs_unprivileged_under_the_filter(probed):
+    assert probed["uid"] >= 60000 and probed["groups"] == 0
+    assert probed["no_new_privs"] == 1 and probed["seccomp"] == 2  # 2: a filter is in force
+
+
+def test_no_network_socket_can_be_made(probed):
+    assert probed["inet_socket"] in (errno.EPERM, errno.EAFNOSUPPORT)
 
 
 def test_the_filter_is_made_once_per_process():
