@@ -397,7 +397,10 @@ def _assert_gradescope_schema(results):
         assert isinstance(test["name"], str) and isinstance(test["output"], str)
         assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
         assert test["visibility"] in ("hidden", "after_due_date", "after_published", "visible")
+        assert test["status"] in ("passed", "failed") and test["output_format"] in ("md", "text")
     assert sum(t["score"] for t in results["tests"]) == pytest.approx(results["score"])
+    assert results["output_format"] == "md" and results["execution_time"] >= 0
+    assert "Isolation level: " in results["output"]
 
 
 @pytest.mark.slow
