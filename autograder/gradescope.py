@@ -45,7 +45,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files make the sa
 SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
-# It installs bubblewrap (the grader's sandbox) and this package, in a virtual
+# It installs bubblewrap and libseccomp2 (the grader's sandbox) and this package, in a virtual
 # environment of Python 3.11 or newer whose python3 it puts first on PATH;
 # run_autograder then only grades.
 set -euo pipefail
@@ -53,7 +53,7 @@ SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV=/opt/backprop-lab
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq bubblewrap python3 python3-venv python3-pip
+apt-get install -y -qq bubblewrap libseccomp2 python3 python3-venv python3-pip
 PYTHON=python3
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     apt-get install -y -qq python3.11 python3.11-venv  # Ubuntu 22.04's python3 is 3.10
