@@ -122,9 +122,10 @@ def secure_grading(uid, out_dir, submissions, salt):
         raise NotProtected("at the container level the sandbox's user could read " + ", ".join(readable)
                            + ": make them unreadable to other users (chmod o=) or grade elsewhere")
     with open("/proc/self/cmdline", "rb") as command_line:
-        if salt and salt.encode() in command_line.read():
-            raise NotProtected("the salt is on the command line, which every user can read in /proc: "
-                               "give it in $BACKPROP_SALT instead")
+        arguments = command_line.read().split(b"\0")
+    if salt and any(salt.encode() in (argument, argument.partition(b"=")[2]) for argument in arguments):
+        raise NotProtected("the salt is on the command line, which every user can read in /proc: "
+                           "give it in $BACKPROP_SALT instead")
 
 
 def become(uid):
@@ -183,11 +184,10 @@ def _link_tree(source, target, skip=()):
                     ignore=lambda folder, names: [n for n in names if os.path.join(folder, n) in skipped])
 
 
-def stage(uid, prefix, binary, numpy_site, worker_files, package_folders, unmount):
+def stage(uid, prefix, binary, numpy_site, worker_files, package_folders):
     """The folder the fork server of `uid` runs from, and (python, site folders):
     the Python (staged if the user cannot reach it), the worker's files, numpy."""
     STAGE_ROOT.mkdir(mode=0o755, exist_ok=True)
-    unmount(STAGE_ROOT / str(uid) / "scratch")
     info = os.lstat(STAGE_ROOT)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
         raise NotProtected(f"{STAGE_ROOT} is not a folder only root can write")
@@ -247,9 +247,16 @@ def private_scratch(root, uid, mount, unmount):
     """An empty folder only `uid` may use, for its files: a tmpfs of the sandbox's limits where
     `mount(path, options)` can make one, else a plain folder. Made anew at every start of the
     fork server, so nothing of an earlier one (killed by its child) is left."""
-    scratch = root / "scratch"
-    unmount(scratch)
-    _secure_folder(scratch, 0o700)
+    scratch = root.parent / f"{root.name}-scratch"  # beside the stage: a mount there never blocks remaking it
+    if unmount(scratch):
+        _secure_folder(scratch, 0o700)
+    else:  # a mount this process may not remove (an earlier grader's, outside a container): empty it
+        for entry in os.scandir(scratch):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
     if not mount(scratch, f"uid={uid},gid={uid},mode=0700"):
         os.chown(scratch, uid, uid)
+        os.chmod(scratch, 0o700)
     return scratch

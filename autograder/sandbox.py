@@ -269,7 +269,7 @@ class Sandbox:
             if self.stage is None:
                 prefix = _python_prefix()
                 self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), WORKER_FILES,
-                                             [Path(p) for p in _package_folders(prefix)], _unmount)
+                                             [Path(p) for p in _package_folders(prefix)])
             root, python, folders = self.stage
             scratch = container.private_scratch(root, uid, _mount_scratch, _unmount)
             command = [str(python), "-I", "-S", f"{folders[0]}/worker.py", str(scratch), *folders]
