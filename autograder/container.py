@@ -13,11 +13,11 @@ submission runs:
 - exposed(uid, paths) lists those the user can still reach; the grader
   refuses to run unless none.
 
-The worker needs a Python, numpy and its own files. Where the user can read
-them in place they are used there; where they sit below a folder it cannot
-enter (a Python under /root, a venv inside the repository), they are staged
-into a folder of the sandbox's own made of hard links (copies across file
-systems), without the installation's site-packages.
+The worker needs a Python, numpy and its own files. They are staged into a
+folder of the sandbox's own, made of hard links (copies across file
+systems): the worker's files, numpy alone (never the site-packages it is
+installed in), and the Python installation without its site-packages where
+the user cannot run it in place (a Python under /root).
 """
 
 import ctypes
@@ -202,17 +202,13 @@ def stage(uid, prefix, binary, numpy_site, worker_files, package_folders):
     for path in worker_files:
         shutil.copy(path, site)
         os.chmod(site / Path(path).name, 0o644)
-    folders = [str(site)]
-    if not open_to_others(numpy_site / "numpy" / "__init__.py"):
-        numpy_folder = root / "numpy-site"
-        numpy_folder.mkdir(mode=0o755)
-        for name in ("numpy", "numpy.libs"):
-            if (numpy_site / name).exists():
-                _link_tree(numpy_site / name, numpy_folder / name)
-        folders.append(str(numpy_folder))
-    else:
-        folders.append(str(numpy_site))
-    return root, python, folders
+    # numpy alone, never the folder it is installed in (the grader may be installed there too).
+    numpy_folder = root / "numpy-site"
+    numpy_folder.mkdir(mode=0o755)
+    for name in ("numpy", "numpy.libs"):
+        if (numpy_site / name).exists():
+            _link_tree(numpy_site / name, numpy_folder / name)
+    return root, python, [str(site), str(numpy_folder)]
 
 
 # The folders any user may write in, on a usual Debian or Ubuntu image: what
