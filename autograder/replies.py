@@ -19,7 +19,7 @@ import math
 OUTPUT_LIMIT = 25_000   # characters: the worker keeps 20,000 of what the code printed, and a note
 ERROR_LIMIT = 5_000     # characters: the worker's traceback text is at most 3,500
 MAX_ORACLE_ARGS = 16
-FRAME_SLACK = 1024 * 1024
+FRAME_SLACK = 4 * 1024 * 1024  # a notebook's cells' errors and output, JSON-escaped, with room
 FRAME_FACTOR = 4        # a reply (gradients, a cell's errors) is of the order of what was sent
 
 
