@@ -120,7 +120,8 @@ def secure_grading(uid, out_dir, submissions, salt):
     readable = exposed(uid, checked)
     if readable:
         raise NotProtected("at the container level the sandbox's user could read " + ", ".join(readable)
-                           + ": make them unreadable to other users (chmod o=) or grade elsewhere")
+                           + ": make them unreadable to other users (chmod o=), or for trusted code only "
+                           "choose BACKPROP_SANDBOX=rlimits")
     with open("/proc/self/cmdline", "rb") as command_line:
         arguments = command_line.read().split(b"\0")
     if salt and any(salt.encode() in (argument, argument.partition(b"=")[2]) for argument in arguments):
