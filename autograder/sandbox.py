@@ -5,7 +5,7 @@ numpy already imported. Every submission runs in a fresh child process of it,
 in an empty folder, talking to the grader on a socket of its own; after the
 child ends, the sandbox's scratch space is wiped before the next one.
 
-Two levels of isolation, the strongest this machine allows (the result of
+Three levels of isolation, the strongest this machine allows (the result of
 every submission records which one was in force):
 
 - "bubblewrap": the sandbox has new PID, network, IPC and UTS namespaces and
@@ -17,14 +17,19 @@ every submission records which one was in force):
   cannot signal the grader or another sandbox, cannot ptrace or read the fork
   server (which is not dumpable), and cannot create processes (the process
   limit counts only that user's: the fork server and the one child).
+- "container": root without namespaces (container.py): the same user, limits
+  and filter, the machine's file system with what must stay secret made
+  unreadable to that user, and checked.
 - "rlimits": no bubblewrap. The same fork server and resource limits, an
   empty temporary folder, a scrubbed environment and `python -I`; but the
   code sees the grader's file system, runs as the grader's user and can
   create processes and signal them.
 
-Either way: a memory limit (address space), a CPU-time limit per
+Every level: a memory limit (address space), a CPU-time limit per
 submission, a file-size limit, no core dumps, and a wall-clock limit on
-every request, enforced here by killing the child.
+every request by the grader's clock, enforced here by killing the child.
+At the bubblewrap and container levels a seccomp filter (seccomp_policy.py)
+denies the system calls no student needs.
 """
 
 import ctypes
@@ -266,6 +271,7 @@ class Sandbox:
         elif self.isolation == "container":
             kept_fds, uid = (), self._claim_uid()
             _kill_user(uid)
+            container.remove_left_by(uid)  # what an earlier sandbox of this user left (its grader killed)
             if self.stage is None:
                 prefix = _python_prefix()
                 self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), WORKER_FILES,
