@@ -65,7 +65,9 @@ fi
 "$VENV/bin/python3" -m pip install --quiet -e "$SOURCE/@PACKAGE@"
 printf '#!/bin/sh\\nexec %s/bin/python3 "$@"\\n' "$VENV" > /usr/local/bin/python3
 chmod 755 /usr/local/bin/python3
-python3 -c 'import autograder.gradescope'
+# -P: never from the current folder (a folder named autograder there, such as
+# Gradescope's /autograder seen from /, would shadow the package).
+python3 -P -c 'import autograder.gradescope'
 """.replace("@PACKAGE@", PACKAGE_FOLDER)
 
 RUN_AUTOGRADER = """\
@@ -77,7 +79,7 @@ RUN_AUTOGRADER = """\
 # in a temporary folder). setup.sh installed the grader: this script only
 # grades, with the python3 on PATH.
 export AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"
-exec python3 -m autograder.gradescope "$AUTOGRADER_ROOT"
+exec python3 -P -m autograder.gradescope "$AUTOGRADER_ROOT"  # -P: see setup.sh
 """
 
 

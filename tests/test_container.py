@@ -64,8 +64,9 @@ def _run_autograder_under_a_filter(root):
     env["AUTOGRADER_ROOT"] = str(root)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     # From the unzipped source (as on Gradescope), not this repository, whose history holds the reference.
+    env["PYTHONPATH"] = str(root / "source" / gradescope.PACKAGE_FOLDER)
     run = subprocess.run([*UNDER_A_FILTER, "bash", str(root / "source" / "run_autograder")], env=env,
-                         cwd=root / "source" / gradescope.PACKAGE_FOLDER, capture_output=True, text=True, timeout=300)
+                         cwd=root, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads((root / "results" / "results.json").read_text())
     assert "failed" not in results["output"], run.stderr[-3000:]
