@@ -342,9 +342,9 @@ def test_the_gradescope_zip_holds_the_scripts_the_salt_and_the_package(gradescop
         assert name in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
     run_autograder = archive.read("run_autograder").decode()
-    assert "python3 -m autograder.gradescope" in run_autograder and "AUTOGRADER_ROOT" in run_autograder
+    assert "python3 -P -m autograder.gradescope" in run_autograder and "AUTOGRADER_ROOT" in run_autograder
     setup = archive.read("setup.sh").decode()
-    assert "bubblewrap" in setup and "pip install" in setup
+    assert "bubblewrap" in setup and "libseccomp2" in setup and "pip install" in setup
     for script in ("setup.sh", "run_autograder"):
         (zip_path.parent / script).write_bytes(archive.read(script))
         assert subprocess.run(["bash", "-n", str(zip_path.parent / script)]).returncode == 0
