@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from autograder import checks, feedback, grade, intake, lms, precheck, release, report, roster
+from autograder import checks, container, feedback, grade, intake, lms, precheck, release, report, roster
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.questions import QUESTIONS
 from autograder.results import SubmissionResult
@@ -80,8 +80,12 @@ def grade_command(args):
         graded += 1
         grade.progress(graded, len(pending), result.submission)
 
-    grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
-                    args.self_checks)
+    try:
+        grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
+                        args.self_checks)
+    except container.NotProtected as error:
+        book.close()
+        return fail(f"not grading: {error}")
     book.write_csv()
     summary = feedback.summary_table(book.run_rows(), len(found.submissions))
     missing = sum(row.status == "missing" for row in book.class_rows())

@@ -141,18 +141,24 @@ def markdown(result: SubmissionResult, previous_score: float | None = None):
 
 
 def gradescope_results(result: SubmissionResult):
-    """The result in Gradescope's results.json schema."""
+    """The result in Gradescope's results.json schema: Markdown outputs say so,
+    every test has a status, and a test's own visibility overrides the
+    top-level one (the self-checks are visible at once, the hidden tests'
+    results after publication)."""
     return {
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": result.seconds,
         "output": headline(result) + ("\n\n" + "\n".join(result.notes) if result.notes else ""),
+        "output_format": "md",
         "tests": [
             {
                 "name": f"{number}. {q.title} ({q.function})",
                 "score": q.score,
                 "max_score": q.max_score,
+                "status": "passed" if q.score >= q.max_score else "failed",
                 "output": question_text(q, number),
+                "output_format": "md",
                 "visibility": "after_published",
             }
             for number, q in enumerate(result.questions, 1)
@@ -161,7 +167,9 @@ def gradescope_results(result: SubmissionResult):
                 "name": f"Self-check: {function}",
                 "score": 0,
                 "max_score": 0,
+                "status": "passed" if text.endswith("PASS") else "failed",
                 "output": text,
+                "output_format": "text",  # what the student's code printed: never read as Markdown
                 "visibility": "visible",
             }
             for function, text in result.self_checks.items()

@@ -13,12 +13,12 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from autograder import bounds, checks, release, root_causes
+from autograder import bounds, checks, container, release, root_causes
 from autograder.gradebook import write_result_files
 from autograder.intake import shown
 from autograder.questions import QUESTIONS
 from autograder.results import GRADER_FAILED, Check, QuestionResult, SubmissionResult
-from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
+from autograder.sandbox import PROBE_UID, Limits, Sandbox, WorkerFailure, isolation_level
 from autograder.session import Session
 from autograder.submissions import load
 
@@ -108,6 +108,8 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
     `self_checks`, each result also holds what the public self-checks print.
     """
     isolation = isolation_level()
+    if isolation == "container":
+        container.secure_grading(PROBE_UID, out_dir, [path for _, path in found], salt)
     previous_scores = previous_scores or {}
     if jobs <= 1:
         for name, path in found:

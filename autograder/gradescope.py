@@ -25,7 +25,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -46,7 +45,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files make the sa
 SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
-# It installs bubblewrap (the grader's sandbox) and this package, in a virtual
+# It installs bubblewrap and libseccomp2 (the grader's sandbox) and this package, in a virtual
 # environment of Python 3.11 or newer whose python3 it puts first on PATH;
 # run_autograder then only grades.
 set -euo pipefail
@@ -54,7 +53,7 @@ SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV=/opt/backprop-lab
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq bubblewrap python3 python3-venv python3-pip
+apt-get install -y -qq bubblewrap libseccomp2 python3 python3-venv python3-pip
 PYTHON=python3
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     apt-get install -y -qq python3.11 python3.11-venv  # Ubuntu 22.04's python3 is 3.10
@@ -66,7 +65,9 @@ fi
 "$VENV/bin/python3" -m pip install --quiet -e "$SOURCE/@PACKAGE@"
 printf '#!/bin/sh\\nexec %s/bin/python3 "$@"\\n' "$VENV" > /usr/local/bin/python3
 chmod 755 /usr/local/bin/python3
-python3 -c 'import autograder.gradescope'
+# -P: never from the current folder (a folder named autograder there, such as
+# Gradescope's /autograder seen from /, would shadow the package).
+python3 -P -c 'import autograder.gradescope'
 """.replace("@PACKAGE@", PACKAGE_FOLDER)
 
 RUN_AUTOGRADER = """\
@@ -78,7 +79,7 @@ RUN_AUTOGRADER = """\
 # in a temporary folder). setup.sh installed the grader: this script only
 # grades, with the python3 on PATH.
 export AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"
-exec python3 -m autograder.gradescope "$AUTOGRADER_ROOT"
+exec python3 -P -m autograder.gradescope "$AUTOGRADER_ROOT"  # -P: see setup.sh
 """
 
 
@@ -166,16 +167,6 @@ def submission_name(metadata_path):
     return safe_name(f"student-{user_id}")
 
 
-def bubblewrap_works():
-    """Whether bubblewrap can create its namespaces here (a container may forbid it)."""
-    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
-    try:
-        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 def _salt(root):
     if os.environ.get(SALT_VARIABLE):
         return os.environ[SALT_VARIABLE]
@@ -192,7 +183,7 @@ def _failure(message):
 
 def grade(root):
     """The Gradescope results of the submission under `root`, as a dict."""
-    from autograder import cli, sandbox
+    from autograder import cli, container, sandbox
 
     root = Path(root)
     try:
@@ -200,9 +191,12 @@ def grade(root):
     except LookupError as error:
         return _failure(f"Not graded: {error}.")
     notes = [note] if note else []
-    if sandbox.isolation_level() == "bubblewrap" and not bubblewrap_works():
-        os.environ["BACKPROP_SANDBOX"] = "rlimits"
-        notes.append("bubblewrap cannot create its namespaces in this container: graded with the rlimits isolation")
+    level = sandbox.isolation_level()
+    if level == "container":
+        # The submission, the results, the salt and the grader's source all
+        # live below the root: none of it is for the sandbox's user.
+        container.protect([root])
+    notes.append(f"Isolation level: {level}.")
     name = submission_name(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="backprop-gradescope-") as scratch:
         folder = Path(scratch) / "submissions" / name

@@ -5,7 +5,7 @@ numpy already imported. Every submission runs in a fresh child process of it,
 in an empty folder, talking to the grader on a socket of its own; after the
 child ends, the sandbox's scratch space is wiped before the next one.
 
-Two levels of isolation, the strongest this machine allows (the result of
+Three levels of isolation, the strongest this machine allows (the result of
 every submission records which one was in force):
 
 - "bubblewrap": the sandbox has new PID, network, IPC and UTS namespaces and
@@ -17,18 +17,24 @@ every submission records which one was in force):
   cannot signal the grader or another sandbox, cannot ptrace or read the fork
   server (which is not dumpable), and cannot create processes (the process
   limit counts only that user's: the fork server and the one child).
+- "container": root without namespaces (container.py): the same user, limits
+  and filter, the machine's file system with what must stay secret made
+  unreadable to that user, and checked.
 - "rlimits": no bubblewrap. The same fork server and resource limits, an
   empty temporary folder, a scrubbed environment and `python -I`; but the
   code sees the grader's file system, runs as the grader's user and can
   create processes and signal them.
 
-Either way: a memory limit (address space), a CPU-time limit per
+Every level: a memory limit (address space), a CPU-time limit per
 submission, a file-size limit, no core dumps, and a wall-clock limit on
-every request, enforced here by killing the child.
+every request by the grader's clock, enforced here by killing the child.
+At the bubblewrap and container levels a seccomp filter (seccomp_policy.py)
+denies the system calls no student needs.
 """
 
 import ctypes
 import fcntl
+import functools
 import os
 import resource
 import selectors
@@ -44,14 +50,14 @@ from pathlib import Path
 
 import numpy
 
-from autograder import wire
+from autograder import container, replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker, its message format, and the public modules the notebook
 # imports (gradcheck, public_checks): nothing else of the repository.
 WORKER_FILES = (HERE / "worker.py", HERE / "wire.py", *sorted((HERE.parent / "assignment").glob("*.py")))
 SANDBOX_UID_BASE = 60000
-MAX_REPLY = 64 * 1024 * 1024
+PROBE_UID = SANDBOX_UID_BASE - 1  # no sandbox's: for checking what any unprivileged user can read
 
 
 @dataclass(frozen=True)
@@ -74,12 +80,32 @@ class WorkerFailure(Exception):
         self.detail = detail
 
 
+LEVELS = ("bubblewrap", "container", "rlimits")
+
+
 def isolation_level():
-    """ "bubblewrap" where it can be used here, else "rlimits"; BACKPROP_SANDBOX forces one."""
+    """The strongest level this machine allows: "bubblewrap" where it can make
+    its namespaces, else "container" for a grader running as root, else
+    "rlimits"; BACKPROP_SANDBOX forces one."""
     forced = os.environ.get("BACKPROP_SANDBOX")
-    if forced in ("bubblewrap", "rlimits"):
+    if forced in LEVELS:
         return forced
-    return "bubblewrap" if shutil.which("bwrap") and os.geteuid() == 0 else "rlimits"
+    if os.geteuid() != 0:
+        return "rlimits"
+    return "bubblewrap" if bubblewrap_works() else "container"
+
+
+@functools.cache
+def bubblewrap_works():
+    """Whether bubblewrap is installed and can create its namespaces here (a container may forbid it)."""
+    if not shutil.which("bwrap"):
+        return False
+    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+               "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    try:
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def _python_prefix():
@@ -95,30 +121,46 @@ def _numpy_site():
 
 
 SCRATCH_BYTES = 64 * 1024**2
+SCRATCH_INODES = 4096  # files and folders: each costs kernel memory the byte limit does not count
+MNT_DETACH = 2
+
+
+def _unmount(target):
+    """Detach every file system mounted at `target`; False where that is not allowed."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    while os.path.ismount(target):
+        if libc.umount2(str(target).encode(), MNT_DETACH) != 0:
+            return False
+    return True
+
+
+def _mount_scratch(target, options):
+    """A fresh tmpfs of SCRATCH_BYTES and SCRATCH_INODES at `target`, so that
+    files cannot fill the machine's memory (bwrap 0.8's own --tmpfs has no
+    limits); False where mounting is not allowed. A mount left there by an
+    earlier sandbox of this user (a fork server that was killed, a grader
+    that was stopped, an older version's options) is detached first: nothing
+    of it reaches the new sandbox."""
+    if not _unmount(target):
+        return False
+    options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_INODES},{options}".encode()
+    return ctypes.CDLL(None, use_errno=True).mount(b"tmpfs", str(target).encode(), b"tmpfs", 0, options) == 0
 
 
 def _scratch_mount(uid):
-    """A tmpfs of SCRATCH_BYTES for the sandbox's /tmp, so that files cannot
-    fill the machine's memory (bwrap 0.8's own --tmpfs has no size limit);
-    None where mounting is not allowed."""
+    """The bubblewrap sandbox's /tmp (see _mount_scratch), or None."""
     target = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-scratch" / str(uid)
     target.mkdir(parents=True, exist_ok=True)
-    if os.path.ismount(target):
-        return target
-    libc = ctypes.CDLL(None, use_errno=True)
-    options = f"size={SCRATCH_BYTES},mode=1777".encode()
-    if libc.mount(b"tmpfs", str(target).encode(), b"tmpfs", 0, options) != 0:
-        return None
-    return target
+    return target if _mount_scratch(target, "mode=1777") else None
 
 
-def _bubblewrap_command(uid):
+def _bubblewrap_command(uid, seccomp_fd):
     prefix, site = _python_prefix(), _numpy_site()
     scratch = _scratch_mount(uid)
     scratch_options = ["--bind", str(scratch), "/tmp"] if scratch else ["--perms", "1777", "--tmpfs", "/tmp"]
     command = [
         "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-        "--die-with-parent", "--new-session",
+        "--die-with-parent", "--new-session", "--seccomp", str(seccomp_fd),
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
@@ -161,12 +203,12 @@ def _package_folders(prefix):
 
 def _worker_environment(home):
     return {
-        "HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+        "HOME": home, "TMPDIR": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     }
 
 
-def _limit_resources(limits, max_processes):
+def _limit_resources(limits, max_processes, confine=None):
     def apply():
         os.setsid()
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -176,6 +218,8 @@ def _limit_resources(limits, max_processes):
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
         if max_processes is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+        if confine is not None:
+            confine()
     return apply
 
 
@@ -189,6 +233,7 @@ class Sandbox:
         self.control = None
         self.workdir = None
         self.uid_lock = self.uid = None
+        self.stage = None  # the container level's (folder, python, site folders), made once
 
     def _claim_uid(self):
         """An unprivileged user id no other sandbox on this machine is using
@@ -219,8 +264,27 @@ class Sandbox:
             _kill_user(self._claim_uid())
             # The fork server and its one child are the only processes of the
             # sandbox's user, so a limit of two means the child can create none.
-            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid()), None, {}, 2
+            seccomp_fd = seccomp_policy.bpf_fd()
+            kept_fds = (seccomp_fd,)
+            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid(), seccomp_fd), None, {}, 2
+            confine = None
+        elif self.isolation == "container":
+            kept_fds, uid = (), self._claim_uid()
+            _kill_user(uid)
+            container.remove_left_by(uid)  # what an earlier sandbox of this user left (its grader killed)
+            if self.stage is None:
+                prefix = _python_prefix()
+                self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), WORKER_FILES,
+                                             [Path(p) for p in _package_folders(prefix)])
+            root, python, folders = self.stage
+            scratch = container.private_scratch(root, uid, _mount_scratch, _unmount)
+            command = [str(python), "-I", "-S", f"{folders[0]}/worker.py", str(scratch), *folders]
+            cwd, max_processes = scratch, 2
+            env = {**_worker_environment(str(scratch)), **container.library_path(python)}
+            confine = functools.partial(container.confine, uid)
         else:
+            confine = None
+            kept_fds = ()
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
             os.mkdir(site)
@@ -229,11 +293,16 @@ class Sandbox:
                 shutil.copy(path, site)
             command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", scratch, site, str(_numpy_site())]
             cwd, env, max_processes = scratch, _worker_environment(scratch), None
-        with server_end:
+        try:
             self.process = subprocess.Popen(
                 command, stdin=server_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                cwd=cwd, env=env, preexec_fn=_limit_resources(self.limits, max_processes), close_fds=True,
+                cwd=cwd, env=env, preexec_fn=_limit_resources(self.limits, max_processes, confine), close_fds=True,
+                pass_fds=kept_fds,
             )
+        finally:
+            server_end.close()
+            for fd in kept_fds:
+                os.close(fd)
         self.control = grader_end
         self.control.settimeout(self.limits.start_seconds)
 
@@ -261,7 +330,7 @@ class Sandbox:
             grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             with child_end:
                 reply = self._ask({"op": "fork", "cpu_seconds": self.limits.cpu_seconds}, [child_end.fileno()])
-            if reply and reply.get("op") == "forked":
+            if isinstance(reply, dict) and reply.get("op") == "forked":
                 try:
                     return Worker(self, grader_end)
                 except WorkerFailure:
@@ -303,12 +372,16 @@ class Sandbox:
             pass
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
-        if reply and reply.get("op") == "reaped":
-            if not reply.get("clean"):
-                self.close()  # files the next submission could see: start a new sandbox
-            return reply.get("status")
-        self.close()  # a fork server that does not answer is started anew for the next submission
-        return None
+        if self.isolation == "container":
+            container.remove_left_by(self.uid)
+        try:
+            status, clean = replies.reaped(reply)
+        except replies.Invalid:
+            self.close()  # a fork server that does not answer is started anew for the next submission
+            return None
+        if not clean:
+            self.close()  # files the next submission could see: start a new sandbox
+        return status
 
     def close(self):
         if self.process is not None and self.process.poll() is None:
@@ -394,50 +467,59 @@ class Worker:
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.stream, selectors.EVENT_READ)
         self.finished = False
+        self.frame_limit = replies.FRAME_SLACK
         ready = self._receive(time.monotonic() + self.limits.start_seconds)
-        if ready.get("op") != "ready":
+        if not isinstance(ready, dict) or ready.get("op") != "ready":
             self.close(kill=True)
             raise WorkerFailure("protocol", "the worker did not start")
 
     def request(self, message, on_oracle=None, seconds=None, on_progress=None, until=None):
-        """Send a request and return the worker's "done" reply.
+        """Send a request and return the worker's checked "done" reply.
 
-        Each "started" message gives the worker `seconds` more (the limit is
-        per cell or per call), never past `until`, and goes with the "result" messages to
-        on_progress(message). Oracle requests that arrive meanwhile are
-        answered with on_oracle(function, args) -> {"value": v} or {"error": text}.
-        Raises WorkerFailure when the worker does not answer in time, dies, or
-        sends something that is not a frame.
+        Each item (cell or call) has `seconds` (by default the per-call
+        limit) by the grader's clock, never past `until`: item k must end by
+        `seconds` after its "started" message and by (k + 1) * `seconds`
+        after the request was sent, so forged "started" messages (refused
+        beyond the items requested, or out of order) cannot make the request
+        last longer. A child that knows every item of a request may still
+        share their time among them: the session sends graded calls one per
+        request. The checked "started" and "result" messages go to on_progress(message);
+        stand-in questions are answered with on_oracle(function, args) ->
+        {"value": v} or {"error": text}. Every frame is bounded by what this
+        request can need (replies.frame_limit) and every message checked
+        (replies.Conversation). Raises WorkerFailure when the worker does not
+        answer in time, dies, or sends anything else.
         """
-        seconds = seconds or self.limits.call_seconds
-        until = until or float("inf")  # a deadline no "started" message extends (the submission's budget)
-        deadline = min(time.monotonic() + seconds, until)
-        self._send(message, deadline)
+        seconds, until = seconds or self.limits.call_seconds, until or float("inf")
+        sent = time.monotonic()
+        deadline = min(sent + seconds, until)
+        data = wire.encode(message)
+        self.frame_limit = replies.frame_limit(len(data))
+        conversation = replies.Conversation(message)
+        self._send_bytes(data, deadline)
         while True:
-            reply = self._receive(deadline)
-            if not isinstance(reply, dict):
+            try:
+                kind, reply = conversation.read(self._receive(deadline))
+            except replies.Invalid as invalid:
                 self.close(kill=True)
-                raise WorkerFailure("protocol", "the worker sent something other than a reply")
-            if reply.get("op") in ("started", "result") and on_progress is not None:
+                raise WorkerFailure("protocol", f"the worker sent {invalid}") from None
+            if kind == "progress":
                 if reply["op"] == "started":
-                    deadline = min(time.monotonic() + seconds, until)
-                on_progress(reply)
-                continue
-            if reply.get("op") == "oracle" and on_oracle is not None:
-                answer = on_oracle(reply.get("function"), reply.get("args"))
+                    deadline = min(time.monotonic() + seconds, sent + conversation.started * seconds, until)
+                if on_progress is not None:
+                    on_progress(reply)
+            elif kind == "oracle":
+                answer = on_oracle(*reply) if on_oracle is not None else {"error": "no stand-in here"}
                 try:
-                    wire.encode(answer)
+                    encoded = wire.encode(answer)
                 except wire.WireError:
-                    answer = {"error": "the reference's answer is too large to send"}
-                self._send(answer, deadline)
-                continue
-            if reply.get("op") != "done":
-                self.close(kill=True)
-                raise WorkerFailure("protocol", "the worker sent an unexpected message")
-            return reply
+                    encoded = wire.encode({"error": "the reference's answer is too large to send"})
+                self._send_bytes(encoded, deadline)
+            else:
+                return reply
 
-    def _send(self, message, deadline):
-        data = memoryview(wire.encode(message))
+    def _send_bytes(self, data, deadline):
+        data = memoryview(data)
         while data:
             try:
                 sent = self.stream.send(data)
@@ -480,9 +562,9 @@ class Worker:
         if len(self.buffer) < sizes.size:
             return None
         header_size, payload_size = sizes.unpack_from(self.buffer)
-        if header_size + payload_size > MAX_REPLY:
+        if header_size + payload_size > self.frame_limit:
             self.close(kill=True)
-            raise WorkerFailure("protocol", f"the worker sent a reply of {header_size + payload_size} bytes, over the limit")
+            raise WorkerFailure("protocol", f"the worker sent a frame of {header_size + payload_size} bytes, over the limit")
         end = sizes.size + header_size + payload_size
         if len(self.buffer) < end:
             return None

@@ -51,17 +51,14 @@ class Session:
         running = []
 
         def progress(message):
-            running.append(message.get("cell"))
+            running.append(message["cell"])
 
         try:
             reply = self._request({"op": "exec", "cells": [list(cell) for cell in cells]},
                                   on_progress=progress, seconds=self._seconds_left(), until=self.deadline)
         except WorkerFailure as failure:
-            numbers = [number for number, _ in cells]
-            culprit = numbers.index(running[-1]) if running and running[-1] in numbers else 0
-            return culprit, failure, {}
-        errors = reply.get("errors")
-        return None, None, errors if isinstance(errors, dict) else {}
+            return (len(running) - 1 if running else 0), failure, {}
+        return None, None, reply["errors"]
 
     def load(self):
         """Run the cells; a note for each one that raised, hung or ended the process."""
@@ -113,51 +110,50 @@ class Session:
         outputs = {}
 
         def progress(message):
-            index = message.get("index")
-            if message.get("op") == "result" and index in range(len(questions)):
-                verdict = "PASS" if message.get("value") is True else "FAIL"
-                text = str(message.get("output") or "") + (f"\n{message['error']}" if message.get("error") else "")
-                outputs[questions[index]] = f"{text.strip()}\n{verdict}".strip()
+            if message["op"] == "result":
+                verdict = "PASS" if message["value"] else "FAIL"
+                text = message["output"] + (f"\n{message['error']}" if message["error"] else "")
+                outputs[question] = f"{text.strip()}\n{verdict}".strip()
 
-        try:
-            if self.worker is None:
-                self._restart()
-            self._request({"op": "selfcheck", "questions": list(questions)}, on_progress=progress,
-                          seconds=self._seconds_left(), until=self.deadline)
-        except WorkerFailure as failure:
-            self.close()
-            for question in questions:
-                outputs.setdefault(question, f"the self-check did not finish: {failure.detail}")
+        for question in questions:
+            try:
+                if self.worker is None:
+                    self._restart()
+                self._request({"op": "selfcheck", "questions": [question]}, on_progress=progress,
+                              seconds=self._seconds_left(), until=self.deadline)
+            except WorkerFailure as failure:
+                self.close()
+                for unfinished in questions:
+                    outputs.setdefault(unfinished, f"the self-check did not finish: {failure.detail}")
+                break
         return outputs
 
     def call_cases(self, function, calls, oracles, on_oracle, watch=()):
-        """Call `function` once per argument tuple in `calls`, counting the
-        calls to the functions named in `watch`. One outcome per call: the
-        worker's result, a WorkerFailure for the call that hung or killed the
-        worker (the next request gets a fresh worker), or None for the calls
-        not run after it."""
+        """Call `function` once per argument tuple in `calls`, one request
+        each (each call has the per-call limit by the grader's clock), counting
+        the calls to the functions named in `watch`. One outcome per call: the
+        worker's checked result, a WorkerFailure for the call that hung or
+        killed the worker (the next request gets a fresh worker), or None for
+        the calls not run after it."""
         outcomes = [None] * len(calls)
-        running = []
 
-        def progress(message):
-            if message.get("op") == "started":
-                running.append(message.get("call"))
-            elif message.get("index") in range(len(calls)):
-                outcomes[message["index"]] = message
+        for index, args in enumerate(calls):
+            def progress(message, index=index):
+                if message["op"] == "result":
+                    outcomes[index] = message
 
-        try:
-            if self.worker is None:
-                self._restart()
-            self._request(
-                {"op": "call", "function": function, "calls": [list(args) for args in calls],
-                 "oracles": list(oracles), "watch": list(watch)},
-                on_oracle=on_oracle, on_progress=progress, seconds=self._seconds_left(), until=self.deadline,
-            )
-        except WorkerFailure as failure:
-            self.close()
-            failing = running[-1] if running and running[-1] in range(len(calls)) else 0
-            outcomes[failing] = failure
-            outcomes[failing + 1:] = [None] * (len(calls) - failing - 1)
+            try:
+                if self.worker is None:
+                    self._restart()
+                self._request(
+                    {"op": "call", "function": function, "calls": [list(args)],
+                     "oracles": list(oracles), "watch": list(watch)},
+                    on_oracle=on_oracle, on_progress=progress, seconds=self._seconds_left(), until=self.deadline,
+                )
+            except WorkerFailure as failure:
+                self.close()
+                outcomes[index] = failure
+                break
         return outcomes
 
     def close(self):

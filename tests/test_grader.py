@@ -545,12 +545,14 @@ def test_cli_writes_gradescope_results_and_feedback(cli):
     scores = {row[0]: float(row[3]) for row in list(csv.reader(runs[0]["csv"].splitlines()))[1:]}
     for name in EXPECTED_NAMES:
         data = json.loads((out / "results" / f"{name}.json").read_text())
-        assert {"score", "execution_time", "tests"} <= set(data)
+        assert {"score", "execution_time", "tests"} <= set(data) and data["output_format"] == "md"
         assert isinstance(data["execution_time"], (int, float)) and data["execution_time"] >= 0
         assert data["score"] == pytest.approx(scores[name])
         assert len(data["tests"]) == len(FUNCTIONS)
         for test, function in zip(data["tests"], FUNCTIONS):
             assert {"name", "score", "max_score", "output", "visibility"} <= set(test)
+            assert test["status"] == ("passed" if test["score"] >= test["max_score"] else "failed")
+            assert test["output_format"] == "md"  # Gradescope shows its tables as tables
             assert function in test["name"]
             assert test["max_score"] == sf.MAX_POINTS[function]
             assert test["visibility"] in ("hidden", "after_due_date", "after_published", "visible")

@@ -24,6 +24,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,6 +48,9 @@ CALL_TIMEOUT = 3
 BATCH_TIMEOUT = 240  # seconds for the whole corpus; it takes about a minute on 2 cores
 CASES = corpus.load_corpus()
 # At the rlimits level the worker is not in a namespace of its own; these must still be contained.
+# At the container level (no namespaces) these cannot hold; tests/hostile/README.md gives each reason.
+CONTAINER_EXCEPTIONS = {"env_probe", "read_reference_file", "import_reference", "glob_for_reference",
+                        "scratch_leftovers", "fork_server_kill_leftovers", "tmpfs_fill", "inode_flood"}
 RLIMITS_CASES = ["control_reference", "toplevel_loop_cell", "loop_in_function", "sleep_in_function",
                  "memory_bomb", "sys_exit_in_function", "sys_exit_toplevel", "os_exit_in_function",
                  "os_exit_toplevel", "segfault", "segfault_toplevel_cell",
@@ -115,13 +119,19 @@ def snapshot(places):
     return state
 
 
-def run_grader(folder, out, *, timeout=BATCH_TIMEOUT, env=None, jobs=JOBS, extra=()):
-    """Run the grade command on `folder`; (returncode, stdout, stderr, seconds). Never hangs."""
+def run_grader(folder, out, *, timeout=BATCH_TIMEOUT, env=None, jobs=JOBS, extra=(), grader=ROOT):
+    """Run the grade command of the grader in `grader` on `folder`; (returncode, stdout, stderr,
+    seconds). Never hangs. The salt goes in $BACKPROP_SALT where `env` forces the container level
+    (which refuses a salt on the command line, readable by every user)."""
+    env = {**os.environ, **(env or {})}
+    salt = ["--salt", SALT]
+    if env.get("BACKPROP_SANDBOX") == "container":
+        env["BACKPROP_SALT"], salt = SALT, []
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
-               "--jobs", str(jobs), "--timeout", str(CALL_TIMEOUT), "--salt", SALT, *extra]
+               "--jobs", str(jobs), "--timeout", str(CALL_TIMEOUT), *salt, *extra]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(command, cwd=grader, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env=env)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -132,18 +142,18 @@ def run_grader(folder, out, *, timeout=BATCH_TIMEOUT, env=None, jobs=JOBS, extra
     return process.returncode, stdout, stderr, time.monotonic() - started
 
 
-def grade_batch(tmp, cases, env=None):
+def grade_batch(tmp, cases, env=None, grader=ROOT):
     folder, out, canary = tmp / "submissions", tmp / "out", tmp / "canary"
     for path in (folder, canary):
         path.mkdir()
     (canary / "canary.txt").write_text("a file no submission may touch\n")
-    paths = {"REPO": ROOT, "OUT": out, "CANARY": canary, "SUBMISSIONS": folder}
+    paths = {"REPO": grader, "OUT": out, "CANARY": canary, "SUBMISSIONS": folder}
     for case in cases:
         case.write(folder, paths)
     # Where a worker's relative and home paths would land outside a sandbox.
     places = [canary, folder, tmp / "PWNED", Path("/PWNED"), Path("/tmp/PWNED"), Path.home() / "PWNED"]
     before = snapshot(places)
-    returncode, stdout, stderr, seconds = run_grader(folder, out, env=env)
+    returncode, stdout, stderr, seconds = run_grader(folder, out, env=env, grader=grader)
     after = snapshot(places)
     return Batch(cases, folder, out, returncode, stdout, stderr, seconds, before, after)
 
@@ -151,6 +161,22 @@ def grade_batch(tmp, cases, env=None):
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     return grade_batch(tmp_path_factory.mktemp("hostile"), CASES)
+
+
+def grader_copy(folder):
+    """The grader's files, copied to `folder` (outside any git repository, whose history holds the
+    reference: the container level refuses to run where the sandbox's user could read it)."""
+    for name in ("autograder", "solutions", "assignment"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def container_batch(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile-container")
+    cases = [case for case in CASES if case.name not in CONTAINER_EXCEPTIONS]
+    return grade_batch(tmp, cases, env={"BACKPROP_SANDBOX": "container"}, grader=grader_copy(tmp / "grader"))
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +288,29 @@ def test_rlimits_level_still_contains_loops_memory_exits_and_segfaults(rlimits_b
 def test_rlimits_level_leaves_the_repository_alone(rlimits_batch):
     changed = [key for key in rlimits_batch.before if rlimits_batch.before[key] != rlimits_batch.after[key]]
     assert not changed, changed
+
+
+# --- the whole corpus at the container level -------------------------------------------------------
+
+
+def test_container_level_contains_the_corpus_but_its_listed_exceptions(container_batch):
+    summary = describe_batch(container_batch)
+    print("\n[container] " + summary)
+    assert container_batch.returncode == 0, container_batch.stderr[-3000:]
+    for result in container_batch.results().values():
+        assert result["isolation"] == "container"
+    assert not any(container_batch.problems().values()), summary
+
+
+def test_container_level_leaves_everything_outside_its_out_folder_alone(container_batch):
+    changed = [key for key in container_batch.before if container_batch.before[key] != container_batch.after[key]]
+    assert not changed, changed
+    leaks = corpus.leaked_lines(container_batch.out, [container_batch.stdout, container_batch.stderr])
+    assert not leaks, leaks[:10]
+
+
+def test_container_level_exceptions_are_cases_of_the_corpus():
+    assert set(CONTAINER_EXCEPTIONS) <= {case.name for case in CASES}
 
 
 # --- a cell that worked once and fails when the worker is restarted ---------------------------------

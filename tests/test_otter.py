@@ -344,9 +344,9 @@ def test_the_gradescope_zip_holds_the_scripts_the_salt_and_the_package(gradescop
         assert name in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
     run_autograder = archive.read("run_autograder").decode()
-    assert "python3 -m autograder.gradescope" in run_autograder and "AUTOGRADER_ROOT" in run_autograder
+    assert "python3 -P -m autograder.gradescope" in run_autograder and "AUTOGRADER_ROOT" in run_autograder
     setup = archive.read("setup.sh").decode()
-    assert "bubblewrap" in setup and "pip install" in setup
+    assert "bubblewrap" in setup and "libseccomp2" in setup and "pip install" in setup
     for script in ("setup.sh", "run_autograder"):
         (zip_path.parent / script).write_bytes(archive.read(script))
         assert subprocess.run(["bash", "-n", str(zip_path.parent / script)]).returncode == 0
@@ -399,7 +399,10 @@ def _assert_gradescope_schema(results):
         assert isinstance(test["name"], str) and isinstance(test["output"], str)
         assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
         assert test["visibility"] in ("hidden", "after_due_date", "after_published", "visible")
+        assert test["status"] in ("passed", "failed") and test["output_format"] in ("md", "text")
     assert sum(t["score"] for t in results["tests"]) == pytest.approx(results["score"])
+    assert results["output_format"] == "md" and results["execution_time"] >= 0
+    assert "Isolation level: " in results["output"]
 
 
 @pytest.mark.slow

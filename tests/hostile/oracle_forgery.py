@@ -1,6 +1,6 @@
 # hostile: batchnorm_backward forges the worker's oracle request, asking the grader for the reference batchnorm_backward
 # expect: batchnorm = 0
-# message: raised an exception (KeyError)
+# message: a question for a stand-in that is not standing in now
 # include: base
 
 import fcntl

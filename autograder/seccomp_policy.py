@@ -1,0 +1,105 @@
+"""The system calls a sandboxed worker may not make, as a seccomp filter.
+
+A backward pass needs arithmetic, memory and a few files; it never needs to
+build namespaces, mount file systems, keep kernel objects that outlive the
+process (SysV IPC, POSIX message queues, keys), look into other processes,
+load code into the kernel or open a network socket (only AF_UNIX: the
+container level has no network namespace). The filter allows everything else and makes these
+calls fail with EPERM, so that numpy and the standard library keep working
+and a probe gets a plain error.
+
+It is generated with libseccomp (PyPI `pyseccomp`), once per grading
+process, and given to bwrap as BPF (`--seccomp FD`) or loaded in the
+container level's fork server before it runs any of the worker's code.
+
+User namespaces: bwrap 0.8's `--disable-userns` needs `--unshare-user`,
+which as root would map the sandbox's user to root outside; so this filter
+carries that rule instead: `unshare` always fails, and so does `clone`
+with any namespace flag. `clone3` passes its flags in memory, where seccomp
+cannot look: it fails with ENOSYS, on which glibc falls back to `clone`.
+"""
+
+import errno
+import functools
+import os
+import socket
+
+import pyseccomp
+
+DENIED = (
+    # namespaces and mounts
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    # kernel objects that outlive the process
+    "keyctl", "add_key", "request_key",
+    "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
+    "msgget", "msgsnd", "msgrcv", "msgctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    # asynchronous and kernel-programmable interfaces
+    "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd",
+    "fanotify_init",
+    # other processes
+    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
+    # the machine itself
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
+    "swapon", "swapoff", "acct", "quotactl", "syslog", "settimeofday", "clock_settime", "adjtimex",
+    "clock_adjtime", "iopl", "ioperm", "vhangup", "open_by_handle_at", "name_to_handle_at",
+    "lookup_dcookie", "uselib", "memfd_secret",
+)
+NAMESPACE_FLAGS = {
+    "CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
+    "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
+    "CLONE_NEWNET": 0x40000000,
+}
+
+
+def _known(name):
+    """Whether this machine's architecture has the system call (some are x86-only)."""
+    try:
+        return pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name) >= 0
+    except (ValueError, RuntimeError, OSError):
+        return False
+
+
+def _filter():
+    rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+    refuse = pyseccomp.ERRNO(errno.EPERM)
+    for name in DENIED:
+        if _known(name):
+            rules.add_rule(refuse, name)
+    for flag in NAMESPACE_FLAGS.values():
+        rules.add_rule(refuse, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
+    rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+    # Sockets only to the grader's kind: at the container level there is no
+    # network namespace, and nothing a student needs talks to a network.
+    rules.add_rule(pyseccomp.ERRNO(errno.EAFNOSUPPORT), "socket", pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX))
+    return rules
+
+
+@functools.cache
+def bpf():
+    """The filter as the kernel's BPF program (bytes), made once per process."""
+    read_end, write_end = os.pipe()
+    try:
+        with os.fdopen(write_end, "wb", closefd=True) as sink:
+            _filter().export_bpf(sink)
+        chunks = []
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(read_end)
+
+
+def bpf_fd():
+    """A file descriptor to read the BPF program from (for bwrap's --seccomp); the caller closes it."""
+    program = bpf()
+    read_end, write_end = os.pipe()
+    os.write(write_end, program)  # a few KB: within the pipe's buffer
+    os.close(write_end)
+    return read_end
+
+
+def load():
+    """Apply the filter to this process and its future children (needs no_new_privs or CAP_SYS_ADMIN)."""
+    _filter().load()
