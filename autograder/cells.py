@@ -33,7 +33,7 @@ MAX_CELLS = 500
 # memory is not the sandbox's: an AST takes hundreds of times the source's
 # size); the grader goes by `def` lines and text instead.
 AST_LIMIT = 256 * 1024
-GIVEN_TAG = "backprop_given"
+GIVEN_TAG = "autograder_given"
 _MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
 _MAGIC_PREFIXES = ("%", "!", "get_ipython()")

@@ -12,27 +12,23 @@ messages; for those, the function is run again on public inputs in a fresh
 worker, and that run's message is shown.
 """
 
-import functools
 import hashlib
-import inspect
 
 import numpy as np
 
-from autograder import diagnosis, gradcheck, standins, vocabulary
-from autograder import questions as specs
+from autograder import diagnosis, specs, standins, vocabulary
 from autograder.gradcheck import rel_error
 from autograder.results import Check, QuestionResult
 from autograder.sandbox import WorkerFailure
-from solutions import layers
 
 # The public inputs an exception is reproduced on: every student can draw them (and so may see them).
 PUBLIC_SEED = 0
 PUBLIC_MESSAGE_LIMIT = 3000
 
+# What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS).
 ERROR_HINTS = {
-    "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes where N, D, H and C all differ.",
+    "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes whose sizes all differ.",
     "shapes": "A matrix product had mismatched shapes: check which factor is transposed (the hidden tests use non-square shapes).",
-    "NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there).",
 }
 
 
@@ -75,8 +71,8 @@ def numeric_error(problem, name, value, rng, absolute):
     worst = 0.0
     for _ in range(specs.DIRECTIONS):
         direction = rng.standard_normal(value.shape)
-        # A unit step: a longer one would move the ReLU inputs by more than
-        # the margin kept from the kink, and grow the difference's own error.
+        # A unit step: a longer one would move inputs by more than the margin
+        # a spec keeps from a kink, and grow the difference's own error.
         direction /= max(np.linalg.norm(direction), 1e-300)
         numeric = problem.directional(name, direction)
         projected = float(np.sum(value * direction))
@@ -88,7 +84,7 @@ def numeric_error(problem, name, value, rng, absolute):
 def _compare(output, value, expected, vs_numeric, returned):
     """(passed, error vs reference, message) for one output.
 
-    Gradients are float64 (SPEC.md): an output holding float32 numbers (its
+    Gradients are float64 (the notes): an output holding float32 numbers (its
     dtype, or float64 values that are all float32 numbers) never passes,
     whatever its error, so that its score does not depend on the inputs drawn,
     and a small real mistake cannot hide in float32 rounding."""
@@ -128,21 +124,6 @@ UNWATCHED_DIAGNOSIS = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def watched_sources():
-    """(name, source) of each function a backward pass must not call more than
-    allowed, for the worker to recognise by its code however it is reached.
-    All of them are given to students (the forward passes, gradcheck.py)."""
-    sources = []
-    for name in specs.FORWARD_PASSES:
-        function = getattr(gradcheck if name in specs.NUMERICAL_HELPERS else layers, name)
-        source = inspect.getsource(function)
-        if "BEGIN SOLUTION" in source:
-            raise ValueError(f"{name} holds a solution region: it cannot be sent to the worker")
-        sources.append((name, source))
-    return tuple(sources)
-
-
 def _finite_differences(calls):
     """Whether the watched call counts show a numerical gradient rather than a backward pass."""
     if not isinstance(calls, dict):
@@ -152,8 +133,8 @@ def _finite_differences(calls):
     return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED
 
 
-def _error_hint(error):
-    for pattern, hint in ERROR_HINTS.items():
+def _error_hint(error, own_hints):
+    for pattern, hint in {**ERROR_HINTS, **own_hints}.items():
         if pattern in error:
             return hint
     return ""
@@ -197,12 +178,13 @@ def _points(case, question, output):
     return case.points * output.weight / total
 
 
-def check_question(session, question, salt, submission, digest=""):
+def check_question(session, question, salt, submission, digest="", watch=(), error_hints=None):
     """Grade `question` with the student's code running in `session` (`digest`:
-    the submission's content hash, mixed into its inputs); a QuestionResult."""
+    the submission's content hash, mixed into its inputs); a QuestionResult.
+    `watch`: the (name, source) of the functions whose calls are counted (the
+    assignment's watched_sources); `error_hints`: its own hints for exception messages."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
     diagnoses, attempts = [], []
-    watch = watched_sources()
     problems = [question.draw(case_rng(salt, submission, question, case, digest), **case.params) for case in question.cases]
     outcomes = session.call_cases(question.function, [problem.args for problem in problems],
                                   question.oracles, standins.answerer(question, problems), watch)
@@ -236,7 +218,7 @@ def check_question(session, question, salt, submission, digest=""):
                 if public is None:
                     public = _public_run(session, question, case, watch)
                 message = f"raised an exception ({exception}) on the hidden inputs. {public[0]}"
-                hint = _error_hint(public[1])
+                hint = _error_hint(public[1], error_hints or {})
             result.checks += _failed_case(case, question, message)
             if hint and not any(d["hint"] == hint for d in diagnoses):
                 diagnoses.append({"mistake": "raises an exception", "hint": hint})

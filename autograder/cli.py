@@ -8,9 +8,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from autograder import assignment as assignments
 from autograder import checks, container, feedback, grade, intake, lms, precheck, release, report, roster
 from autograder.gradebook import Gradebook, write_result_files
-from autograder.questions import QUESTIONS
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, isolation_level
 
@@ -19,16 +19,17 @@ SALT_VARIABLE = "BACKPROP_SALT"
 
 def build(args):
     try:
-        paths = release.build(dist=not args.release_only)
-    except release.otter.AssignError as error:
+        paths = release.build(assignments.load(args.folder or args.assignment), dist=not args.release_only)
+    except (release.otter.AssignError, assignments.AssignmentError) as error:
         return fail(str(error))
     for path in paths:
-        print(f"wrote {path.relative_to(release.ROOT)}")
+        print(f"wrote {path.relative_to(release.ROOT) if path.is_relative_to(release.ROOT) else path}")
     return 0
 
 
 def grade_command(args):
     try:
+        assignment = assignments.load(args.assignment)
         students = roster.read(args.roster) if args.roster else None
     except ValueError as error:
         return fail(str(error))
@@ -41,7 +42,7 @@ def grade_command(args):
     if not found.submissions:
         return fail(f"{', '.join(map(str, args.paths))} holds no .ipynb, .py or zip submission")
     try:
-        book = Gradebook(args.out, args.salt)
+        book = Gradebook(args.out, args.salt, assignment)
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
     intake.write_intake_csv(Path(args.out) / "intake.csv", found.rows)
@@ -52,7 +53,7 @@ def grade_command(args):
     reused, pending = 0, []
     for submission in found.submissions:
         if submission.status:  # nothing to grade: a result that says why, at once
-            record_intake_result(book, args.out, intake_result(submission))
+            record_intake_result(book, args.out, intake_result(assignment, submission))
             continue
         kept = None if args.regrade else book.unchanged(submission.name, intake.file_digest(submission.path))
         if kept is None:
@@ -81,7 +82,7 @@ def grade_command(args):
         grade.progress(graded, len(pending), result.submission)
 
     try:
-        grade.grade_all(pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
+        grade.grade_all(assignment, pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
                         args.self_checks)
     except container.NotProtected as error:
         book.close()
@@ -100,11 +101,11 @@ STAGING = ".intake"  # zip members, extracted for grading
 SKIPPED_LISTED = 20
 
 
-def intake_result(submission):
+def intake_result(assignment, submission):
     """The result of a submission with nothing to grade (no notebook, several, a name collision)."""
     result = SubmissionResult(submission.name, submission.where, "", isolation_level(), status=submission.status,
-                              notes=[submission.reason])
-    result.questions = [checks.not_graded(q, "error", f"not graded: {submission.reason}") for q in QUESTIONS]
+                              notes=[submission.reason], assignment=assignment.name)
+    result.questions = [checks.not_graded(q, "error", f"not graded: {submission.reason}") for q in assignment.questions]
     return result
 
 
@@ -158,7 +159,11 @@ def report_command(args):
 def check_command(args):
     if not Path(args.notebook).is_file():
         return fail(f"{args.notebook} is not a file")
-    return precheck.check(args.notebook, Limits(call_seconds=args.timeout))
+    try:
+        assignment = assignments.load(args.assignment)
+    except assignments.AssignmentError as error:
+        return fail(str(error))
+    return precheck.check(assignment, args.notebook, Limits(call_seconds=args.timeout))
 
 
 def fail(reason):
@@ -176,22 +181,25 @@ def positive(kind):
 
 
 def parser():
-    top = argparse.ArgumentParser(prog="autograder", description="Backprop Lab: build the student release and grade submissions.")
+    top = argparse.ArgumentParser(prog="autograder", description="Build an assignment's student release and grade submissions.")
     top.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('backprop-lab')}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     building = commands.add_parser(
         "build",
-        help="generate assignment/, examples/submissions/ and the otter and Gradescope zips in dist/",
-        description="Generate the student notebook (assignment/backprop.ipynb), assignment/gradcheck.py and "
-        "examples/submissions/ from autograder/templates/backprop.md, solutions/layers.py and examples/answers/; "
-        "then write otter-assign's master notebook to dist/otter/master/, run `otter assign` on it (dist/otter/"
-        "student/, dist/otter/autograder/ and otter's zip dist/otter/backprop-otter-autograder.zip) and write "
-        "Gradescope's zip of the native grader, dist/gradescope/autograder.zip, with its salt ($BACKPROP_SALT, "
+        help="generate an assignment's release, its example submissions and the otter and Gradescope zips in dist/",
+        description="Generate the student release of the assignment in DIR (default: pyproject.toml's "
+        "default-assignment): its notebook, gradcheck.py, given.py, self_checks.py, public_checks.py and "
+        "grading_cells.py in the folder its manifest names, and its example submissions, from its template, "
+        "reference and specs; then write otter-assign's master notebook to dist/otter/master/, run `otter "
+        "assign` on it (dist/otter/student/, dist/otter/autograder/ and otter's zip dist/otter/NAME-otter-"
+        "autograder.zip) and write Gradescope's zip of the native grader, dist/gradescope/autograder.zip, with its salt ($BACKPROP_SALT, "
         "else a new random one) in dist/gradescope/salt.txt. Exits 2 when otter assign fails (for one, when "
-        "the reference does not pass its own tests).",
+        "the reference does not pass its own tests). Another assignment than the default writes under dist/NAME/.",
     )
+    building.add_argument("folder", nargs="?", metavar="DIR", help="the assignment's folder (with assignment.toml)")
     building.add_argument("--release-only", action="store_true",
                           help="only regenerate assignment/ and examples/submissions/ (no dist/, no otter assign)")
+    add_assignment(building)
     building.set_defaults(run=build)
     grading = commands.add_parser(
         "grade",
@@ -220,6 +228,7 @@ def parser():
     grading.add_argument("--roster", metavar="CSV",
                          help="the class: a CSV with a header, `id` required, `name`, `email`, `login` optional (Canvas's "
                          "gradebook export works as it is); kept in DIR for later runs and exports")
+    add_assignment(grading)
     grading.set_defaults(run=grade_command)
     exporting = commands.add_parser(
         "export",
@@ -248,6 +257,7 @@ def parser():
     checking.add_argument("notebook", metavar="NOTEBOOK")
     checking.add_argument("--timeout", type=positive(float), default=10.0, metavar="SECONDS",
                           help="time limit for one cell (default: %(default)s, as for grade)")
+    add_assignment(checking)
     checking.set_defaults(run=check_command)
     reporting = commands.add_parser(
         "report",
@@ -260,6 +270,11 @@ def parser():
     reporting.add_argument("dir", metavar="DIR", help="an output folder of `autograder grade --out DIR`")
     reporting.set_defaults(run=report_command)
     return top
+
+
+def add_assignment(command):
+    command.add_argument("--assignment", metavar="DIR", default=None,
+                         help="the assignment's folder, with its assignment.toml (default: pyproject.toml's default-assignment)")
 
 
 def main(argv=None):

@@ -103,19 +103,18 @@ def _git_folders(folder):
     return found
 
 
-def secure_grading(uid, out_dir, submissions, salt):
+def secure_grading(uid, out_dir, submissions, salt, content=()):
     """Before any submission runs at the container level: make the grader's
-    own files, the submissions and the output folder unreadable to other
-    users, then check, as `uid`, that they are, with the repository's
-    history and the salt; NotProtected says what is not."""
-    import solutions
-
-    package, reference = Path(__file__).resolve().parent, Path(solutions.__file__).resolve().parent
+    own files, the assignment's `content` (its specs and reference among
+    them), the submissions and the output folder unreadable to other users,
+    then check, as `uid`, that they are, with the repository's history and
+    the salt; NotProtected says what is not."""
+    package = Path(__file__).resolve().parent
     source = package.parent if (package.parent / "pyproject.toml").exists() else None
-    folders = {Path(path).resolve().parent for path in submissions}
-    owned = [p for p in (package, reference, source, out_dir and Path(out_dir).resolve(), *folders) if p]
+    folders = {Path(path).resolve().parent for path in [*submissions, *content]}
+    owned = [p for p in (package, source, out_dir and Path(out_dir).resolve(), *folders) if p]
     protect(owned)
-    checked = [*owned, reference / "layers.py", package / "questions.py", *_git_folders(package)]
+    checked = [*owned, *(Path(path).resolve() for path in content), *_git_folders(package)]
     checked += [Path(path).resolve() for path in submissions]
     readable = exposed(uid, checked)
     if readable:

@@ -22,7 +22,7 @@ from itertools import combinations
 
 import numpy as np
 
-from autograder import questions as specs
+from autograder import specs
 from autograder.gradcheck import rel_error
 
 # An answer "agrees to float32 precision" within this relative error: about
@@ -179,7 +179,7 @@ def _container(question, attempts):
         fix = f"Return exactly the tuple ({', '.join(names)})."
     right = all(a.answer is not None and all(a.passed.values()) for a in fixed)
     verdict = "The values are right: only the container is wrong. " if right else ""
-    return [{"mistake": what, "hint": f"{verdict}{fix[:-1]}, as the function's docstring says (part {_part(question)})."}]
+    return [{"mistake": what, "hint": f"{verdict}{fix[:-1]}, as the function's docstring says ({question.title!r} in the notebook)."}]
 
 
 def _lone(question, attempts):
@@ -193,13 +193,9 @@ def _lone(question, attempts):
     if len(matches) == 1 and None not in matches:
         name = matches.pop()
         return [{"mistake": f"returns only {name} instead of {tuple_text}",
-                 "hint": f"{name} is right: return {tuple_text}, as the function's docstring says (part {_part(question)})."}]
+                 "hint": f"{name} is right: return {tuple_text}, as the function's docstring says ({question.title!r} in the notebook)."}]
     return [{"mistake": f"returns one array instead of {tuple_text}",
-             "hint": f"Return {tuple_text}, as the function's docstring says (part {_part(question)})."}]
-
-
-def _part(question):
-    return next(number for number, q in enumerate(specs.QUESTIONS, 1) if q.function == question.function)
+             "hint": f"Return {tuple_text}, as the function's docstring says ({question.title!r} in the notebook)."}]
 
 
 # --- known mistakes ----------------------------------------------------------------------------
@@ -306,7 +302,7 @@ def _swaps(question, found):
             kept = [f for f in found if f["mistake"] not in pair]
             swapped = {"mistake": f"returns {first} and {second} in each other's place{rest}",
                        "hint": "Check the order of what you return, and of what you unpack from a function that returns "
-                               f"several values (part {_part(question)})."}
+                               f"several values ({question.title!r} in the notebook)."}
             return [swapped] + kept
     return found
 

@@ -13,30 +13,32 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from autograder import assignment as assignments
 from autograder import bounds, checks, container, release, root_causes
 from autograder.gradebook import write_result_files
 from autograder.intake import shown
-from autograder.questions import QUESTIONS
 from autograder.results import GRADER_FAILED, Check, QuestionResult, SubmissionResult
 from autograder.sandbox import PROBE_UID, Limits, Sandbox, WorkerFailure, isolation_level
 from autograder.session import Session
 from autograder.submissions import load
 
 
-def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_seconds=120.0, self_checks=False):
-    """Grade one submission; never raises for anything the submission does.
+def grade_submission(assignment, name, path, salt, limits=Limits(), isolation=None, budget_seconds=120.0, self_checks=False):
+    """Grade one submission of `assignment`; never raises for anything the submission does.
     With `self_checks`, also keep what the notebook's public self-checks print."""
     started = time.monotonic()
-    submission = load(name, path, release.cells_not_run_when_grading(), release.given_cells())
+    submission = load(name, path, release.cells_not_run_when_grading(assignment), release.given_cells(assignment))
     loaded = time.monotonic()
     isolation = isolation or isolation_level()
-    result = SubmissionResult(name, shown(path), submission.digest, isolation, notes=list(submission.notes))
+    questions = assignment.questions
+    result = SubmissionResult(name, shown(path), submission.digest, isolation, notes=list(submission.notes),
+                              assignment=assignment.name)
     if submission.load_error:
         result.status = "unreadable"
         result.notes.append(submission.load_error)
-        result.questions = [checks.not_graded(q, "error", f"not graded: {submission.load_error}") for q in QUESTIONS]
+        result.questions = [checks.not_graded(q, "error", f"not graded: {submission.load_error}") for q in questions]
         return bounds.bound_result(result)
-    session = Session(submission, sandbox_for(limits, isolation), budget_seconds)
+    session = Session(submission, sandbox_for(limits, isolation, assignment), budget_seconds)
     try:
         try:
             session.load()
@@ -44,10 +46,11 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
             session.notes.append(f"the code could not be loaded: {failure.detail}")
         if self_checks:
             # Before any hidden input reaches the worker: what the self-checks print is then the student's own.
-            result.self_checks = session.self_checks([question.function for question in QUESTIONS])
-        for question in QUESTIONS:
+            result.self_checks = session.self_checks(list(assignment.functions))
+        for question in questions:
             try:
-                graded = checks.check_question(session, question, salt, name, submission.digest)
+                graded = checks.check_question(session, question, salt, name, submission.digest,
+                                               watch=assignment.watched_sources, error_hints=assignment.error_hints)
                 result.questions.append(root_causes.explain(graded, question, submission, session.load_errors))
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
                 result.questions.append(checks.not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
@@ -66,15 +69,15 @@ def grade_submission(name, path, salt, limits=Limits(), isolation=None, budget_s
 _sandboxes = {}
 
 
-def sandbox_for(limits, isolation):
-    """This process's sandbox, kept for its life (its fork server stays warm)."""
-    key = (limits, isolation)
+def sandbox_for(limits, isolation, assignment):
+    """This process's sandbox for `assignment`'s release, kept for its life (its fork server stays warm)."""
+    key = (limits, isolation, assignment.release)
     if key not in _sandboxes:
         if not _sandboxes:
             # Pool processes end through multiprocessing's finalizers, not atexit.
             multiprocessing.util.Finalize(None, close_sandboxes, exitpriority=10)
             atexit.register(close_sandboxes)
-        _sandboxes[key] = Sandbox(limits, isolation)
+        _sandboxes[key] = Sandbox(limits, isolation, release=assignment.release)
     return _sandboxes[key]
 
 
@@ -83,8 +86,8 @@ def close_sandboxes():
         _sandboxes.popitem()[1].close()
 
 
-def _grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks):
-    result = grade_submission(name, path, salt, limits, isolation, budget_seconds, self_checks)
+def _grade_and_write(assignment, name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks):
+    result = grade_submission(assignment, name, path, salt, limits, isolation, budget_seconds, self_checks)
     if out_dir is not None:
         started = time.monotonic()
         write_result_files(out_dir, result, previous_score)
@@ -94,13 +97,14 @@ def _grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_di
 
 def _grade_in_pool(*task):
     # Results cross between the grader's own processes as plain dicts.
-    name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks = task
-    return _grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks).to_dict()
+    folder, name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks = task
+    return _grade_and_write(assignments.load(folder), name, path, salt, limits, isolation, budget_seconds, out_dir, previous_score, self_checks).to_dict()
 
 
-def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None, previous_scores=None,
-              self_checks=False):
-    """Grade every (name, path) in `found`, calling on_result(SubmissionResult) as each finishes.
+def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None,
+              previous_scores=None, self_checks=False):
+    """Grade every (name, path) in `found` as submissions of `assignment`,
+    calling on_result(SubmissionResult) as each finishes.
 
     With `out_dir`, each submission's results.json and feedback are written
     there as soon as it is graded (`previous_scores`: {name: score} of the
@@ -109,11 +113,11 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
     """
     isolation = isolation_level()
     if isolation == "container":
-        container.secure_grading(PROBE_UID, out_dir, [path for _, path in found], salt)
+        container.secure_grading(PROBE_UID, out_dir, [path for _, path in found], salt, assignment.content_files)
     previous_scores = previous_scores or {}
     if jobs <= 1:
         for name, path in found:
-            on_result(_grade_and_write(name, path, salt, limits, isolation, budget_seconds, out_dir,
+            on_result(_grade_and_write(assignment, name, path, salt, limits, isolation, budget_seconds, out_dir,
                                        previous_scores.get(name), self_checks))
         return
     context = multiprocessing.get_context("forkserver")
@@ -129,7 +133,7 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
         while pending and len(running) < 4 * jobs:
             name, path = pending.popleft()
             try:
-                future = pool.submit(_grade_in_pool, name, str(path), salt, limits, isolation, budget_seconds,
+                future = pool.submit(_grade_in_pool, str(assignment.folder), name, str(path), salt, limits, isolation, budget_seconds,
                                      out_dir and str(out_dir), previous_scores.get(name), self_checks)
             except BrokenProcessPool:
                 pending.appendleft((name, path))
@@ -150,9 +154,9 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
                 if pool_failures[name] < 2:
                     pending.appendleft((name, path))
                     continue
-                result = _process_failed(name, path, isolation, out_dir, "its process died twice")
+                result = _process_failed(assignment, name, path, isolation, out_dir, "its process died twice")
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one submission, not the batch)
-                result = _process_failed(name, path, isolation, out_dir, repr(error))
+                result = _process_failed(assignment, name, path, isolation, out_dir, repr(error))
             on_result(result)
         if broken:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -161,9 +165,11 @@ def grade_all(found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=12
         pool.shutdown()
 
 
-def _process_failed(name, path, isolation, out_dir, reason):
-    result = SubmissionResult(name, shown(path), "", isolation, notes=[f"the grading process failed: {reason}"])
-    result.questions = [checks.not_graded(q, "error", f"{GRADER_FAILED} (the grading process failed)") for q in QUESTIONS]
+def _process_failed(assignment, name, path, isolation, out_dir, reason):
+    result = SubmissionResult(name, shown(path), "", isolation, notes=[f"the grading process failed: {reason}"],
+                              assignment=assignment.name)
+    result.questions = [checks.not_graded(q, "error", f"{GRADER_FAILED} (the grading process failed)")
+                        for q in assignment.questions]
     if out_dir is not None:
         write_result_files(out_dir, result)
     return result

@@ -20,7 +20,6 @@ import numpy as np
 
 from autograder import feedback, roster
 from autograder.intake import file_stem
-from autograder.questions import QUESTIONS
 from autograder.results import ScoreRow, SubmissionResult
 from autograder.sandbox import isolation_level
 from autograder.tables import csv_text
@@ -71,17 +70,18 @@ CREATE TABLE IF NOT EXISTS checks (
 );
 """
 
-def spec_hash():
+def spec_hash(assignment):
     """A fingerprint of how a result was graded: the grader's own code (every
-    module of autograder/: the sandbox, the worker, the wire format, the checks,
-    the hidden tests...), the reference, the release's helpers the worker
-    loads, and the Python and numpy running them. A change to any means regrading."""
+    module of autograder/: the sandbox, the worker, the wire format, the
+    checks...), the assignment's content (its manifest, the hidden tests, the
+    reference, the release's helpers the worker loads), and the Python and
+    numpy running them. A change to any means regrading."""
     digest = hashlib.sha256(f"{sys.version}\x00{np.__version__}".encode())
     here = Path(__file__).resolve().parent
-    root = here.parent
-    paths = sorted(here.rglob("*.py")) + [root / "solutions" / "layers.py"] + sorted((root / "assignment").glob("*.py"))
-    for path in paths:
-        digest.update(str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
+    for path in sorted(here.rglob("*.py")):
+        digest.update(str(path.relative_to(here)).encode() + b"\x00" + path.read_bytes())
+    for path in assignment.content_files:
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -112,7 +112,8 @@ def write_result_files(out_dir, result, previous_score=None):
 
 
 class Gradebook:
-    def __init__(self, out_dir, salt):
+    def __init__(self, out_dir, salt, assignment):
+        self.assignment = assignment
         self.out = Path(out_dir)
         for folder in (self.out, self.out / "results", self.out / "feedback"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -124,16 +125,19 @@ class Gradebook:
         self.db.executescript(SCHEMA)
         if "status" not in [column[1] for column in self.db.execute("PRAGMA table_info(gradings)")]:
             self.db.execute("ALTER TABLE gradings ADD COLUMN status TEXT NOT NULL DEFAULT 'graded'")  # a gradebook of before
+        if "assignment" not in [column[1] for column in self.db.execute("PRAGMA table_info(gradings)")]:
+            self.db.execute("ALTER TABLE gradings ADD COLUMN assignment TEXT NOT NULL DEFAULT ''")  # a gradebook of before
         self.salt_hash = salt_hash(salt)
-        self.spec_hash = spec_hash()
+        self.spec_hash = spec_hash(assignment)
 
     def unchanged(self, name, digest):
         """The latest result for `name` if it was graded from the same file and
         salt, by the same grader code, at the isolation level in force now (a
         result graded where the code could read the reference is not kept at a stronger level)."""
         row = self.db.execute(
-            "SELECT digest, salt_hash, spec_hash, isolation, result FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 1",
-            (name,),
+            "SELECT digest, salt_hash, spec_hash, isolation, result FROM gradings WHERE submission = ? AND assignment = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (name, self.assignment.name),
         ).fetchone()
         if row and row[:4] == (digest, self.salt_hash, self.spec_hash, isolation_level()):
             result = SubmissionResult.from_dict(json.loads(row[4]))
@@ -144,11 +148,13 @@ class Gradebook:
     def latest_scores(self):
         """{submission: its latest score}, to tell a student what a regrade changed."""
         return dict(self.db.execute(
-            "SELECT submission, score FROM gradings WHERE id IN (SELECT max(id) FROM gradings GROUP BY submission)"
+            "SELECT submission, score FROM gradings WHERE id IN"
+            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (self.assignment.name,)
         ).fetchall())
 
     def score_before_latest(self, name):
-        rows = self.db.execute("SELECT score FROM gradings WHERE submission = ? ORDER BY id DESC LIMIT 2", (name,)).fetchall()
+        rows = self.db.execute("SELECT score FROM gradings WHERE submission = ? AND assignment = ? ORDER BY id DESC LIMIT 2",
+                               (name, self.assignment.name)).fetchall()
         return rows[1][0] if len(rows) == 2 else None
 
     def record(self, result):
@@ -156,10 +162,10 @@ class Gradebook:
         with self.db:
             cursor = self.db.execute(
                 "INSERT INTO gradings (submission, digest, salt_hash, spec_hash, graded_at, score, max_score, isolation, seconds,"
-                " result, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " result, status, assignment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (result.submission, result.digest, self.salt_hash, self.spec_hash,
                  time.strftime("%Y-%m-%dT%H:%M:%S%z"), result.score, result.max_score,
-                 result.isolation, result.seconds, json.dumps(result.to_dict()), result.status),
+                 result.isolation, result.seconds, json.dumps(result.to_dict()), result.status, self.assignment.name),
             )
             self.db.executemany(
                 'INSERT INTO checks (grading_id, question, status, "case", output, passed, points, max_points,'
@@ -209,7 +215,8 @@ class Gradebook:
         identities = {row[0]: row[1:] for row in self.db.execute(
             "SELECT submission, student_id, email, login, origin, file_stem, partners FROM identities")}
         statuses = dict(self.db.execute(
-            "SELECT submission, status FROM gradings WHERE id IN (SELECT max(id) FROM gradings GROUP BY submission)"))
+            "SELECT submission, status FROM gradings WHERE id IN"
+            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (self.assignment.name,)))
         matched = set()
         for row in self._latest_rows(this_run_only=False):
             student_id, email, login, origin, stem, partners = identities.get(
@@ -235,16 +242,16 @@ class Gradebook:
         """The latest scores of this run's submissions, or of all, by name, as
         ScoreRows, read from the gradebook one at a time (a class of thousands is
         summed up without holding it in memory)."""
-        order = {q.function: number for number, q in enumerate(QUESTIONS)}
-        where = "WHERE submission IN (SELECT name FROM run_names)" if this_run_only else ""
+        order = {function: number for number, function in enumerate(self.assignment.functions)}
+        where = "AND submission IN (SELECT name FROM run_names)" if this_run_only else ""
         query = (
             "SELECT g.submission, g.score, g.max_score, c.question, sum(c.points), sum(c.max_points)"
             " FROM gradings g JOIN checks c ON c.grading_id = g.id"
-            f" WHERE g.id IN (SELECT max(id) FROM gradings {where} GROUP BY submission)"
+            f" WHERE g.id IN (SELECT max(id) FROM gradings WHERE assignment = ? {where} GROUP BY submission)"
             " GROUP BY g.id, c.question ORDER BY g.submission"
         )
         current, questions = None, []
-        for name, score, max_score, question, points, max_points in self.db.execute(query):
+        for name, score, max_score, question, points, max_points in self.db.execute(query, (self.assignment.name,)):
             if current is not None and current[0] != name:
                 yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
                 questions = []
@@ -255,8 +262,9 @@ class Gradebook:
 
     def write_csv(self):
         """grades.csv: every submission ever graded into this folder and every roster student without one."""
-        header = ["submission", "student_id", "status", "total", "max_total", *(q.function for q in QUESTIONS)]
-        write_atomically(self.out / "grades.csv", csv_text(header, (_grades_cells(row) for row in self.class_rows())))
+        functions = self.assignment.functions
+        header = ["submission", "student_id", "status", "total", "max_total", *functions]
+        write_atomically(self.out / "grades.csv", csv_text(header, (_grades_cells(row, functions) for row in self.class_rows())))
 
     def close(self):
         self.db.close()
@@ -275,9 +283,9 @@ class ClassRow:
     file_stem: str  # of results/ and feedback/
 
 
-def _grades_cells(row):
+def _grades_cells(row, functions):
     if row.scores is None:  # nothing was handed in: no score, not a 0
-        return ["", row.student_id, row.status, "", "", *([""] * len(QUESTIONS))]
+        return ["", row.student_id, row.status, "", "", *([""] * len(functions))]
     scores = {function: score for function, score, _ in row.scores.questions}
     return [row.scores.submission, row.student_id, row.status, row.scores.score, row.scores.max_score,
-            *(scores.get(q.function, 0.0) for q in QUESTIONS)]
+            *(scores.get(function, 0.0) for function in functions)]

@@ -9,7 +9,9 @@ this package's source:
     run_autograder   run for each submission: `python3 -m autograder.gradescope`,
                      nothing else (it installs nothing)
     salt.txt         the secret mixed into every student's hidden inputs
-    backprop-lab/    pyproject.toml, autograder/, solutions/, assignment/*.py and *.ipynb
+    assignment.txt   the assignment graded: its folder, inside the package folder
+    backprop-lab/    pyproject.toml, autograder/, and the assignment's content
+                     (its folder, its reference, its release's *.py and notebook)
 
 `run` grades the one notebook (or .py file) in $AUTOGRADER_ROOT/submission
 (Gradescope's /autograder by default) with the native grader, exactly as
@@ -24,9 +26,7 @@ import io
 import json
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import traceback
 import zipfile
 from pathlib import Path
@@ -34,12 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SALT_FILE = "salt.txt"
 SALT_VARIABLE = "BACKPROP_SALT"
+ASSIGNMENT_FILE = "assignment.txt"
 PACKAGE_FOLDER = "backprop-lab"
-NOTEBOOK_NAME = "backprop.ipynb"
 # What the package folder holds: enough for `pip install -e` and for the
-# sandbox, which binds the public modules of assignment/ for the worker.
+# sandbox, which binds the public modules of the release for the worker.
 PACKAGE_FILES = ("pyproject.toml", "README.md")
-PACKAGE_TREES = {"autograder": ("*.py", "templates/*.md"), "solutions": ("*.py",), "assignment": ("*.py", "*.ipynb")}
+PACKAGE_TREES = {"autograder": ("*.py", "templates/*.py")}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files make the same zip
 
 SETUP_SH = """\
@@ -86,14 +86,31 @@ exec python3 -P -m autograder.gradescope "$AUTOGRADER_ROOT"  # -P: see setup.sh
 # --- the zip ---------------------------------------------------------------------------------
 
 
-def _package_files(root=ROOT):
+def _content_files(assignment):
+    """(path inside the package folder, file) for the assignment's content."""
+    from autograder.otter import staged_path
+
+    paths = [*assignment.folder.rglob("*.py"), *assignment.folder.glob("*.toml"), *assignment.folder.glob("*.md"),
+             assignment.reference_path, *assignment.reference_path.parent.glob("__init__.py"),
+             *assignment.release.glob("*.py"), assignment.student_notebook]
+    for path in list(paths):  # the packages the content lies in, for its imports
+        for parent in staged_path(assignment, path).parents:
+            init = (ROOT if (ROOT / parent).exists() else assignment.folder.parent) / parent / "__init__.py"
+            if str(parent) != "." and init.is_file():
+                paths.append(init)
+    return {(staged_path(assignment, path).as_posix(), path.resolve()) for path in paths
+            if "__pycache__" not in path.parts and path.is_file()}
+
+
+def _package_files(assignment, root=ROOT):
     """(path in the zip, file) for the package's source."""
     files = [(f"{PACKAGE_FOLDER}/{name}", root / name) for name in PACKAGE_FILES]
     for tree, patterns in PACKAGE_TREES.items():
         for pattern in patterns:
             for path in sorted((root / tree).glob(pattern)):
                 files.append((f"{PACKAGE_FOLDER}/{path.relative_to(root).as_posix()}", path))
-    return sorted(files)
+    files += [(f"{PACKAGE_FOLDER}/{name}", path) for name, path in _content_files(assignment)]
+    return sorted(set(files))
 
 
 def _add(archive, name, data, mode=0o644):
@@ -103,19 +120,22 @@ def _add(archive, name, data, mode=0o644):
     archive.writestr(info, data)
 
 
-def zip_bytes(salt, root=ROOT):
+def zip_bytes(assignment, salt, root=ROOT):
     """The autograder zip, as bytes."""
+    from autograder.otter import staged_path
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         _add(archive, "setup.sh", SETUP_SH, 0o755)
         _add(archive, "run_autograder", RUN_AUTOGRADER, 0o755)
         _add(archive, SALT_FILE, salt + "\n", 0o600)
-        for name, path in _package_files(root):
+        _add(archive, ASSIGNMENT_FILE, staged_path(assignment, assignment.folder).as_posix() + "\n")
+        for name, path in _package_files(assignment, root):
             _add(archive, name, path.read_bytes())
     return buffer.getvalue()
 
 
-def build(folder, salt=None):
+def build(assignment, folder, salt=None):
     """Write folder/autograder.zip and folder/salt.txt (the salt it holds: from
     `salt`, else $BACKPROP_SALT, else a new random one); the paths written."""
     folder = Path(folder)
@@ -125,16 +145,18 @@ def build(folder, salt=None):
     salt_path.write_text(salt + "\n")
     salt_path.chmod(0o600)
     zip_path = folder / "autograder.zip"
-    zip_path.write_bytes(zip_bytes(salt))
+    zip_path.write_bytes(zip_bytes(assignment, salt))
     return [zip_path, salt_path]
 
 
 # --- grading one submission ------------------------------------------------------------------
 
 
-def find_submission(folder):
-    """The file to grade in `folder`: its notebook (backprop.ipynb if there are
+def find_submission(folder, assignment):
+    """The file to grade in `folder`: its notebook (the release's name if there are
     several), else its Python file; and a note when there was a choice."""
+    from autograder.release import STUDENT_FILES
+
     folder = Path(folder)
 
     def visible(path):
@@ -143,15 +165,15 @@ def find_submission(folder):
     for suffix in (".ipynb", ".py"):
         found = [p for p in sorted(folder.rglob(f"*{suffix}")) if p.is_file() and visible(p)]
         if suffix == ".py":
-            found = [p for p in found if p.name not in ("gradcheck.py", "given.py", "grading_cells.py", "public_checks.py")] or found
+            found = [p for p in found if p.name not in STUDENT_FILES] or found
         if not found:
             continue
-        preferred = [p for p in found if p.name == NOTEBOOK_NAME] or found
+        preferred = [p for p in found if p.name == assignment.notebook] or found
         note = ""
         if len(found) > 1:
             note = f"{len(found)} {suffix} files were submitted; graded {preferred[0].relative_to(folder)}"
         return preferred[0], note
-    raise LookupError("the submission holds no notebook (.ipynb) or Python file (.py): submit backprop.ipynb")
+    raise LookupError(f"the submission holds no notebook (.ipynb) or Python file (.py): submit {assignment.notebook}")
 
 
 def submission_name(metadata_path):
@@ -181,13 +203,26 @@ def _failure(message):
     return {"score": 0.0, "output": message, "tests": [], "visibility": "visible", "stdout_visibility": "hidden"}
 
 
+def _assignment(root):
+    """The assignment the zip was built for (assignment.txt), else the default."""
+    from autograder import assignment
+
+    try:
+        folder = (Path(root) / "source" / ASSIGNMENT_FILE).read_text().strip()
+    except OSError:
+        return assignment.load()
+    return assignment.load(ROOT / folder)
+
+
 def grade(root):
-    """The Gradescope results of the submission under `root`, as a dict."""
-    from autograder import cli, container, sandbox
+    """The Gradescope results of the submission under `root`, as a dict: the
+    grader called directly, as `autograder grade --self-checks` grades."""
+    from autograder import feedback, grade as grader, sandbox
 
     root = Path(root)
+    assignment = _assignment(root)
     try:
-        submission, note = find_submission(root / "submission")
+        submission, note = find_submission(root / "submission", assignment)
     except LookupError as error:
         return _failure(f"Not graded: {error}.")
     notes = [note] if note else []
@@ -198,16 +233,9 @@ def grade(root):
         container.protect([root])
     notes.append(f"Isolation level: {level}.")
     name = submission_name(root / "submission_metadata.json")
-    with tempfile.TemporaryDirectory(prefix="backprop-gradescope-") as scratch:
-        folder = Path(scratch) / "submissions" / name
-        folder.mkdir(parents=True)
-        shutil.copy(submission, folder / submission.name)
-        out = Path(scratch) / "out"
-        code = cli.main(["grade", str(folder.parent), "--out", str(out), "--jobs", "1", "--self-checks", "--salt", _salt(root)])
-        produced = sorted((out / "results").glob("*.json"))
-        if code != 0 or len(produced) != 1:
-            return _failure(f"The autograder failed (exit code {code}); please tell your instructor.")
-        result = json.loads(produced[0].read_text())
+    graded = []
+    grader.grade_all(assignment, [(name, submission)], _salt(root), graded.append, self_checks=True)
+    result = feedback.gradescope_results(graded[0])
     if notes:
         result["output"] = "\n\n".join([result.get("output", ""), *notes]).strip()
     # Like each question's test, the score and the headline wait for the

@@ -18,6 +18,7 @@ as it is), never a 0 that looks earned.
 
 from pathlib import Path
 
+from autograder import assignment as assignments
 from autograder.gradebook import Gradebook, write_atomically
 from autograder.tables import csv_text
 
@@ -64,7 +65,7 @@ def export(out_dir, kind, assignment=DEFAULT_ASSIGNMENT, path=None):
     out = Path(out_dir)
     if not (out / "gradebook.sqlite").is_file():
         raise FileNotFoundError(f"no gradebook.sqlite in {out}: grade into it first")
-    book = Gradebook(out, "")
+    book = Gradebook(out, "", assignments.load())
     try:
         rows = list(book.class_rows())
     finally:

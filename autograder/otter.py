@@ -3,7 +3,7 @@ otter makes from it, `otter assign`, and the runner of the hidden tests
 inside otter.
 
 One definition of each check, two runners. The native grader runs the
-question specs of questions.py through checks.check_question, calling the
+question specs of an assignment through checks.check_question, calling the
 student's functions in a sandboxed worker. Otter's hidden tests (one
 exception-based test case per case and output, with the points the native
 grader gives it) call the same check_question, with a session that calls
@@ -34,39 +34,54 @@ import traceback
 from pathlib import Path
 
 from autograder import checks
-from autograder.questions import QUESTIONS
-from solutions import layers
+from autograder.assignment import ROOT, load
 
-ASSIGNMENT_NAME = "backprop"
-NOTEBOOK_NAME = "backprop.ipynb"
 # The name otter's hidden inputs are drawn for (the native grader uses each
 # submission's own name). Under otter, the tests run in the student's
 # kernel: nothing there is secret from the student's code anyway.
 SUBMISSION = "otter"
 SALT_VARIABLE = "BACKPROP_SALT"
-# Files given to students beside the notebook (from assignment/), and the
-# packages only otter's autograder gets (the hidden tests import them).
-STUDENT_FILES = ("gradcheck.py", "given.py", "grading_cells.py", "public_checks.py")
-AUTOGRADER_PACKAGES = ("autograder", "solutions")
 ASSIGN_SECONDS = 900
 
-_BY_FUNCTION = {question.function: question for question in QUESTIONS}
-# The given functions (the reference's, apart from the questions): the release's, whatever the notebook's copies hold.
-GIVEN = tuple(name for name, value in vars(layers).items()
-              if callable(value) and getattr(value, "__module__", None) == layers.__name__ and name not in _BY_FUNCTION)
+
+def given_names(assignment):
+    """The given functions (the reference's, apart from the questions): the release's, whatever the notebook's copies hold."""
+    reference = assignment.reference
+    return tuple(name for name, value in vars(reference).items()
+                 if callable(value) and getattr(value, "__module__", None) == reference.__name__
+                 and name not in assignment.functions)
+
+
+def staged_path(assignment, path):
+    """Where `path` (a file or folder of the assignment's content) lies in otter's
+    autograder folder: as in the repository, or, for an assignment outside it,
+    as under the assignment folder's parent."""
+    path = Path(path).resolve()
+    for base in (ROOT, assignment.folder.parent):
+        if path.is_relative_to(base):
+            return path.relative_to(base)
+    raise ValueError(f"{path} lies outside {assignment.folder.parent}: otter's autograder cannot hold it")
 _REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*# END SOLUTION\n", re.S | re.M)
 
 
 # --- the master notebook's otter cells ----------------------------------------------------
 
 
-def assignment_config(numpy_requirement):
+def _autograder_files(assignment):
+    """What only otter's autograder gets (the hidden tests import them): the engine and the assignment's content."""
+    content = {staged_path(assignment, assignment.folder), staged_path(assignment, assignment.reference_path).parent}
+    return ("autograder", *sorted(str(path) for path in content if str(path) != "."))
+
+
+def assignment_config(assignment, numpy_requirement):
     """The master's ASSIGNMENT CONFIG cell (YAML, read by otter assign)."""
+    from autograder.release import STUDENT_FILES
+
     files = "".join(f"  - {name}\n" for name in STUDENT_FILES)
-    packages = "".join(f"  - {name}\n" for name in AUTOGRADER_PACKAGES)
+    packages = "".join(f"  - {name}\n" for name in _autograder_files(assignment))
     return (
         "# ASSIGNMENT CONFIG\n"
-        f"name: {ASSIGNMENT_NAME}\n"
+        f"name: {assignment.name}\n"
         "init_cell: false  # the notebook's first code cell sets up `grader` (with or without otter)\n"
         "check_all_cell: false\n"
         "export_cell: false  # the template's own export cell zips the notebook being run, whatever its name\n"
@@ -122,10 +137,11 @@ def _points(value):
     return int(value) if float(value).is_integer() else value
 
 
-def test_cells(function):
+def test_cells(question, folder):
     """The test cells of one question: the public self-check, then one hidden
-    test case per case and output of the native spec, with its points."""
-    question = _BY_FUNCTION[function]
+    test case per case and output of the native spec, with its points
+    (`folder`: the assignment's, in otter's autograder folder)."""
+    function = question.function
     cells = [_test_cell(  # the self-check's lines (PASS/FAIL, relative errors) are its failure message
         "points: 0\n",
         "def test_self_check(env):\n"
@@ -142,21 +158,22 @@ def test_cells(function):
                 f"hidden: true\npoints: {points!r}\n",
                 f"def test_case_{number}_{output.name}(env):\n"
                 "    from autograder.otter import hidden_check\n"
-                f"    hidden_check(env, {function!r}, {case.name!r}, {output.name!r})\n",
+                f"    hidden_check(env, {folder!r}, {function!r}, {case.name!r}, {output.name!r})\n",
             ))
     return cells
 
 
-def question_cells(function, source, prompt, metadata):
+def question_cells(assignment, question, source, prompt, metadata):
     """The master's cells for one question: otter's question, solution and
     tests blocks around the solution cell (whose metadata is `metadata`)."""
+    function = question.function
     return [
         _raw(f"# BEGIN QUESTION\nname: {function}\n"),
         _raw("# BEGIN SOLUTION"),
         _code(solution_cell_source(function, source, prompt), **metadata),
         _raw("# END SOLUTION"),
         _raw("# BEGIN TESTS"),
-        *test_cells(function),
+        *test_cells(question, str(staged_path(assignment, assignment.folder))),
         _raw("# END TESTS"),
         _raw("# END QUESTION"),
     ]
@@ -165,7 +182,7 @@ def question_cells(function, source, prompt, metadata):
 # --- otter's student notebook, and otter assign -----------------------------------------------
 
 
-def _transformed(master, folder):
+def _transformed(master, folder, notebook):
     """Otter assign's transformation of `master`, run here without grading."""
     import warnings
 
@@ -176,47 +193,55 @@ def _transformed(master, folder):
         from otter.assign.tests_manager import AssignmentTestsManager
 
     assignment = Assignment(require_valid_keys=True)
-    assignment.master, assignment.result = Path(folder) / NOTEBOOK_NAME, Path(folder) / "dist"
+    assignment.master, assignment.result = Path(folder) / notebook, Path(folder) / "dist"
     assignment.lang = "python"
     return NotebookTransformer(assignment, AssignmentTestsManager(assignment)).transform_notebook(copy.deepcopy(master))
 
 
-def student_notebook(master):
+def student_notebook(master, notebook="notebook.ipynb"):
     """The student notebook `otter assign` makes from `master` (an nbformat
     notebook): otter's own transformation, run here without grading, with
     the public tests in the notebook's metadata. Cell ids are otter's (some
     random): the caller numbers them."""
     import nbformat
 
-    with tempfile.TemporaryDirectory(prefix="backprop-otter-") as folder:
+    with tempfile.TemporaryDirectory(prefix="autograder-otter-") as folder:
         folder = Path(folder)
-        transformed = _transformed(master, folder)
+        transformed = _transformed(master, folder, notebook)
         transformed.write_tests(str(folder / "tests"), include_hidden=False, force_files=False)
         transformed.write_transformed_nb(folder / "student.ipynb", sanitize=True)
         return nbformat.read(folder / "student.ipynb", as_version=4)
 
 
-def autograder_tests(master):
+def autograder_tests(master, notebook="notebook.ipynb"):
     """The test files otter assign puts in its autograder zip, public and
     hidden test cases: {question: test file text}."""
-    with tempfile.TemporaryDirectory(prefix="backprop-otter-") as folder:
+    with tempfile.TemporaryDirectory(prefix="autograder-otter-") as folder:
         tests = Path(folder) / "tests"
         tests.mkdir()
-        _transformed(master, folder).write_tests(str(tests), include_hidden=True, force_files=True)
+        _transformed(master, folder, notebook).write_tests(str(tests), include_hidden=True, force_files=True)
         return {path.stem: path.read_text() for path in sorted(tests.glob("*.py"))}
 
 
-def stage_master(master_text, folder, root):
+def stage_master(assignment, master_text, folder, root):
     """Write the master notebook and the files its config names into `folder`."""
+    from autograder.release import STUDENT_FILES
+
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    (folder / NOTEBOOK_NAME).write_text(master_text)
+    (folder / assignment.notebook).write_text(master_text)
     for name in STUDENT_FILES:
-        shutil.copy(Path(root) / "assignment" / name, folder / name)
-    for package in AUTOGRADER_PACKAGES:
-        shutil.copytree(Path(root) / package, folder / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return folder / NOTEBOOK_NAME
+        shutil.copy(assignment.release / name, folder / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(Path(root) / "autograder", folder / "autograder", ignore=ignore)
+    for package in _autograder_files(assignment)[1:]:
+        base = ROOT if (ROOT / package).exists() else assignment.folder.parent
+        shutil.copytree(base / package, folder / package, ignore=ignore)
+        for parent in list(Path(package).parents)[:-1]:  # the packages it lies in, for its imports
+            if (base / parent / "__init__.py").is_file():
+                shutil.copy(base / parent / "__init__.py", folder / parent / "__init__.py")
+    return folder / assignment.notebook
 
 
 class AssignError(RuntimeError):
@@ -251,8 +276,10 @@ class InProcessSession:
     time limit: a function that never returns hangs the run (wrap `otter
     run` in `timeout`)."""
 
-    def __init__(self, env):
+    def __init__(self, env, assignment):
         self.env = env
+        self.reference = assignment.reference
+        self.given = given_names(assignment)
 
     def call(self, function, args, oracles=(), on_oracle=None, watch=()):
         target = self.env.get(function)
@@ -261,8 +288,8 @@ class InProcessSession:
                     "missing": True, "output": "", "calls": {}}
         calls = {}
         watch = [name for name, _ in watch]
-        replaced = {name: self.env[name] for name in (*GIVEN, *oracles, *watch) if name in self.env}
-        self.env.update({name: getattr(layers, name) for name in GIVEN})
+        replaced = {name: self.env[name] for name in (*self.given, *oracles, *watch) if name in self.env}
+        self.env.update({name: getattr(self.reference, name) for name in self.given})
         self.env.update({name: _stand_in(name, on_oracle, replaced.get(name)) for name in oracles})
         self.env.update({name: _counted(calls, name, self.env[name]) for name in watch
                          if name not in oracles and callable(self.env.get(name))})
@@ -273,7 +300,7 @@ class InProcessSession:
             return {"value": None, "error": _student_traceback(error), "exception": type(error).__name__,
                     "output": "", "calls": calls}
         finally:
-            for name in (*GIVEN, *oracles):
+            for name in (*self.given, *oracles):
                 self.env.pop(name, None)
             self.env.update(replaced)
         return {"value": value, "error": None, "output": "", "calls": calls}
@@ -319,7 +346,7 @@ def _student_traceback(error):
 _graded = {}
 
 
-def _question_result(env, question):
+def _question_result(env, assignment, question):
     """check_question's result for `question` on the functions now in `env`,
     computed once for all the question's test cases."""
     functions = {name: value for name, value in env.items() if callable(value)}
@@ -328,17 +355,18 @@ def _question_result(env, question):
             and all(cached[1][name] is value for name, value in functions.items()):
         return cached[2]
     salt = os.environ.get(SALT_VARIABLE, "")
-    result = checks.check_question(InProcessSession(env), question, salt, SUBMISSION)
+    result = checks.check_question(InProcessSession(env, assignment), question, salt, SUBMISSION,
+                                   watch=assignment.watched_sources, error_hints=assignment.error_hints)
     _graded[question.function] = (env, functions, result)
     return result
 
 
-def hidden_check(env, function, case, output):
+def hidden_check(env, folder, function, case, output):
     """One hidden test case of otter: passes when the native check of
-    (`case`, `output`) of question `function` passes on the notebook's
-    functions; raises AssertionError with what went wrong otherwise."""
-    question = _BY_FUNCTION[function]
-    result = _question_result(env, question)
+    (`case`, `output`) of question `function` of the assignment in `folder`
+    passes on the notebook's functions; raises AssertionError with what went wrong otherwise."""
+    assignment = load(folder)
+    result = _question_result(env, assignment, assignment.question(function))
     found = [check for check in result.checks if check.case == case and check.output == output]
     if len(found) != 1:
         raise AssertionError(f"the grader has no check {case!r} / {output!r} for {function}; please report it")

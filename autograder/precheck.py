@@ -3,23 +3,22 @@
 The notebook is read and run exactly as when grading (the same loading,
 given cells, limits and sandbox), then its public self-checks run; no hidden
 input is drawn, so everything it prints is safe to show. The notebook will
-grade when the grader can read it and finds each of the five functions in a
+grade when the grader can read it and finds each of the assignment's functions in a
 cell that loaded.
 """
 
 from pathlib import Path
 
 from autograder import cells, release
-from autograder.questions import QUESTIONS
 from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
 from autograder.session import Session
 from autograder.submissions import load
 
 
-def found_functions(submission, load_errors):
+def found_functions(assignment, submission, load_errors):
     """{function: where it is} for each question: found, in a cell that failed to load, or not defined."""
     where = {}
-    for question in QUESTIONS:
+    for question in assignment.questions:
         cells_defining = [number for number, names in submission.defines.items() if question.function in names]
         loaded = [number for number in cells_defining if number not in load_errors]
         if loaded:
@@ -31,10 +30,11 @@ def found_functions(submission, load_errors):
     return where
 
 
-def check(path, limits=Limits(), budget_seconds=120.0, write=print):
-    """Report what the grader will see in the notebook at `path`; 0 when it will grade, 1 when not."""
+def check(assignment, path, limits=Limits(), budget_seconds=120.0, write=print):
+    """Report what the grader will see in the notebook at `path`, a submission of
+    `assignment`; 0 when it will grade, 1 when not."""
     path = Path(path)
-    submission = load(path.stem, path, release.cells_not_run_when_grading(), release.given_cells())
+    submission = load(path.stem, path, release.cells_not_run_when_grading(assignment), release.given_cells(assignment))
     if submission.load_error:
         write(f"{path.name}: the grader cannot grade it: {submission.load_error}")
         return 1
@@ -42,14 +42,14 @@ def check(path, limits=Limits(), budget_seconds=120.0, write=print):
           f"(outputs do not count); {len(submission.cells)} cells run, with the release's given cells; "
           f"{submission.not_run} cells left as the release has them and defining nothing (the self-checks, the export, "
           "the demo) not run")
-    session = Session(submission, Sandbox(limits, isolation_level()), budget_seconds)
+    session = Session(submission, Sandbox(limits, isolation_level(), release=assignment.release), budget_seconds)
     try:
         try:
             session.load()
         except WorkerFailure as failure:
             session.notes.append(f"the code could not be loaded: {failure.detail}")
-        where = found_functions(submission, session.load_errors)
-        outputs = session.self_checks([question.function for question in QUESTIONS])
+        where = found_functions(assignment, submission, session.load_errors)
+        outputs = session.self_checks(list(assignment.functions))
     finally:
         session.close()
         session.sandbox.close()

@@ -1,8 +1,8 @@
 """Build the student release, the example submissions and the otter and
 Gradescope distributions, all from one source.
 
-The notebook's text is `templates/backprop.md`; its code is the reference
-`solutions/layers.py`. In the template, fenced blocks become code cells:
+Everything comes from an assignment (autograder/assignment.py): the
+notebook's text is its template, its code is its reference. In the template, fenced blocks become code cells:
 
     ```python           the block's code, as it is
     ```given f g        the full source of the reference functions f and g,
@@ -19,7 +19,7 @@ From these, `render_master` makes otter-assign's master notebook (each
 question in otter's question, solution and tests blocks; the tests call the
 native question specs, see autograder/otter.py), and the student notebook
 is the one otter makes from the master (`render`): there is one student
-notebook, assignment/backprop.ipynb, for `otter run` and `autograder grade`
+notebook, the release's, for `otter run` and `autograder grade`
 alike, and the example submissions are made from it. Nothing generated is
 edited by hand: `autograder build` rewrites it, and a test fails when a
 committed copy is stale. `autograder build` also runs `otter assign` and
@@ -38,31 +38,33 @@ import nbformat
 
 from autograder import otter
 from autograder.cells import GIVEN_TAG
-from solutions import layers
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = Path(__file__).resolve().parent / "templates" / "backprop.md"
-SOLUTIONS = Path(layers.__file__)
-STUDENT_NOTEBOOK = ROOT / "assignment" / "backprop.ipynb"
-# The public gradient-check helpers: the grader's own, copied for students.
-GRADCHECK = Path(__file__).resolve().parent / "gradcheck.py"
-STUDENT_GRADCHECK = ROOT / "assignment" / "gradcheck.py"
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# The engine's files every release holds (file name in the release -> source):
+# the public gradient-check helpers, and how the grader reads a notebook (for
+# the notebook's check before submitting).
+ENGINE_FILES = {"gradcheck.py": HERE / "gradcheck.py", "grading_cells.py": HERE / "cells.py"}
+# The self-checks' harness; the release's public_checks.py is it with the assignment's questions.
+PUBLIC_CHECKS = HERE / "templates" / "public_checks.py"
 # The given functions as a module, for the self-checks to run the release's
 # given code as the grader does, whatever the student's notebook holds.
-STUDENT_GIVEN = ROOT / "assignment" / "given.py"
-# How the grader reads a notebook, copied for the notebook's check before submitting.
-CELLS = Path(__file__).resolve().parent / "cells.py"
-STUDENT_CELLS = ROOT / "assignment" / "grading_cells.py"
-EXAMPLE_ANSWERS = ROOT / "examples" / "answers"
-EXAMPLE_SUBMISSIONS = ROOT / "examples" / "submissions"
-DIST = ROOT / "dist"
-OTTER_DIST = DIST / "otter"  # master/, then otter assign's autograder/ and student/
-OTTER_ZIP = OTTER_DIST / "backprop-otter-autograder.zip"  # otter's zip, under a stable name
-GRADESCOPE_DIST = DIST / "gradescope"
+GIVEN_MODULE = "given.py"
+SELF_CHECKS_MODULE = "self_checks.py"
+# Every file of a release beside its notebook.
+STUDENT_FILES = (*ENGINE_FILES, GIVEN_MODULE, SELF_CHECKS_MODULE, "public_checks.py")
+CELL_TAG = "autograder_question"
 
-# The five functions students write, in the notebook's order.
-QUESTIONS = ("dropout_backward", "softmax_backward", "softmax_cross_entropy", "batchnorm_backward", "bn_net_backward")
-CELL_TAG = "backprop_question"
+
+def dist_folder(assignment):
+    """Where the otter and Gradescope distributions go: dist/ for the default assignment, else dist/NAME/."""
+    from autograder.assignment import default_folder
+
+    return ROOT / "dist" if assignment.folder == default_folder().resolve() else ROOT / "dist" / assignment.name
+
+
+def otter_zip_name(assignment):
+    return f"{assignment.name}-otter-autograder.zip"  # otter's zip, under a stable name
 
 _SOLUTION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n.*?^[ \t]*# END SOLUTION\n", re.S | re.M)
 _FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
@@ -84,7 +86,7 @@ def stub_for(name, indent):
     return "".join(f"{indent}{line}\n" for line in lines)
 
 
-def function_sources(path=SOLUTIONS):
+def function_sources(path):
     """Map each top-level function name in `path` to its source code."""
     text = Path(path).read_text()
     lines = text.splitlines()
@@ -167,12 +169,13 @@ def _finish(cells):
     return notebook
 
 
-def render_master():
+def render_master(assignment):
     """Otter assign's master notebook: the template's text and code, each
     question in otter's blocks with its public and hidden tests."""
-    sources = function_sources()
-    cells = [nbformat.v4.new_raw_cell(otter.assignment_config(numpy_requirement()))]
-    for block in parse_template(TEMPLATE.read_text()):
+    sources = function_sources(assignment.reference_path)
+    cells = [nbformat.v4.new_raw_cell(otter.assignment_config(assignment, numpy_requirement()))]
+    questions = {question.function: question for question in assignment.questions}
+    for block in parse_template(assignment.template.read_text()):
         if block.kind == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(block.text))
         elif block.kind == "python":
@@ -182,25 +185,27 @@ def render_master():
             cells.append(nbformat.v4.new_code_cell(source, metadata={GIVEN_TAG: list(block.names)}))
         else:
             (name,) = block.names
-            cells += otter.question_cells(name, sources[name], _prompt(name, sources[name]), {CELL_TAG: name})
+            if name not in questions:
+                raise ValueError(f"the template's question {name} has no spec in {assignment.specs_path.name}")
+            cells += otter.question_cells(assignment, questions[name], sources[name], _prompt(name, sources[name]), {CELL_TAG: name})
     return _finish(cells)
 
 
 @functools.lru_cache(maxsize=4)
-def _student_text(master_text):
-    notebook = otter.student_notebook(nbformat.reads(master_text, as_version=4))
+def _student_text(master_text, notebook_name):
+    notebook = otter.student_notebook(nbformat.reads(master_text, as_version=4), notebook_name)
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:02d}"
     return nbformat.writes(notebook)
 
 
-def render(answers=None, reference=False):
+def render(assignment, answers=None, reference=False):
     """The student notebook otter makes from the master, with each question
     cell holding the stub, the reference (reference=True), or the code given
     for it in `answers` (name -> source)."""
     answers = answers or {}
-    sources = function_sources()
-    notebook = nbformat.reads(_student_text(serialize(render_master())), as_version=4)
+    sources = function_sources(assignment.reference_path)
+    notebook = nbformat.reads(_student_text(serialize(render_master(assignment)), assignment.notebook), as_version=4)
     for cell in notebook.cells:
         name = cell.metadata.get(CELL_TAG)
         if name in answers:
@@ -210,14 +215,14 @@ def render(answers=None, reference=False):
     return notebook
 
 
-@functools.lru_cache(maxsize=1)
-def cells_not_run_when_grading():
-    """The sources of the student notebook's (assignment/backprop.ipynb) code
+@functools.lru_cache(maxsize=8)
+def cells_not_run_when_grading(assignment):
+    """The sources of the student notebook's code
     cells that the grader does not run when a submission leaves them unchanged: the self-checks, the
     export and the training demo. They define no function and import
     nothing, so the graded functions cannot depend on them."""
     skipped = set()
-    for cell in nbformat.read(STUDENT_NOTEBOOK, as_version=4).cells:
+    for cell in nbformat.read(assignment.student_notebook, as_version=4).cells:
         if cell.cell_type != "code" or CELL_TAG in cell.metadata:
             continue
         statements = ast.parse(cell.source).body
@@ -226,18 +231,18 @@ def cells_not_run_when_grading():
     return frozenset(skipped)
 
 
-@functools.lru_cache(maxsize=1)
-def given_cells():
+@functools.lru_cache(maxsize=8)
+def given_cells(assignment):
     """The student notebook's given cells as ((function names), source): the
     grader runs these in place of a submission's copies."""
     return tuple((tuple(cell.metadata[GIVEN_TAG]), cell.source)
-                 for cell in nbformat.read(STUDENT_NOTEBOOK, as_version=4).cells if GIVEN_TAG in cell.metadata)
+                 for cell in nbformat.read(assignment.student_notebook, as_version=4).cells if GIVEN_TAG in cell.metadata)
 
 
-def given_module():
-    """assignment/given.py: the given functions, for the self-checks."""
-    names = [name for block in parse_template(TEMPLATE.read_text()) if block.kind == "given" for name in block.names]
-    sources = function_sources()
+def given_module(assignment):
+    """The release's given.py: the given functions, for the self-checks."""
+    names = [name for block in parse_template(assignment.template.read_text()) if block.kind == "given" for name in block.names]
+    sources = function_sources(assignment.reference_path)
     header = ('"""The given functions of the notebook (generated by `autograder build`: do not edit).\n\n'
               "The self-checks and the grader run these, not the notebook's copies: given cells\n"
               'must stay as they are."""\n\nimport numpy as np\n')
@@ -248,35 +253,46 @@ def serialize(notebook):
     return nbformat.writes(notebook) + "\n"
 
 
-def example_answers():
-    """Each file in examples/answers/ as (submission name, {function: source})."""
-    for path in sorted(EXAMPLE_ANSWERS.glob("*.py")):
+def public_checks_module(assignment):
+    """The release's public_checks.py: the harness, with the assignment's questions."""
+    return PUBLIC_CHECKS.read_text().replace("__QUESTIONS__", repr(assignment.functions), 1)
+
+
+def example_answers(assignment):
+    """Each file in the examples' answers/ as (submission name, {function: source})."""
+    if assignment.examples is None:
+        return
+    for path in sorted((assignment.examples / "answers").glob("*.py")):
         sources = function_sources(path)
-        unknown = set(sources) - set(QUESTIONS)
+        unknown = set(sources) - set(assignment.functions)
         if unknown:
             raise ValueError(f"{path.name} defines {sorted(unknown)}, which are not questions")
         yield path.stem, sources
 
 
-def release_files():
+def release_files(assignment):
     """Every generated file, as {path: text}."""
+    release = assignment.release
     files = {
-        STUDENT_NOTEBOOK: serialize(render()),
-        STUDENT_GRADCHECK: GRADCHECK.read_text(),
-        STUDENT_GIVEN: given_module(),
-        STUDENT_CELLS: CELLS.read_text(),
-        EXAMPLE_SUBMISSIONS / "reference.ipynb": serialize(render(reference=True)),
-        EXAMPLE_SUBMISSIONS / "stub.ipynb": serialize(render()),
+        assignment.student_notebook: serialize(render(assignment)),
+        **{release / name: source.read_text() for name, source in ENGINE_FILES.items()},
+        release / GIVEN_MODULE: given_module(assignment),
+        release / SELF_CHECKS_MODULE: assignment.self_checks_path.read_text(),
+        release / "public_checks.py": public_checks_module(assignment),
     }
-    for name, answers in example_answers():
-        files[EXAMPLE_SUBMISSIONS / f"{name}.ipynb"] = serialize(render(answers))
+    if assignment.examples is not None:
+        submissions = assignment.examples / "submissions"
+        files[submissions / "reference.ipynb"] = serialize(render(assignment, reference=True))
+        files[submissions / "stub.ipynb"] = serialize(render(assignment))
+        for name, answers in example_answers(assignment):
+            files[submissions / f"{name}.ipynb"] = serialize(render(assignment, answers))
     return files
 
 
-def build(dist=True):
+def build(assignment, dist=True):
     """Write every generated file and, with `dist`, run otter assign and
     write the zips under dist/; return the paths written."""
-    files = release_files()
+    files = release_files(assignment)
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -284,34 +300,35 @@ def build(dist=True):
     if dist:
         from autograder import gradescope
 
-        written += build_otter()
-        written += gradescope.build(GRADESCOPE_DIST)
+        written += build_otter(assignment)
+        written += gradescope.build(assignment, dist_folder(assignment) / "gradescope")
     return written
 
 
-def build_otter(folder=OTTER_DIST):
+def build_otter(assignment, folder=None):
     """Write the master notebook under folder/master/, run otter assign on it
     (folder/autograder/, folder/student/), check that otter's student
-    notebook is assignment/backprop.ipynb, and copy otter's zip to a stable
+    notebook is the release's, and copy otter's zip to a stable
     name. Raises otter.AssignError when otter assign fails."""
-    folder = Path(folder)
-    master = otter.stage_master(serialize(render_master()), folder / "master", ROOT)
+    folder = Path(folder or dist_folder(assignment) / "otter")
+    master = otter.stage_master(assignment, serialize(render_master(assignment)), folder / "master", ROOT)
     made = otter.assign(master, folder)
-    student = folder / "student" / otter.NOTEBOOK_NAME
+    student = folder / "student" / assignment.notebook
     theirs = nbformat.read(student, as_version=4)
     for number, cell in enumerate(theirs.cells):
         cell.id = f"cell-{number:02d}"
-    ours = serialize(render())
+    ours = serialize(render(assignment))
     if serialize(theirs) != ours:
-        raise otter.AssignError(f"otter's student notebook {student} differs from {STUDENT_NOTEBOOK}")
-    student.write_text(ours)  # the same bytes as assignment/backprop.ipynb
-    shutil.copy(made, folder / OTTER_ZIP.name)
-    return [master, student, folder / OTTER_ZIP.name]
+        raise otter.AssignError(f"otter's student notebook {student} differs from {assignment.student_notebook}")
+    student.write_text(ours)  # the same bytes as the release's notebook
+    shutil.copy(made, folder / otter_zip_name(assignment))
+    return [master, student, folder / otter_zip_name(assignment)]
 
 
-def stale_files():
+def stale_files(assignment):
     """The generated files whose committed copy differs from a fresh build,
     and example submissions that no answer file generates any more."""
-    files = release_files()
+    files = release_files(assignment)
     stale = [path for path, text in files.items() if not path.exists() or path.read_text() != text]
-    return stale + [path for path in EXAMPLE_SUBMISSIONS.glob("*.ipynb") if path not in files]
+    submissions = assignment.examples / "submissions" if assignment.examples else None
+    return stale + ([path for path in submissions.glob("*.ipynb") if path not in files] if submissions else [])

@@ -60,6 +60,7 @@ class SubmissionResult:
     timings: dict = field(default_factory=dict)  # seconds per stage, for the benchmark
     self_checks: dict = field(default_factory=dict)  # question -> what its public self-check printed (with --self-checks)
     questions: list = field(default_factory=list)
+    assignment: str = ""  # the name of the assignment graded
 
     @property
     def score(self):

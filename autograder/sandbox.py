@@ -53,9 +53,15 @@ import numpy
 from autograder import container, replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
-# The worker, its message format, and the public modules the notebook
-# imports (gradcheck, public_checks): nothing else of the repository.
-WORKER_FILES = (HERE / "worker.py", HERE / "wire.py", *sorted((HERE.parent / "assignment").glob("*.py")))
+# The worker and its message format; with the public modules the notebook
+# imports (the release's *.py: gradcheck, public_checks...), all the worker
+# sees of the repository.
+WORKER_FILES = (HERE / "worker.py", HERE / "wire.py")
+
+
+def worker_files(release):
+    """The files bound into the sandbox for an assignment whose release is the folder `release`."""
+    return (*WORKER_FILES, *sorted(Path(release).glob("*.py")))
 SANDBOX_UID_BASE = 60000
 PROBE_UID = SANDBOX_UID_BASE - 1  # no sandbox's: for checking what any unprivileged user can read
 
@@ -154,7 +160,7 @@ def _scratch_mount(uid):
     return target if _mount_scratch(target, "mode=1777") else None
 
 
-def _bubblewrap_command(uid, seccomp_fd):
+def _bubblewrap_command(uid, seccomp_fd, files):
     prefix, site = _python_prefix(), _numpy_site()
     scratch = _scratch_mount(uid)
     scratch_options = ["--bind", str(scratch), "/tmp"] if scratch else ["--perms", "1777", "--tmpfs", "/tmp"]
@@ -179,7 +185,7 @@ def _bubblewrap_command(uid, seccomp_fd):
     for name in ("numpy", "numpy.libs"):
         if (site / name).exists():
             command += ["--ro-bind", str(site / name), f"/sandbox/{name}"]
-    for path in WORKER_FILES:
+    for path in files:
         command += ["--ro-bind", str(path), f"/sandbox/{path.name}"]
     command += ["--chdir", "/tmp", "--clearenv"]
     for key, value in _worker_environment("/tmp").items():
@@ -226,7 +232,7 @@ def _limit_resources(limits, max_processes, confine=None):
 class Sandbox:
     """One grading process's fork server, restarted whenever it stops answering."""
 
-    def __init__(self, limits=Limits(), isolation=None):
+    def __init__(self, limits=Limits(), isolation=None, release=None):
         self.limits = limits
         self.isolation = isolation or isolation_level()
         self.process = None
@@ -234,6 +240,11 @@ class Sandbox:
         self.workdir = None
         self.uid_lock = self.uid = None
         self.stage = None  # the container level's (folder, python, site folders), made once
+        if release is None:
+            from autograder import assignment
+
+            release = assignment.load().release
+        self.files = worker_files(release)
 
     def _claim_uid(self):
         """An unprivileged user id no other sandbox on this machine is using
@@ -266,7 +277,7 @@ class Sandbox:
             # sandbox's user, so a limit of two means the child can create none.
             seccomp_fd = seccomp_policy.bpf_fd()
             kept_fds = (seccomp_fd,)
-            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid(), seccomp_fd), None, {}, 2
+            command, cwd, env, max_processes = _bubblewrap_command(self._claim_uid(), seccomp_fd, self.files), None, {}, 2
             confine = None
         elif self.isolation == "container":
             kept_fds, uid = (), self._claim_uid()
@@ -274,7 +285,7 @@ class Sandbox:
             container.remove_left_by(uid)  # what an earlier sandbox of this user left (its grader killed)
             if self.stage is None:
                 prefix = _python_prefix()
-                self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), WORKER_FILES,
+                self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), self.files,
                                              [Path(p) for p in _package_folders(prefix)])
             root, python, folders = self.stage
             scratch = container.private_scratch(root, uid, _mount_scratch, _unmount)
@@ -289,7 +300,7 @@ class Sandbox:
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
             os.mkdir(site)
             os.mkdir(scratch)
-            for path in WORKER_FILES:
+            for path in self.files:
                 shutil.copy(path, site)
             command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", scratch, site, str(_numpy_site())]
             cwd, env, max_processes = scratch, _worker_environment(scratch), None

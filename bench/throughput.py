@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import release  # noqa: E402
+from autograder.assignment import load
+
+BACKPROP = load()  # the default assignment
 
 OTTER_ZIP = ROOT / "dist" / "otter" / "backprop-otter-autograder.zip"
 
@@ -61,7 +64,7 @@ MIX = {"correct": 9, "example": 6, "stub": 1, "broken": 1, "slow": 1, "hostile":
 
 def make_class(n, folder):
     """Write n submissions to folder; return {name: (kind, expected total)}."""
-    examples = dict(release.example_answers())
+    examples = dict(release.example_answers(BACKPROP))
     expected_example = {name: ("<100" if name != "halfway" else 35) for name in examples}
     plan = []
     for kind, count in MIX.items():
@@ -71,7 +74,7 @@ def make_class(n, folder):
 
     def notebook(key, answers=None, reference=False):
         if key not in rendered:
-            rendered[key] = release.serialize(release.render(answers, reference=reference))
+            rendered[key] = release.serialize(release.render(BACKPROP, answers, reference=reference))
         return rendered[key]
 
     for i in range(n):
@@ -99,8 +102,8 @@ def make_class(n, folder):
 
 
 def _reference_answers():
-    sources = release.function_sources()
-    return {name: release.without_markers(sources[name]) for name in release.QUESTIONS}
+    sources = release.function_sources(BACKPROP.reference_path)
+    return {name: release.without_markers(sources[name]) for name in BACKPROP.functions}
 
 
 class MemoryWatch(threading.Thread):

@@ -1,4 +1,4 @@
-"""Reference implementation of every layer in the assignment (SPEC.md).
+"""Reference implementation of every layer in the assignment (assignments/backprop/notes.md).
 
 This file is the single source of truth for the student notebook:
 `autograder build` copies each function into the notebook, and replaces the

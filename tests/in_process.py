@@ -6,7 +6,8 @@ would. Only for functions the test itself wrote: the grader never does this."""
 import copy
 
 from autograder import checks, wire
-from autograder import questions as specs
+from assignments.backprop import questions as specs
+from backprop import BACKPROP
 
 SALT = "diagnosis-tests"
 
@@ -38,7 +39,8 @@ def question(function_name):
 
 def grade(function_name, function, submission="student"):
     """The QuestionResult of `function` answering the question `function_name`."""
-    return checks.check_question(InProcessSession(function), question(function_name), SALT, submission)
+    return checks.check_question(InProcessSession(function), question(function_name), SALT, submission,
+                                 watch=BACKPROP.watched_sources, error_hints=BACKPROP.error_hints)
 
 
 def names(result):

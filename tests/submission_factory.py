@@ -4,7 +4,7 @@ question cell replaced, deleted, or with an extra cell, written to disk.
 The wrong and the alternative answers below are written the way a student
 would write them, from the notebook's text; none is taken from the grader's
 own mistake variants (autograder/questions.py), so that a test using them
-checks the diagnosis against an independent reading of SPEC.md.
+checks the diagnosis against an independent reading of assignments/backprop/notes.md.
 """
 
 from pathlib import Path
@@ -13,8 +13,9 @@ from textwrap import dedent
 import nbformat
 
 from autograder import release
+from backprop import BACKPROP
 
-QUESTIONS = release.QUESTIONS
+QUESTIONS = BACKPROP.functions
 MAX_POINTS = {
     "dropout_backward": 15,
     "softmax_backward": 20,
@@ -33,7 +34,7 @@ def notebook(answers=None, *, delete=(), extra_cells=()):
     ({function: source}) replaced, the question cells of `delete` removed,
     and each (position, source) of `extra_cells` inserted as a code cell
     (position: "start", "end", or "after:<function>")."""
-    nb = release.render(answers=dict(answers or {}), reference=True)
+    nb = release.render(BACKPROP, answers=dict(answers or {}), reference=True)
     nb.cells = [c for c in nb.cells if c.metadata.get(release.CELL_TAG) not in set(delete)]
     for position, code in extra_cells:
         cell = nbformat.v4.new_code_cell(source(code))
@@ -60,16 +61,16 @@ def write(folder, name, nb):
 
 def reference_source(function):
     """The reference code of one question cell, as the reference notebook holds it."""
-    return release.without_markers(release.function_sources()[function])
+    return release.without_markers(release.function_sources(BACKPROP.reference_path)[function])
 
 
 def reference_module_source():
     """A whole .py submission: every given and reference function, no markers."""
-    sources = release.function_sources()
+    sources = release.function_sources(BACKPROP.reference_path)
     return "import numpy as np\n\n\n" + "\n\n\n".join(release.without_markers(s) for s in sources.values()) + "\n"
 
 
-# --- wrong answers, one per known mistake (SPEC.md) ------------------------------------
+# --- wrong answers, one per known mistake (assignments/backprop/notes.md) ------------------------------------
 # name -> (function, source, the mistake the grader should name)
 
 MISTAKES = {

@@ -11,8 +11,9 @@ import pytest
 
 from autograder import cells, release
 from solutions import layers
+from backprop import BACKPROP
 
-GIVEN = release.given_cells()
+GIVEN = release.given_cells(BACKPROP)
 
 
 def _notebook(*sources, outputs=()):
@@ -128,7 +129,7 @@ def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, m
 
 
 def test_the_release_notebook_converts_to_a_py_script():
-    metadata = json.loads(release.STUDENT_NOTEBOOK.read_text())["metadata"]["language_info"]
+    metadata = json.loads(BACKPROP.student_notebook.read_text())["metadata"]["language_info"]
     assert metadata["file_extension"] == ".py" and metadata["name"] == "python"
 
 
@@ -166,7 +167,7 @@ def test_a_huge_py_file_is_cut_without_parsing_it_in_the_grader():
 
 def test_otters_hidden_tests_run_the_release_given_functions_too():
     from autograder import checks, otter
-    from autograder.questions import QUESTIONS
+    from assignments.backprop.questions import QUESTIONS
 
     def edited_affine_backward(dout, cache):
         return 0 * dout, 0, 0
@@ -174,6 +175,6 @@ def test_otters_hidden_tests_run_the_release_given_functions_too():
     env = {name: value for name, value in vars(layers).items() if callable(value)}
     env["affine_backward"] = edited_affine_backward
     (question,) = [q for q in QUESTIONS if q.function == "bn_net_backward"]
-    result = checks.check_question(otter.InProcessSession(env), question, "salt", otter.SUBMISSION)
+    result = checks.check_question(otter.InProcessSession(env, BACKPROP), question, "salt", otter.SUBMISSION)
     assert result.score == result.max_score
     assert env["affine_backward"] is edited_affine_backward  # the notebook's copy is left as it was

@@ -14,6 +14,7 @@ import pytest
 
 from autograder import container, gradescope
 from autograder.sandbox import PROBE_UID
+from backprop import BACKPROP
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -49,7 +50,7 @@ def test_the_level_is_container_where_namespaces_cannot_be_made():
 
 
 def _gradescope_root(tmp_path, submission_name, submission_text):
-    zip_path, _ = gradescope.build(tmp_path / "dist", salt="container-salt")
+    zip_path, _ = gradescope.build(BACKPROP, tmp_path / "dist", salt="container-salt")
     root = tmp_path / "autograder"
     (root / "source").mkdir(parents=True)
     (root / "submission").mkdir()
@@ -110,7 +111,7 @@ def dropout_backward(dout, cache):
 
 def test_the_container_level_refuses_a_salt_on_the_command_line(tmp_path):
     grader = tmp_path / "grader"
-    for name in ("autograder", "solutions", "assignment"):
+    for name in ("autograder", "solutions", "assignments", "assignment"):
         shutil.copytree(ROOT / name, grader / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", grader)
     submissions = tmp_path / "submissions"

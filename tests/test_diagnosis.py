@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from autograder import diagnosis, feedback
-from autograder import questions as specs
+from assignments.backprop import questions as specs
 from autograder.results import SubmissionResult
 from in_process import grade, names
 from solutions import layers as L
+from backprop import BACKPROP
 
 
 # --- wrong answers: function, code, what the first diagnosis must contain, what no diagnosis may contain ---
@@ -627,7 +628,7 @@ def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_q
         """),
     }
     path = sf.write(tmp_path, "three_mistakes", sf.notebook(answers))
-    result = grade_submission("three_mistakes", path, "e2e-salt")
+    result = grade_submission(BACKPROP, "three_mistakes", path, "e2e-salt")
     questions = {q.function: q for q in result.questions}
     assert [q.score for q in result.questions] == [15, 0, 5, 20, 30]
     assert [d["mistake"] for d in questions["softmax_backward"].diagnoses] == ["returns dz right to float32 precision only"]

@@ -1,5 +1,5 @@
 """The given forward passes (solutions.layers), checked against their definitions
-in SPEC.md, independently of the backward passes."""
+in assignments/backprop/notes.md, independently of the backward passes."""
 
 import warnings
 

@@ -2,7 +2,7 @@
 submissions, determinism, the CLI's files, and no hidden input in feedback.
 
 Every submission is a real notebook (or .py file) written to disk and graded
-the way students' work is: grade_submission() starts a sandboxed worker and
+the way students' work is: grade_submission(BACKPROP, ) starts a sandboxed worker and
 runs the cells. Most notebooks are the reference with one question cell
 replaced (tests/submission_factory.py holds the wrong and the alternative
 answers, written from the notebook's text, not from the grader's variants).
@@ -25,9 +25,10 @@ import pytest
 
 import submission_factory as sf
 from autograder import checks, feedback, intake
-from autograder import questions as specs
+from assignments.backprop import questions as specs
 from autograder.grade import grade_all, grade_submission
 from autograder.sandbox import Limits
+from backprop import BACKPROP
 
 ROOT = Path(__file__).resolve().parent.parent
 STUB_NOTEBOOK = ROOT / "assignment" / "backprop.ipynb"
@@ -55,7 +56,7 @@ def graded(folder, name, nb=None, limits=Limits(), *, path=None, salt=SALT):
     if key not in _graded:
         if path is None:
             path = sf.write(folder, name, nb)
-        _graded[key] = grade_submission(name, path, salt, limits=limits)
+        _graded[key] = grade_submission(BACKPROP, name, path, salt, limits=limits)
     return _graded[key]
 
 
@@ -95,7 +96,7 @@ def prefetch(request, folder):
     for limits, found in groups.items():
         def keep(result, limits=limits):
             _graded[(str(folder), result.submission, SALT, limits)] = result
-        grade_all(found, SALT, keep, jobs=2, limits=limits)
+        grade_all(BACKPROP, found, SALT, keep, jobs=2, limits=limits)
 
 
 def by_function(result):
@@ -397,8 +398,8 @@ def _check_records(result):
 def test_same_submission_and_salt_give_identical_checks(folder):
     function, code, _ = sf.MISTAKES["batchnorm_no_mean_path"]
     path = sf.write(folder, "determinism", sf.notebook({function: sf.source(code)}))
-    first = grade_submission("determinism", path, SALT)
-    second = grade_submission("determinism", path, SALT)
+    first = grade_submission(BACKPROP, "determinism", path, SALT)
+    second = grade_submission(BACKPROP, "determinism", path, SALT)
     assert first.score < 100  # real, non-zero errors are compared, not only zeros
     assert _check_records(first) == _check_records(second)
 
@@ -434,7 +435,7 @@ def _seen(result):
 def test_a_submission_sees_other_inputs_under_another_salt_and_the_same_under_the_same(folder):
     nb = sf.notebook({f: sf.source(code) for f, code in REVEALS_INPUTS.items()})
     first = graded(folder, "reveals", nb)
-    repeat = grade_submission("reveals", folder / "reveals.ipynb", SALT)
+    repeat = grade_submission(BACKPROP, "reveals", folder / "reveals.ipynb", SALT)
     other_salt = graded(folder, "reveals", nb, salt=OTHER_SALT)
     shapes, errors = _seen(first)
     assert all("has shape" in message for message in shapes) and len(errors) == len(specs.BATCHNORM.cases)
@@ -470,7 +471,7 @@ def test_two_graders_on_one_machine_do_not_disturb_each_other(tmp_path):
         time.sleep(1.5)  # the background worker is up, sleeping in its last cell
         assert background.poll() is None
         nb, _ = notebook_for("reference")
-        result = grade_submission("concurrent", sf.write(tmp_path, "concurrent", nb), SALT)
+        result = grade_submission(BACKPROP, "concurrent", sf.write(tmp_path, "concurrent", nb), SALT)
     finally:
         _, stderr = background.communicate(timeout=120)
     assert background.returncode == 0, stderr
@@ -774,7 +775,7 @@ def test_leak_detector_finds_hidden_numbers_however_printed():
 
 def _leaky_submission_feedback(tmp_path, name, code):
     path = sf.write(tmp_path, name, sf.notebook({"softmax_backward": sf.source(code)}))
-    result = grade_submission(name, path, SALT)
+    result = grade_submission(BACKPROP, name, path, SALT)
     return result, feedback.markdown(result) + json.dumps(feedback.gradescope_results(result))
 
 

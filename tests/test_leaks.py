@@ -11,10 +11,11 @@ import pytest
 
 import submission_factory as sf
 from autograder import bounds, checks, feedback, gradebook, standins, tables, vocabulary
-from autograder import questions as specs
+from assignments.backprop import questions as specs
 from autograder.grade import grade_submission
 from autograder.results import SubmissionResult
 from autograder.wire import Unsupported
+from backprop import BACKPROP
 
 SALT = "leaks-salt"
 
@@ -113,7 +114,7 @@ def test_the_self_checks_run_before_the_worker_sees_a_hidden_input(tmp_path):
             return (da - np.sum(da * a, axis=1, keepdims=True)) * a
     """)
     path = sf.write(tmp_path, "stasher", sf.notebook({"softmax_backward": code}))
-    result = grade_submission("stasher", path, SALT, self_checks=True)
+    result = grade_submission(BACKPROP, "stasher", path, SALT, self_checks=True)
     assert result.score == 100 and result.self_checks["softmax_backward"].endswith("PASS")
     assert "SELFCHECK-LEAK" not in json.dumps(result.to_dict())
 
@@ -126,7 +127,7 @@ def test_a_megabyte_of_magic_lines_makes_a_small_feedback(tmp_path):
     # One cell of 100,000 magic lines (one note for the cell), then 200 cells of one each (a note each, cut).
     cells = [("end", "x = 1\n" + "%timeit 1\n" * 100_000)] + [("end", f"y{i} = 1\n%timeit 1\n") for i in range(200)]
     path = sf.write(tmp_path, "magic_flood", sf.notebook(extra_cells=cells))
-    result = grade_submission("magic_flood", path, SALT)
+    result = grade_submission(BACKPROP, "magic_flood", path, SALT)
     assert result.score == 100
     text = feedback.markdown(result)
     assert "99997 more lines" in result.notes[0]
@@ -162,7 +163,7 @@ def test_csv_cells_that_spreadsheets_evaluate_are_neutralised():
 
 
 def test_grades_csv_writes_a_formula_name_as_text(tmp_path):
-    book = gradebook.Gradebook(tmp_path, SALT)
+    book = gradebook.Gradebook(tmp_path, SALT, BACKPROP)
     result = SubmissionResult('=HYPERLINK("x", "y")', "x.py", "digest1", "bubblewrap")
     result.questions = [checks.not_graded(specs.QUESTIONS[0], "error", "not graded")]
     book.record(result)
@@ -177,7 +178,7 @@ def _result(isolation):
 
 
 def test_a_result_is_kept_only_at_the_isolation_level_it_was_graded_at(tmp_path, monkeypatch):
-    book = gradebook.Gradebook(tmp_path, SALT)
+    book = gradebook.Gradebook(tmp_path, SALT, BACKPROP)
     book.record(_result("rlimits"))
     monkeypatch.setenv("BACKPROP_SANDBOX", "bubblewrap")
     assert book.unchanged("alice", "digest1") is None
@@ -187,7 +188,7 @@ def test_a_result_is_kept_only_at_the_isolation_level_it_was_graded_at(tmp_path,
 
 
 def test_the_kept_result_key_covers_the_graders_own_code(monkeypatch):
-    before = gradebook.spec_hash()
+    before = gradebook.spec_hash(BACKPROP)
     real = Path.read_bytes
 
     def changed(path):
@@ -195,7 +196,7 @@ def test_the_kept_result_key_covers_the_graders_own_code(monkeypatch):
         return data + b"\n# changed" if path.name in ("worker.py", "sandbox.py", "wire.py") else data
 
     monkeypatch.setattr(Path, "read_bytes", changed)
-    assert gradebook.spec_hash() != before
+    assert gradebook.spec_hash(BACKPROP) != before
 
 
 def test_a_dropout_mask_never_drops_every_unit():

@@ -19,6 +19,7 @@ import pytest
 
 from autograder import release
 from solutions import layers
+from backprop import BACKPROP
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignment"
@@ -30,7 +31,7 @@ SELF_CHECK_LINES = 14 + 5
 
 
 def test_committed_notebooks_are_fresh():
-    stale = [str(Path(p).relative_to(ROOT)) for p in release.stale_files()]
+    stale = [str(Path(p).relative_to(ROOT)) for p in release.stale_files(BACKPROP)]
     assert not stale, f"generated files out of date: {stale}; run `make build` and commit the result"
 
 
@@ -42,8 +43,8 @@ def test_student_notebook_has_the_five_question_cells_in_order():
     notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
     nbformat.validate(notebook)
     cells = _question_cells(notebook)
-    assert [cell.metadata[release.CELL_TAG] for cell in cells] == list(release.QUESTIONS)
-    assert list(release.QUESTIONS) == [
+    assert [cell.metadata[release.CELL_TAG] for cell in cells] == list(BACKPROP.functions)
+    assert list(BACKPROP.functions) == [
         "dropout_backward",
         "softmax_backward",
         "softmax_cross_entropy",
@@ -59,12 +60,12 @@ def test_student_notebook_has_the_five_question_cells_in_order():
         assert not cell.get("outputs"), name
 
 
-@pytest.mark.parametrize("name", release.QUESTIONS)
+@pytest.mark.parametrize("name", BACKPROP.functions)
 def test_each_stub_raises_not_implemented_error(name):
     """Run the stub cell's function on real inputs: it raises NotImplementedError."""
     notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
     (cell,) = [c for c in _question_cells(notebook) if c.metadata[release.CELL_TAG] == name]
-    namespace = {k: v for k, v in vars(layers).items() if k not in release.QUESTIONS}
+    namespace = {k: v for k, v in vars(layers).items() if k not in BACKPROP.functions}
     exec(cell.source, namespace)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 3))
@@ -86,7 +87,7 @@ def test_each_stub_raises_not_implemented_error(name):
 def test_reference_notebook_has_the_solutions_in_the_question_cells():
     notebook = nbformat.read(REFERENCE_NOTEBOOK, as_version=4)
     cells = _question_cells(notebook)
-    assert [cell.metadata[release.CELL_TAG] for cell in cells] == list(release.QUESTIONS)
+    assert [cell.metadata[release.CELL_TAG] for cell in cells] == list(BACKPROP.functions)
     for cell in cells:
         assert "NotImplementedError" not in cell.source
         assert "BEGIN SOLUTION" not in cell.source and "END SOLUTION" not in cell.source
@@ -159,7 +160,7 @@ def test_a_self_check_cell_follows_each_question_cell():
         name = cell.metadata.get(release.CELL_TAG)
         if name:
             assert notebook.cells[index + 1].source == f'grader.check("{name}")', name
-    assert len(_check_cells(notebook)) == len(release.QUESTIONS)
+    assert len(_check_cells(notebook)) == len(BACKPROP.functions)
 
 
 def test_grader_check_prints_the_errors_and_a_verdict_and_returns_nothing(capsys):
@@ -176,7 +177,7 @@ def test_grader_check_prints_the_errors_and_a_verdict_and_returns_nothing(capsys
     assert lines[-1] == "dropout_backward: PASS" and all(line.endswith("PASS") for line in lines), lines
     assert public_checks.check("bn_net_backward", {"bn_net_forward": layers.bn_net_forward}) is False
     assert capsys.readouterr().out == "bn_net_backward: FAIL (no function bn_net_backward yet: run the cells above first)\n"
-    assert sorted(public_checks.SELF_CHECKS) == sorted(release.QUESTIONS)
+    assert sorted(public_checks.SELF_CHECKS) == sorted(BACKPROP.functions)
 
 
 def _assert_runs_and_trains(notebook):
@@ -234,7 +235,7 @@ def test_stub_notebook_runs_to_the_end_and_says_the_same_with_and_without_otter(
         assert _stdout(notebook.cells[-1]).strip() == "reached the end"
     texts = _check_texts(without_otter)
     assert texts == _check_texts(with_otter)
-    assert texts == [f"{name}: FAIL (not written yet: it still raises NotImplementedError)\n" for name in release.QUESTIONS]
+    assert texts == [f"{name}: FAIL (not written yet: it still raises NotImplementedError)\n" for name in BACKPROP.functions]
 
 
 # --- what a student meets: the export, edited given code, outputs, .py files, root causes -----
@@ -281,7 +282,7 @@ def test_export_zips_the_renamed_copy_it_runs_in_beside_the_release(tmp_path):
         archive.extract("backprop-Copy1.ipynb", tmp_path / "unzipped")
     submitted = tmp_path / "unzipped" / "backprop-Copy1.ipynb"
     assert "your code here" not in submitted.read_text()
-    assert grade_submission("copy", submitted, SALT).score == 100
+    assert grade_submission(BACKPROP, "copy", submitted, SALT).score == 100
 
 
 @pytest.mark.slow
@@ -316,7 +317,7 @@ def test_an_edited_given_cell_and_big_outputs(tmp_path):
     saved = tmp_path / "saved.ipynb"
     nbformat.write(notebook, saved)  # as the student saves it, outputs and all
     assert saved.stat().st_size > 20 * 1024**2  # over the old limit on the file
-    result = grade_submission("edited", saved, SALT)
+    result = grade_submission(BACKPROP, "edited", saved, SALT)
     dropout = _question(result, "dropout_backward")
     assert dropout.score < dropout.max_score  # only the eval-mode cases, which read no mask, pass
     assert result.score == 85 + dropout.score
@@ -342,17 +343,17 @@ def test_a_missing_module_is_the_first_thing_said(tmp_path):
     (dropout_check,) = [cell for cell in _check_cells(notebook) if "dropout_backward" in cell.source]
     assert _stdout(dropout_check) == "dropout_backward: FAIL (no function dropout_backward yet: run the cells above first)\n"
 
-    dropout = _question(grade_submission("torch", path, SALT), "dropout_backward")
+    dropout = _question(grade_submission(BACKPROP, "torch", path, SALT), "dropout_backward")
     assert dropout.status == "error"
     assert dropout.message == (
         "dropout_backward was never defined: the cell starting `import torch` (defining dropout_backward) failed to load "
         "(line 1): ModuleNotFoundError: No module named 'torch'. Only numpy and Python's standard library are available "
         "when grading. Remove that import.")
     said = []
-    assert precheck.check(path, write=said.append) == 1
+    assert precheck.check(BACKPROP, path, write=said.append) == 1
     assert "- dropout_backward: NOT FOUND: the cell starting `import torch` (defining dropout_backward) failed to load" in said
     assert said[-1] == "\ntorch.ipynb will not grade as it is: see the functions above."
-    assert precheck.check(REFERENCE_NOTEBOOK, write=said.append) == 0 and "self-checks: 5 of 5 PASS" in said
+    assert precheck.check(BACKPROP, REFERENCE_NOTEBOOK, write=said.append) == 0 and "self-checks: 5 of 5 PASS" in said
 
 
 @pytest.mark.slow
@@ -375,7 +376,7 @@ def test_py_files_with_magics_and_cell_markers(tmp_path):
                    check=True, capture_output=True, timeout=120)
     script = executed.with_suffix(".py")
     assert script.is_file() and "get_ipython().run_line_magic('matplotlib', 'inline')" in script.read_text()
-    result = grade_submission("colab", script, SALT)
+    result = grade_submission(BACKPROP, "colab", script, SALT)
     assert result.score == 100
     assert any("skipped \"get_ipython().run_line_magic('matplotlib', 'inline')\"" in note for note in result.notes), result.notes
     assert any("ModuleNotFoundError: No module named 'google'" in note for note in result.notes), result.notes
@@ -384,7 +385,7 @@ def test_py_files_with_magics_and_cell_markers(tmp_path):
     handwritten = tmp_path / "handwritten.py"
     handwritten.write_text("# %%\n%pip install torch\n!ls\nfrom google.colab import drive\n"
                            + "".join(f"# %%\n{source}\n" for source in code))
-    result = grade_submission("handwritten", handwritten, SALT)
+    result = grade_submission(BACKPROP, "handwritten", handwritten, SALT)
     assert result.score == 100
     assert any("skipped '%pip install torch'" in note for note in result.notes)
     assert any("skipped '%pip install torch', '!ls' (IPython magics" in note for note in result.notes), result.notes

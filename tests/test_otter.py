@@ -26,8 +26,9 @@ import pytest
 import test_release
 from autograder import checks, gradescope, otter, release
 from autograder.grade import grade_submission
-from autograder.questions import QUESTIONS
+from assignments.backprop.questions import QUESTIONS
 from solutions import layers
+from backprop import BACKPROP
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignment"
@@ -44,7 +45,7 @@ BY_FUNCTION = {question.function: question for question in QUESTIONS}
 
 @pytest.fixture(scope="module")
 def master():
-    return release.render_master()
+    return release.render_master(BACKPROP)
 
 
 @pytest.fixture(scope="module")
@@ -61,23 +62,23 @@ def test_master_holds_one_otter_question_per_function_in_order(master):
     assert config.cell_type == "raw" and config.source.startswith("# ASSIGNMENT CONFIG")
     questions = [c.source.split("name:")[1].strip() for c in master.cells
                  if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
-    assert questions == list(release.QUESTIONS)
-    for name in release.QUESTIONS:
+    assert questions == list(BACKPROP.functions)
+    for name in BACKPROP.functions:
         (cell,) = [c for c in master.cells if c.metadata.get(release.CELL_TAG) == name]
         assert "# BEGIN SOLUTION NO PROMPT" in cell.source and '""" # END PROMPT' in cell.source
         compile(cell.source, name, "exec")
 
 
 def test_master_is_reproducible():
-    assert release.serialize(release.render_master()) == release.serialize(release.render_master())
+    assert release.serialize(release.render_master(BACKPROP)) == release.serialize(release.render_master(BACKPROP))
 
 
 def test_otter_tests_are_exception_based_with_the_native_points(test_files):
     """One public test case (0 points) per question, then one hidden test case
     per case and output of the native spec, with the points the native
     grader gives that check: the totals are 15, 20, 10, 25 and 30."""
-    assert sorted(test_files) == sorted(release.QUESTIONS)
-    source = otter.autograder_tests(release.render_master())
+    assert sorted(test_files) == sorted(BACKPROP.functions)
+    source = otter.autograder_tests(release.render_master(BACKPROP))
     for name, test_file in test_files.items():
         question = BY_FUNCTION[name]
         assert "OK_FORMAT = False" in source[name]
@@ -88,7 +89,7 @@ def test_otter_tests_are_exception_based_with_the_native_points(test_files):
         assert len(hidden) == len(expected)
         for test_case, (case, output) in zip(hidden, expected):
             assert test_case.points == pytest.approx(checks._points(case, question, output))
-            assert f"hidden_check(env, {name!r}, {case.name!r}, {output.name!r})" in source[name]
+            assert f"hidden_check(env, 'assignments/backprop', {name!r}, {case.name!r}, {output.name!r})" in source[name]
         assert test_file.possible == pytest.approx(question.points) == pytest.approx(POINTS[name])
 
 
@@ -134,9 +135,9 @@ def test_otters_tests_and_the_native_grader_agree_check_by_check(test_files, exa
     path = EXAMPLES / f"{example}.ipynb"
     if example == "finite_differences":
         path = tmp_path / "finite_differences.ipynb"
-        path.write_text(release.serialize(release.render({"softmax_backward": FINITE_DIFFERENCES}, reference=True)))
+        path.write_text(release.serialize(release.render(BACKPROP, {"softmax_backward": FINITE_DIFFERENCES}, reference=True)))
     scores = _otter_scores(test_files, _notebook_env(path))
-    native = grade_submission(otter.SUBMISSION, path, SALT)
+    native = grade_submission(BACKPROP, otter.SUBMISSION, path, SALT)
     assert scores == pytest.approx({q.function: q.score for q in native.questions}, abs=1e-9)
     if example == "reference":
         assert sum(scores.values()) == pytest.approx(100)
@@ -170,7 +171,7 @@ def test_in_process_calls_get_copies_and_their_output_is_dropped():
         a *= 2
         return a
 
-    session = otter.InProcessSession({"mutate": mutate})
+    session = otter.InProcessSession({"mutate": mutate}, BACKPROP)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         reply = session.call("mutate", [x])
@@ -186,7 +187,7 @@ def test_in_process_oracles_stand_in_during_the_call_only():
         return env["dropout_backward"](v)
 
     env = {"dropout_backward": mine, "caller": caller}
-    session = otter.InProcessSession(env)
+    session = otter.InProcessSession(env, BACKPROP)
     reply = session.call("caller", [1], ("dropout_backward",), lambda name, args: {"value": ("reference", name, args)})
     assert reply["value"] == ("reference", "dropout_backward", [1])
     assert env["dropout_backward"] is mine
@@ -204,7 +205,7 @@ def test_in_process_watched_functions_are_counted_during_the_call_only():
         return env["helper"]() + env["helper"]()
 
     env = {"helper": helper, "twice": twice}
-    reply = otter.InProcessSession(env).call("twice", [], (), None, (("helper", "def helper(): ..."), ("absent", "")))
+    reply = otter.InProcessSession(env, BACKPROP).call("twice", [], (), None, (("helper", "def helper(): ..."), ("absent", "")))
     assert reply["value"] == 2 and reply["calls"] == {"helper": 2}
     assert env["helper"] is helper and "absent" not in env
 
@@ -213,12 +214,12 @@ def test_in_process_errors_are_text_the_checks_understand():
     def leave():
         raise SystemExit(3)
 
-    session = otter.InProcessSession({"leave": leave})
+    session = otter.InProcessSession({"leave": leave}, BACKPROP)
     assert session.call("absent", [])["error"] == "NameError: name 'absent' is not defined"
     assert "SystemExit" in session.call("leave", [])["error"]
     stub = {}
     exec('def f():\n    raise NotImplementedError("f: your code here")\n', stub)
-    error = otter.InProcessSession(stub).call("f", [])["error"]
+    error = otter.InProcessSession(stub, BACKPROP).call("f", [])["error"]
     assert error.endswith("NotImplementedError: f: your code here") and "call" not in error.splitlines()[0]
 
 
@@ -230,7 +231,7 @@ def otter_build(tmp_path_factory):
     """release.build_otter into a temporary dist/otter (it runs otter assign,
     which grades the reference with the tests and fails unless it gets full marks)."""
     folder = tmp_path_factory.mktemp("dist") / "otter"
-    paths = release.build_otter(folder)
+    paths = release.build_otter(BACKPROP, folder)
     return folder, paths
 
 
@@ -277,7 +278,7 @@ def test_otters_student_folder_holds_no_hidden_test_or_reference_code(otter_buil
 def test_otters_zip_holds_the_hidden_tests_and_the_grader(otter_build):
     zip_path = otter_build[1][2]
     names = zipfile.ZipFile(zip_path).namelist()
-    assert sorted(n for n in names if n.startswith("tests/")) == sorted(f"tests/{q}.py" for q in release.QUESTIONS)
+    assert sorted(n for n in names if n.startswith("tests/")) == sorted(f"tests/{q}.py" for q in BACKPROP.functions)
     for module in ("files/autograder/otter.py", "files/autograder/checks.py", "files/autograder/questions.py",
                    "files/solutions/layers.py", "files/public_checks.py", "files/gradcheck.py"):
         assert module in names
@@ -303,7 +304,7 @@ def test_otter_run_gives_full_marks_to_the_reference_and_zero_to_the_stub(otter_
 def test_otter_run_and_autograder_grade_agree_on_a_partial_answer(otter_build, tmp_path):
     path = EXAMPLES / "net_no_relu_mask.ipynb"
     scores, _ = _otter_run(otter_build[1][2], path, tmp_path / "otter")
-    native = grade_submission(otter.SUBMISSION, path, "")
+    native = grade_submission(BACKPROP, otter.SUBMISSION, path, "")
     assert scores == pytest.approx({q.function: q.score for q in native.questions}, abs=1e-9)
     assert 0 < sum(scores.values()) < 100
 
@@ -311,12 +312,12 @@ def test_otter_run_and_autograder_grade_agree_on_a_partial_answer(otter_build, t
 @pytest.mark.slow
 @pytest.mark.otter
 def test_otter_assign_fails_when_the_reference_fails_its_tests(tmp_path):
-    master = release.render_master()
+    master = release.render_master(BACKPROP)
     (cell,) = [c for c in master.cells if c.metadata.get(release.CELL_TAG) == "softmax_backward"]
     broken = "return (da - np.sum(da * a, axis=1, keepdims=True)) * a"
     assert broken in cell.source
     cell.source = cell.source.replace(broken, "return da * a * (1 - a)")
-    staged = otter.stage_master(release.serialize(master), tmp_path / "master", ROOT)
+    staged = otter.stage_master(BACKPROP, release.serialize(master), tmp_path / "master", ROOT)
     with pytest.raises(otter.AssignError, match="keeps only the diagonal of the Jacobian"):
         otter.assign(staged, tmp_path)
 
@@ -327,7 +328,7 @@ def test_otter_assign_fails_when_the_reference_fails_its_tests(tmp_path):
 @pytest.fixture(scope="module")
 def gradescope_zip(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gradescope")
-    zip_path, salt_path = gradescope.build(folder, salt=SALT)
+    zip_path, salt_path = gradescope.build(BACKPROP, folder, salt=SALT)
     return zip_path, salt_path
 
 
@@ -339,7 +340,7 @@ def test_the_gradescope_zip_holds_the_scripts_the_salt_and_the_package(gradescop
         assert stat.S_IMODE(archive.getinfo(script).external_attr >> 16) == 0o755
     assert archive.read("salt.txt").decode().strip() == SALT == salt_path.read_text().strip()
     for name in ("backprop-lab/pyproject.toml", "backprop-lab/README.md", "backprop-lab/autograder/gradescope.py",
-                 "backprop-lab/autograder/templates/backprop.md", "backprop-lab/solutions/layers.py",
+                 "backprop-lab/autograder/templates/public_checks.py", "backprop-lab/assignments/backprop/template.md", "backprop-lab/solutions/layers.py",
                  "backprop-lab/assignment/public_checks.py", "backprop-lab/assignment/gradcheck.py"):
         assert name in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
@@ -351,19 +352,19 @@ def test_the_gradescope_zip_holds_the_scripts_the_salt_and_the_package(gradescop
         (zip_path.parent / script).write_bytes(archive.read(script))
         assert subprocess.run(["bash", "-n", str(zip_path.parent / script)]).returncode == 0
     # The same files make the same zip.
-    assert gradescope.zip_bytes(SALT) == zip_path.read_bytes()
+    assert gradescope.zip_bytes(BACKPROP, SALT) == zip_path.read_bytes()
 
 
 def test_gradescope_picks_the_notebook_and_the_student(tmp_path):
     (tmp_path / "sub" / "nested").mkdir(parents=True)
     (tmp_path / "sub" / "public_checks.py").write_text("")
     with pytest.raises(LookupError):
-        gradescope.find_submission(tmp_path / "sub" / "nested")
+        gradescope.find_submission(tmp_path / "sub" / "nested", BACKPROP)
     (tmp_path / "sub" / "nested" / "backprop.ipynb").write_text("{}")
     (tmp_path / "sub" / "other.ipynb").write_text("{}")
     (tmp_path / "sub" / ".ipynb_checkpoints").mkdir()
     (tmp_path / "sub" / ".ipynb_checkpoints" / "backprop-checkpoint.ipynb").write_text("{}")
-    path, note = gradescope.find_submission(tmp_path / "sub")
+    path, note = gradescope.find_submission(tmp_path / "sub", BACKPROP)
     assert path == tmp_path / "sub" / "nested" / "backprop.ipynb" and "2 .ipynb files" in note
     metadata = tmp_path / "submission_metadata.json"
     assert gradescope.submission_name(metadata) == "submission"
@@ -416,7 +417,7 @@ def test_run_autograder_writes_results_json_with_the_scores_of_autograder_grade(
     assert {t["visibility"] for t in hidden} == {"after_published"}
     assert results["visibility"] == "after_published" and results["stdout_visibility"] == "hidden"
     # The student sees the public self-checks' output, worth no points.
-    assert [t["name"] for t in public] == [f"Self-check: {name}" for name in release.QUESTIONS]
+    assert [t["name"] for t in public] == [f"Self-check: {name}" for name in BACKPROP.functions]
     assert all(t["visibility"] == "visible" and t["max_score"] == 0 for t in public)
     if example == "reference":
         assert all("relative error" in t["output"] and t["output"].endswith("PASS") for t in public)

@@ -1,6 +1,6 @@
 """The reference backward passes (solutions.layers) agree with numerical gradients.
 
-Every check follows SPEC.md section 5: float64, centred differences with
+Every check follows assignments/backprop/notes.md section 5: float64, centred differences with
 h = 1e-5 of the reference forward pass, a random non-uniform upstream
 gradient, non-square shapes (N, D, H, C all different), random gamma, inputs
 away from the ReLU kink, and a dropout mask fixed by re-seeding the generator
@@ -25,7 +25,7 @@ assert len({N, D, H, C}) == 4
 
 
 def rel_error(a, b):
-    """SPEC.md's normwise relative error, written independently of gradcheck.py."""
+    """assignments/backprop/notes.md's normwise relative error, written independently of gradcheck.py."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), 1e-300))

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from autograder import release
+from backprop import BACKPROP
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignment"
@@ -37,7 +38,7 @@ def solution_lines():
     read from solutions/layers.py directly."""
     text = SOLUTIONS.read_text()
     regions = re.findall(r"^[ \t]*# BEGIN SOLUTION\n(.*?)^[ \t]*# END SOLUTION$", text, re.S | re.M)
-    assert len(regions) == len(release.QUESTIONS)
+    assert len(regions) == len(BACKPROP.functions)
     found = {}
     for region in regions:
         # Which function is this region in? The last `def` before it.
@@ -45,7 +46,7 @@ def solution_lines():
         name = re.findall(r"^def (\w+)\(", text[:start], re.M)[-1]
         lines = [line.strip() for line in region.splitlines()]
         found[name] = [line for line in lines if line not in TRIVIAL and not line.startswith("#")]
-    assert sorted(found) == sorted(release.QUESTIONS)
+    assert sorted(found) == sorted(BACKPROP.functions)
     return found
 
 
@@ -97,12 +98,12 @@ def texts():
 
 def test_solution_lines_are_what_we_think(texts):
     lines = solution_lines()
-    assert all(lines[name] for name in release.QUESTIONS)
+    assert all(lines[name] for name in BACKPROP.functions)
     assert 'return (da - np.sum(da * a, axis=1, keepdims=True)) * a' in lines["softmax_backward"]
     assert "return grads" not in lines["bn_net_backward"]
 
 
-@pytest.mark.parametrize("name", release.QUESTIONS)
+@pytest.mark.parametrize("name", BACKPROP.functions)
 def test_no_reference_solution_line_reaches_assignment(texts, name):
     leaks = []
     for line in solution_lines()[name]:
@@ -129,7 +130,7 @@ def test_assignment_never_imports_solutions_or_the_autograder(texts):
 
 def test_assignment_holds_exactly_what_students_get():
     files = sorted(str(p.relative_to(ASSIGNMENT)) for p in ASSIGNMENT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    assert files == ["backprop.ipynb", "given.py", "gradcheck.py", "grading_cells.py", "public_checks.py"]
+    assert files == ["backprop.ipynb", "given.py", "gradcheck.py", "grading_cells.py", "public_checks.py", "self_checks.py"]
 
 
 def test_assignment_holds_no_hidden_test():
@@ -144,7 +145,7 @@ def test_the_student_notebook_carries_otters_public_tests():
     notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
     otter_metadata = notebook.metadata["otter"]
     assert otter_metadata["assignment_name"] == "backprop" and otter_metadata["OK_FORMAT"] is False
-    assert sorted(otter_metadata["tests"]) == sorted(release.QUESTIONS)
+    assert sorted(otter_metadata["tests"]) == sorted(BACKPROP.functions)
     for name, test in otter_metadata["tests"].items():
         assert "OK_FORMAT = False" in test
         (case,) = ExceptionTestFile.from_string(test).test_cases
@@ -155,7 +156,7 @@ def test_the_student_notebook_carries_otters_public_tests():
 def test_the_hidden_test_scan_would_catch_a_hidden_test(tmp_path):
     """The scan above is not vacuous: otter's autograder tests, as the master
     notebook holds them, are caught."""
-    master = release.render_master()
+    master = release.render_master(BACKPROP)
     folder = tmp_path / "release"
     folder.mkdir()
     for name in ("gradcheck.py", "public_checks.py"):
@@ -180,9 +181,9 @@ def test_the_leak_check_would_catch_a_leak():
 
 
 def test_stub_notebook_contains_every_given_function_verbatim():
-    given_in_template = [n for b in release.parse_template(release.TEMPLATE.read_text()) if b.kind == "given" for n in b.names]
+    given_in_template = [n for b in release.parse_template(BACKPROP.template.read_text()) if b.kind == "given" for n in b.names]
     assert sorted(given_in_template) == sorted(GIVEN)
-    sources = release.function_sources()
+    sources = release.function_sources(BACKPROP.reference_path)
     notebook = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     for name in GIVEN:
@@ -197,7 +198,7 @@ def _function_text(text, name):
     return match.group(0).rstrip()
 
 
-@pytest.mark.parametrize("name", release.QUESTIONS)
+@pytest.mark.parametrize("name", BACKPROP.functions)
 def test_question_cells_keep_everything_outside_the_solution(name):
     """A stub cell is the reference function with only the solution region
     replaced: signature, docstring and given lines (e.g. the loss of

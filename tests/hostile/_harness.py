@@ -16,7 +16,7 @@ comments, then the code:
 
 - `# include: base` is replaced by the reference code: every function of the
   reference notebook (the given forward passes and the five graded functions,
-  exactly as `release.render(reference=True)` holds them), after
+  exactly as `release.render(assignment, reference=True)` holds them), after
   `import numpy as np`. A case overrides a function by defining it again
   after the include, or removes one with `del`.
 - `# expect: QUESTION OP VALUE`: QUESTION is dropout, softmax, cross_entropy,
@@ -55,6 +55,9 @@ from pathlib import Path
 import nbformat
 
 from autograder import release
+from autograder.assignment import load
+
+BACKPROP = load()  # the default assignment
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -77,7 +80,7 @@ _EXPECT = re.compile(r"^(\w+)\s*(>=|<=|=)\s*(full|[-+0-9.eE]+)$")
 
 def reference_base():
     """`import numpy as np` and every function cell of the reference notebook."""
-    notebook = release.render(reference=True)
+    notebook = release.render(BACKPROP, reference=True)
     cells = []
     for cell in notebook.cells:
         if cell.cell_type != "code":

@@ -1,172 +1,28 @@
-"""The hidden tests: one declarative spec per question.
+"""The backprop assignment's hidden tests: one declarative spec per question
+(the vocabulary is autograder/specs.py).
 
-A question names the student's function, how to read what it returns
-(`outputs`), how to draw one problem for a case (`draw`), the reference that
-answers it, its cases with their points, and the known mistakes with a hint
-each. checks.py runs any question the same way; nothing here asserts.
-
-Every problem follows SPEC.md section 5: float64, non-square shapes, a random
+Every problem follows notes.md section 5: float64, non-square shapes, a random
 non-uniform upstream gradient, random gamma, inputs away from the ReLU kink,
 and numerical derivatives from the reference forward pass with a fixed mask.
 """
 
-from dataclasses import dataclass, field
-from typing import Callable
-
 import numpy as np
 
-from autograder.gradcheck import directional_derivative, numerical_gradient
-from autograder.vocabulary import describe
+from autograder.specs import Case, Mistake, Output, Problem, Question, distinct_sizes, fields, keys, negated, one
 from solutions import layers
 
-
-@dataclass(frozen=True)
-class Output:
-    """One array the student's function returns, and how it is compared."""
-
-    name: str
-    weight: float = 1.0
-    zero_by_construction: bool = False  # compared by absolute tolerance (SPEC.md section 4)
-    axes: tuple = ()  # the symbols of its shape, e.g. ("N", "D"): the sizes a diagnosed factor may be made of
-    hint: str = ""  # where in the notebook this output is derived, for a diagnosis that names only the output
-    # The reference's terms, each with coefficient 1: (args) -> [(label, array), ...], so
-    # that a diagnosis can say which term is missing, doubled or has its sign flipped.
-    terms: Callable | None = None
-    # A mistake the numbers of this output alone can prove: (args, value) -> (mistake, hint), or None.
-    explain: Callable | None = None
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A known wrong answer: a wrong variant of the reference, and what to tell the student."""
-
-    name: str
-    hint: str
-    variant: Callable
-
-
-@dataclass(frozen=True)
-class Case:
-    """One hidden problem, its points and the parameters `draw` gets."""
-
-    name: str
-    points: float
-    params: dict = field(default_factory=dict)
-    stress: str = ""  # what is large in this case ("logits of order 1e3"), when its inputs test numerical stability
-    stress_hint: str = ""  # what to fix when only this case fails
-
-
-@dataclass
-class Problem:
-    """Drawn inputs: the arguments of the student's function, and what the
-    numerical check differentiates: `loss()`, a scalar computed by the
-    reference forward pass from the arrays in `inputs` (output name -> the
-    array that output is the gradient of, changed in place and restored)."""
-
-    args: tuple
-    inputs: dict
-    loss: Callable[[], float]
-
-    def numeric(self):
-        """Every output's full centred-difference gradient (2 forward passes per entry)."""
-        return {name: numerical_gradient(self.loss, x, H) for name, x in self.inputs.items()}
-
-    def directional(self, name, direction):
-        """The centred difference of the loss along `direction` in output `name`'s input (2 forward passes)."""
-        return directional_derivative(self.loss, self.inputs[name], direction, H)
-
-
-@dataclass(frozen=True)
-class Question:
-    function: str
-    title: str
-    outputs: tuple
-    unpack: Callable  # the function's return value -> {output name: value}; raises ValueError
-    draw: Callable  # (rng, **case.params) -> Problem
-    reference: Callable
-    cases: tuple
-    mistakes: tuple = ()
-    # The student's own versions of these are replaced during the call by
-    # the reference (the worker asks the grader), so that a mistake in an
-    # earlier question costs points only once.
-    oracles: tuple = ()
-    shape_hints: dict = field(default_factory=dict)  # output name -> hint when its shape is wrong
-    # Where the gradient first goes wrong, when exactly these outputs are wrong
-    # (those in `optional_in_locations` may be right or wrong): ((outputs, mistake, hint), ...).
-    locations: tuple = ()
-    optional_in_locations: tuple = ()
-
-    @property
-    def points(self):
-        return sum(case.points for case in self.cases)
-
-
-RTOL = 1e-7         # against the reference analytic gradient
-NUMERIC_RTOL = 1e-6  # against the centred difference (its own error is ~1e-9)
-ATOL = 1e-8         # for gradients that are zero by construction
-H = 1e-5
-# The numerical check compares the student's gradient with a centred
-# difference along this many random directions, as PyTorch's fast gradcheck
-# does: two forward passes per direction instead of two per entry. One is
-# enough: a wrong gradient agrees with a random projection of the right one
-# with probability zero, and the comparison with the reference gradient is
-# entry by entry anyway.
-DIRECTIONS = 1
-
-# A backward pass never needs the forward pass (softmax_cross_entropy's given
-# loss calls softmax once). A graded function that calls these more often, or
-# calls a numerical-gradient helper, is differentiating numerically: the
-# assignment asks for the derivation, so such an answer earns no points.
-NUMERICAL_HELPERS = ("numerical_gradient", "numerical_vjp", "directional_derivative")
+# The given forward passes, counted while a backward pass runs: a backward
+# pass never needs them (softmax_cross_entropy's given loss calls softmax
+# once), so more than specs.FORWARD_CALLS_ALLOWED calls is differentiating numerically.
 FORWARD_PASSES = (
     "affine_forward", "relu_forward", "dropout_forward", "softmax", "softmax_forward",
-    "batchnorm_forward", "bn_net_forward", *NUMERICAL_HELPERS,
+    "batchnorm_forward", "bn_net_forward",
 )
-FORWARD_CALLS_ALLOWED = 3
 
-
-def distinct_sizes(rng, count, low=3, high=13):
-    """`count` different sizes, so that no two of N, D, H, C are equal."""
-    return [int(n) for n in rng.choice(np.arange(low, high), size=count, replace=False)]
-
-
-def _one(name):
-    def unpack(value):
-        return {name: value}
-    return unpack
-
-
-def _fields(*names):
-    def unpack(value):
-        if not isinstance(value, tuple) or len(value) != len(names):
-            raise ValueError(f"should return a tuple ({', '.join(names)}), got {describe(value)}")
-        return dict(zip(names, value))
-    return unpack
-
-
-def _keys(*names):
-    def unpack(value):
-        if not isinstance(value, dict):
-            raise ValueError(f"should return a dict with keys {', '.join(names)}, got {describe(value)}")
-        missing = [name for name in names if name not in value]
-        if missing:
-            raise ValueError(f"the returned dict has no key {', '.join(map(repr, missing))}")
-        return {name: value[name] for name in names}
-    return unpack
-
-
-
-
-def negated(reference):
-    """The variant with every sign flipped, a mistake any question can have."""
-    def variant(*args):
-        result = reference(*args)
-        if isinstance(result, tuple):
-            return tuple(-r for r in result)
-        if isinstance(result, dict):
-            return {key: -value for key, value in result.items()}
-        return -result
-    return variant
+# What an exception's message suggests, whatever the question.
+ERROR_HINTS = {
+    "NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there).",
+}
 
 
 # 1. Dropout -----------------------------------------------------------------
@@ -200,7 +56,7 @@ DROPOUT = Question(
     function="dropout_backward",
     title="Dropout",
     outputs=(Output("dx", axes=("N", "D"), hint="In training mode dx = dout * keep / (1-p); in eval mode dx = dout (part 1)."),),
-    unpack=_one("dx"),
+    unpack=one("dx"),
     draw=draw_dropout,
     reference=layers.dropout_backward,
     cases=(
@@ -266,7 +122,7 @@ SOFTMAX = Question(
     function="softmax_backward",
     title="Softmax",
     outputs=(Output("dz", axes=("N", "C"), hint="dz_k = (da_k - da . a) a_k, row by row (part 2).", terms=_softmax_terms),),
-    unpack=_one("dz"),
+    unpack=one("dz"),
     draw=draw_softmax,
     reference=layers.softmax_backward,
     cases=(
@@ -332,7 +188,7 @@ CROSS_ENTROPY = Question(
     outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it (part 3)."),
              Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms,
                     explain=_cross_entropy_onehot_misplaced)),
-    unpack=_fields("loss", "dz"),
+    unpack=fields("loss", "dz"),
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
     cases=(
@@ -420,7 +276,7 @@ BATCHNORM = Question(
         Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4)."),
         Output("dbeta", axes=("D",), hint="dbeta = sum_n g_n, over the examples, axis 0 (part 4)."),
     ),
-    unpack=_fields("dx", "dgamma", "dbeta"),
+    unpack=fields("dx", "dgamma", "dbeta"),
     draw=draw_batchnorm,
     reference=layers.batchnorm_backward,
     cases=(
@@ -466,7 +322,7 @@ def draw_bn_net(rng, p, upstream):
         params["beta"] = rng.standard_normal(H_)
         scores, cache = layers.bn_net_forward(X, params, p=p, rng=np.random.default_rng(mask_seed))
         # Keep the ReLU inputs away from the kink, where the numerical
-        # gradient would straddle it (SPEC.md section 5).
+        # gradient would straddle it (notes.md section 5).
         if np.min(np.abs(cache["relu"])) > 1e-3:
             break
     if upstream == "cross-entropy":
@@ -546,7 +402,7 @@ NET = Question(
         Output("X", 2.0, axes=("N", "D"), hint="grads['X'] = dY1 @ W1.T (part 5).",
                explain=_net_from_the_wrong_tensor("X", _NET_X_FROM)),
     ),
-    unpack=_keys(*NET_OUTPUTS),
+    unpack=keys(*NET_OUTPUTS),
     draw=draw_bn_net,
     reference=layers.bn_net_backward,
     cases=(
