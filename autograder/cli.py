@@ -88,7 +88,8 @@ def grade_command(args):
         book.close()
         return fail(f"not grading: {error}")
     book.write_csv()
-    summary = feedback.summary_table(book.run_rows(), len(found.submissions))
+    summary = feedback.summary_table(book.run_rows(), len(found.submissions),
+                                     {q.function: q.label for q in assignment.questions})
     missing = sum(row.status == "missing" for row in book.class_rows())
     book.close()
     print(summary)

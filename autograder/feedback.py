@@ -181,12 +181,14 @@ def gradescope_results(result: SubmissionResult):
 SUMMARY_ROWS = 40
 
 
-def summary_table(rows, count):
+def summary_table(rows, count, labels=None):
     """What a grading run prints at the end (rows: `count` ScoreRows, by
     name): every submission for a small class; for a larger one, each
-    question's mean and full marks, and the lowest totals (read as a stream)."""
+    question's mean and full marks, and the lowest totals (read as a stream).
+    `labels`: {function: its column header} (the specs' Question.label)."""
+    labels = labels or {}
     if count <= SUMMARY_ROWS:
-        return _full_table(list(rows))
+        return _full_table(list(rows), labels)
     sums, full, total, seen, maximum, names = None, None, 0.0, 0, 0, []
     lowest = []
     for row in rows:
@@ -203,20 +205,20 @@ def summary_table(rows, count):
         return "no submissions"
     lines = [f"{seen} submissions, mean total {total / seen:.1f}/{maximum:g}", "",
              f"{'question':<12}  {'mean':>7}  {'full marks':>10}"]
-    for name, summed, fulls in zip(_short(names), sums, full):
+    for name, summed, fulls in zip(_short(names, labels), sums, full):
         lines.append(f"{name:<12}  {summed / seen:>7.2f}  {fulls:>10}")
     lines += ["", "lowest totals: " + ", ".join(f"{name} {score:g}" for score, name in lowest)]
     return "\n".join(lines)
 
 
-def _short(functions):
-    return [f.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent") for f in functions]
+def _short(functions, labels):
+    return [labels.get(f) or f for f in functions]
 
 
-def _full_table(rows):
+def _full_table(rows, labels):
     if not rows:
         return "no submissions"
-    short = _short([f for f, _, _ in rows[0].questions])
+    short = _short([f for f, _, _ in rows[0].questions], labels)
     width = max(len("submission"), *(len(r.submission) for r in rows))
     header = f"{'submission':<{width}}  {'total':>7}  " + "  ".join(f"{s:>10}" for s in short)
     lines = [header, "-" * len(header)]

@@ -217,7 +217,7 @@ def _assignment(root):
 def grade(root):
     """The Gradescope results of the submission under `root`, as a dict: the
     grader called directly, as `autograder grade --self-checks` grades."""
-    from autograder import feedback, grade as grader, sandbox
+    from autograder import container, feedback, grade as grader, sandbox
 
     root = Path(root)
     assignment = _assignment(root)

@@ -69,8 +69,8 @@ _REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*
 
 def _autograder_files(assignment):
     """What only otter's autograder gets (the hidden tests import them): the engine and the assignment's content."""
-    content = {staged_path(assignment, assignment.folder), staged_path(assignment, assignment.reference_path).parent}
-    return ("autograder", *sorted(str(path) for path in content if str(path) != "."))
+    content = {staged_path(assignment, assignment.folder), staged_path(assignment, assignment.reference_path)}
+    return ("autograder", *sorted({path.parts[0] for path in content}))  # otter copies top-level folders
 
 
 def assignment_config(assignment, numpy_requirement):
@@ -238,9 +238,6 @@ def stage_master(assignment, master_text, folder, root):
     for package in _autograder_files(assignment)[1:]:
         base = ROOT if (ROOT / package).exists() else assignment.folder.parent
         shutil.copytree(base / package, folder / package, ignore=ignore)
-        for parent in list(Path(package).parents)[:-1]:  # the packages it lies in, for its imports
-            if (base / parent / "__init__.py").is_file():
-                shutil.copy(base / parent / "__init__.py", folder / parent / "__init__.py")
     return folder / assignment.notebook
 
 

@@ -58,10 +58,6 @@ def e(value):
     return html.escape(str(value), quote=True)
 
 
-def _short(function):
-    return function.replace("_backward", "").replace("softmax_cross_entropy", "cross_ent")
-
-
 def _first_line(text, limit=300):
     line = (str(text).strip().splitlines() or [""])[0]
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -189,7 +185,7 @@ def questions_plot(stats):
     axes.bar(positions, [s["max"] for s in stats], color=GREY, width=0.65, label="points available")
     axes.bar(positions, [s["mean"] for s in stats], color=BLUE, width=0.65, label="mean score",
              yerr=[s["std"] for s in stats], capsize=6, error_kw={"ecolor": "#333333", "elinewidth": 1.3})
-    axes.set_xticks(list(positions), [_plain(f"{_short(s['function'])}\nmean {s['mean']:.3g} / {s['max']:g}")
+    axes.set_xticks(list(positions), [_plain(f"{s['function']}\nmean {s['mean']:.3g} / {s['max']:g}")
                                       for s in stats])
     axes.set_ylabel("points")
     axes.set_ylim(0, max([s["max"] for s in stats] + [s["mean"] + s["std"] for s in stats] + [1]) * 1.15)
@@ -204,7 +200,7 @@ def mistakes_plot(counts):
     shown = counts[:MISTAKES_IN_CHART]
     figure = _figure(PLOT_WIDTH, 0.9 + 0.4 * len(shown))
     axes = figure.add_subplot()
-    labels = [_plain(f"{_short(function)}: {mistake}") for (function, mistake), _ in shown]
+    labels = [_plain(f"{function}: {mistake}") for (function, mistake), _ in shown]
     values = [n for _, n in shown]
     positions = range(len(shown))
     axes.barh(positions, values, color=ORANGE, height=0.6)
@@ -402,7 +398,7 @@ def regrades_section(history, functions):
         rows.append([e(name), e(count), f"{e(previous.graded_at)}<br>{e(latest.graded_at)}",
                      _change(previous.result.score, latest.result.score)]
                     + [_change(previous.scores.get(f), latest.scores.get(f)) for f in functions])
-    header = ["submission", "gradings", "graded (previous / latest)", "total"] + [e(_short(f)) for f in functions]
+    header = ["submission", "gradings", "graded (previous / latest)", "total"] + [e(f) for f in functions]
     return (_table(header, rows, numeric=range(1, len(header)))
             + '\n<p class="muted">Previous: the most recent earlier grading with different scores.</p>')
 
@@ -416,7 +412,7 @@ def feedback_link(name):
 
 
 def submissions_section(latest, functions):
-    header = ["submission", "total"] + [f"{e(_short(f))}<br><small>/{e(f'{m:g}')}</small>"
+    header = ["submission", "total"] + [f"{e(f)}<br><small>/{e(f'{m:g}')}</small>"
                                         for f, (_, m) in functions.items()] + ["first thing to fix", "feedback"]
     rows = []
     for grading in latest:

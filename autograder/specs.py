@@ -91,6 +91,7 @@ class Question:
     # (those in `optional_in_locations` may be right or wrong): ((outputs, mistake, hint), ...).
     locations: tuple = ()
     optional_in_locations: tuple = ()
+    label: str = ""  # a short name for the columns of tables (the function's name when empty)
 
     @property
     def points(self):

@@ -1,8 +1,8 @@
-"""The reference stand-ins of a question (questions.Question.oracles): which
+"""The reference stand-ins of a question (specs.Question.oracles): which
 calls they answer, and with what.
 
-While bn_net_backward is graded, the reference dropout_backward and
-batchnorm_backward stand in for the student's, so that a mistake in an
+While a question is graded, the reference versions of the earlier questions
+it names as oracles stand in for the student's, so that a mistake in an
 earlier part costs points once. A stand-in must not become a reference on
 demand: it answers only the call the reference chain itself makes for the
 case, with arguments equal (within STANDIN_MATCH) to the reference's

@@ -86,7 +86,7 @@ def test_run_autograder_grades_at_the_container_level_where_namespaces_are_denie
     hostile_root.mkdir()
     aimed_at = [hostile_root / "autograder" / path for path in (
         "source/salt.txt", f"source/{gradescope.PACKAGE_FOLDER}/solutions/layers.py",
-        f"source/{gradescope.PACKAGE_FOLDER}/autograder/questions.py", "submission/backprop.py")]
+        f"source/{gradescope.PACKAGE_FOLDER}/assignments/backprop/questions.py", "submission/backprop.py")]
     code = corpus.reference_base() + f"""
 
 _reference_dropout_backward = dropout_backward

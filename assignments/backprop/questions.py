@@ -54,6 +54,7 @@ def _dropout_variant(train_scale, eval_scale=lambda p: 1.0):
 
 DROPOUT = Question(
     function="dropout_backward",
+    label="dropout",
     title="Dropout",
     outputs=(Output("dx", axes=("N", "D"), hint="In training mode dx = dout * keep / (1-p); in eval mode dx = dout (part 1)."),),
     unpack=one("dx"),
@@ -120,6 +121,7 @@ def _softmax_terms(da, cache):
 
 SOFTMAX = Question(
     function="softmax_backward",
+    label="softmax",
     title="Softmax",
     outputs=(Output("dz", axes=("N", "C"), hint="dz_k = (da_k - da . a) a_k, row by row (part 2).", terms=_softmax_terms),),
     unpack=one("dz"),
@@ -183,6 +185,7 @@ def _cross_entropy_onehot_misplaced(z, y, dz):
 
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
+    label="cross_ent",
     title="Softmax with cross-entropy",
     # The loss is given code: it is checked, but the points are for dz.
     outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it (part 3)."),
@@ -269,6 +272,7 @@ def _batchnorm_unbiased_throughout(dout, cache):
 
 BATCHNORM = Question(
     function="batchnorm_backward",
+    label="batchnorm",
     title="Batch normalization",
     outputs=(
         Output("dx", 3.0, axes=("N", "D"), terms=_batchnorm_terms,
@@ -388,6 +392,7 @@ _NET_W2_FROM = (
 
 NET = Question(
     function="bn_net_backward",
+    label="bn_net",
     title="The BN network",
     outputs=(
         Output("W1", 2.0, axes=("D", "H"), hint="grads['W1'] = X.T @ dY1, dY1 the gradient batchnorm_backward returns (part 5).",
