@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import checks, container, feedback, grade, intake, lms, precheck, release, report, roster
+from autograder import checks, container, feedback, grade, intake, lms, precheck, release, report, roster, scaffold
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, isolation_level
@@ -20,10 +20,21 @@ SALT_VARIABLE = "BACKPROP_SALT"
 def build(args):
     try:
         paths = release.build(assignments.load(args.folder or args.assignment), dist=not args.release_only)
-    except (release.otter.AssignError, assignments.AssignmentError) as error:
+    except (release.otter.AssignError, ValueError) as error:  # AssignmentError, ValidationError, a bad template
         return fail(str(error))
     for path in paths:
         print(f"wrote {path.relative_to(release.ROOT) if path.is_relative_to(release.ROOT) else path}")
+    return 0
+
+
+def new_command(args):
+    try:
+        paths = scaffold.new(args.folder, args.name)
+    except (FileExistsError, OSError) as error:
+        return fail(str(error))
+    for path in paths:
+        print(f"wrote {path}")
+    print(f"next: autograder build {args.folder}, then autograder grade PATH... --assignment {args.folder} --out OUT")
     return 0
 
 
@@ -148,12 +159,13 @@ def export_command(args):
 
 def report_command(args):
     try:
-        path = report.write_report(args.dir)
+        paths = report.write_report(args.dir)
     except FileNotFoundError as error:
         return fail(str(error))
     except (sqlite3.DatabaseError, OSError) as error:
         return fail(f"cannot write the report for {args.dir}: {error}")
-    print(f"wrote {path}")
+    for path in paths:
+        print(f"wrote {path}")
     return 0
 
 
@@ -195,8 +207,18 @@ def parser():
         "assign` on it (dist/otter/student/, dist/otter/autograder/ and otter's zip dist/otter/NAME-otter-"
         "autograder.zip) and write Gradescope's zip of the native grader, dist/gradescope/autograder.zip, with its salt ($BACKPROP_SALT, "
         "else a new random one) in dist/gradescope/salt.txt. Exits 2 when otter assign fails (for one, when "
-        "the reference does not pass its own tests). Another assignment than the default writes under dist/NAME/.",
+        "the reference does not pass its own tests). Another assignment than the default writes its own DIR/dist/.",
     )
+    creating = commands.add_parser(
+        "new",
+        help="make the skeleton of a new assignment in DIR",
+        description="Write DIR/assignment.toml, reference.py (one function between solution markers), questions.py "
+        "(its spec: two cases, one known mistake), self_checks.py and template.md: an assignment that builds and "
+        "grades as it is, for you to edit.",
+    )
+    creating.add_argument("folder", metavar="DIR")
+    creating.add_argument("--name", help="the assignment's name (default: DIR's name)")
+    creating.set_defaults(run=new_command)
     building.add_argument("folder", nargs="?", metavar="DIR", help="the assignment's folder (with assignment.toml)")
     building.add_argument("--release-only", action="store_true",
                           help="only regenerate assignment/ and examples/submissions/ (no dist/, no otter assign)")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import assignment as assignments
 from autograder import feedback, roster
 from autograder.intake import file_stem
 from autograder.results import ScoreRow, SubmissionResult
@@ -36,7 +37,9 @@ CREATE TABLE IF NOT EXISTS gradings (
     max_score REAL NOT NULL,
     isolation TEXT NOT NULL,
     seconds REAL NOT NULL,
-    result TEXT NOT NULL
+    result TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'graded',
+    assignment TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS gradings_by_submission ON gradings (submission, id);
 CREATE TABLE IF NOT EXISTS identities (
@@ -47,6 +50,10 @@ CREATE TABLE IF NOT EXISTS identities (
     origin TEXT NOT NULL,
     file_stem TEXT NOT NULL,
     partners TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    name TEXT PRIMARY KEY,
+    functions TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS roster (
     id TEXT PRIMARY KEY,
@@ -97,8 +104,16 @@ def write_atomically(path, text):
     os.replace(temporary, path)
 
 
-def result_files(out_dir, name):
-    out, stem = Path(out_dir), file_stem(name)
+def files_folder(out_dir, assignment_name):
+    """Where the results/, feedback/ and report of an assignment graded into
+    `out_dir` go: `out_dir` itself for the default assignment, else out_dir/NAME/,
+    so that two assignments graded into one folder never mix."""
+    default = assignments.load().name
+    return Path(out_dir) if assignment_name in ("", default) else Path(out_dir) / file_stem(assignment_name)
+
+
+def result_files(out_dir, name, assignment_name=""):
+    out, stem = files_folder(out_dir, assignment_name), file_stem(name)
     return out / "results" / f"{stem}.json", out / "feedback" / f"{stem}.md"
 
 
@@ -106,7 +121,7 @@ def write_result_files(out_dir, result, previous_score=None):
     """A submission's results.json and feedback. The grading processes write
     these themselves, in parallel; the gradebook is the record. (The HTML
     pages of the feedback are made by `autograder report`.)"""
-    results_json, feedback_md = result_files(out_dir, result.submission)
+    results_json, feedback_md = result_files(out_dir, result.submission, result.assignment)
     write_atomically(results_json, json.dumps(feedback.gradescope_results(result), indent=2))
     write_atomically(feedback_md, feedback.markdown(result, previous_score))
 
@@ -115,7 +130,8 @@ class Gradebook:
     def __init__(self, out_dir, salt, assignment):
         self.assignment = assignment
         self.out = Path(out_dir)
-        for folder in (self.out, self.out / "results", self.out / "feedback"):
+        files = files_folder(self.out, assignment.name)
+        for folder in (self.out, files, files / "results", files / "feedback"):
             folder.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.out / "gradebook.sqlite", timeout=30)
         # Write-ahead logging: a transaction is safe from a killed process
@@ -127,6 +143,8 @@ class Gradebook:
             self.db.execute("ALTER TABLE gradings ADD COLUMN status TEXT NOT NULL DEFAULT 'graded'")  # a gradebook of before
         if "assignment" not in [column[1] for column in self.db.execute("PRAGMA table_info(gradings)")]:
             self.db.execute("ALTER TABLE gradings ADD COLUMN assignment TEXT NOT NULL DEFAULT ''")  # a gradebook of before
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO assignments VALUES (?, ?)", (assignment.name, json.dumps(assignment.functions)))
         self.salt_hash = salt_hash(salt)
         self.spec_hash = spec_hash(assignment)
 
@@ -178,7 +196,7 @@ class Gradebook:
             )
 
     def files_missing(self, result):
-        return not all(path.exists() for path in result_files(self.out, result.submission))
+        return not all(path.exists() for path in result_files(self.out, result.submission, result.assignment))
 
     def start_run(self, names):
         """Remember which submissions this run grades, for run_rows()."""
@@ -207,18 +225,24 @@ class Gradebook:
         return [{"id": i, "name": n, "email": e, "login": l, "extra": json.loads(x)}
                 for i, n, e, l, x in self.db.execute("SELECT id, name, email, login, extra FROM roster ORDER BY rowid")]
 
-    def class_rows(self):
-        """Every submission ever graded here (its latest grading) and every roster student
-        without one, as ClassRows: grades.csv and the LMS exports."""
+    def graded_assignments(self):
+        """{name: its functions} of every assignment graded into this folder, in the order first graded."""
+        return {name: tuple(json.loads(functions))
+                for name, functions in self.db.execute("SELECT name, functions FROM assignments ORDER BY rowid")}
+
+    def class_rows(self, assignment_name=None):
+        """Every submission of an assignment (default: this gradebook's) ever graded here (its
+        latest grading) and every roster student without one, as ClassRows: grades.csv and the LMS exports."""
+        assignment_name = assignment_name or self.assignment.name
         students = self.roster()
         matcher = roster.Matcher(students)
         identities = {row[0]: row[1:] for row in self.db.execute(
             "SELECT submission, student_id, email, login, origin, file_stem, partners FROM identities")}
         statuses = dict(self.db.execute(
             "SELECT submission, status FROM gradings WHERE id IN"
-            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (self.assignment.name,)))
+            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (assignment_name,)))
         matched = set()
-        for row in self._latest_rows(this_run_only=False):
+        for row in self._latest_rows(False, assignment_name):
             student_id, email, login, origin, stem, partners = identities.get(
                 row.submission, ("", "", "", "", file_stem(row.submission), "[]"))
             # A group's submission (Gradescope) is each submitter's: a row each.
@@ -229,20 +253,22 @@ class Gradebook:
                     matched.add(student["id"])
                 elif students:
                     status += ", not in roster"
-                yield ClassRow(row, student["id"] if student else student_id, status, student, email, origin, stem)
+                yield ClassRow(row, student["id"] if student else student_id, status, student, email, origin, stem,
+                               assignment_name)
         for student in students:
             if student["id"] not in matched:
-                yield ClassRow(None, student["id"], "missing", student, student["email"], "", "")
+                yield ClassRow(None, student["id"], "missing", student, student["email"], "", "", assignment_name)
 
     def run_rows(self):
         """The latest scores of this run's submissions, by name (see _latest_rows)."""
-        return self._latest_rows(this_run_only=True)
+        return self._latest_rows(True, self.assignment.name)
 
-    def _latest_rows(self, this_run_only):
-        """The latest scores of this run's submissions, or of all, by name, as
-        ScoreRows, read from the gradebook one at a time (a class of thousands is
-        summed up without holding it in memory)."""
-        order = {function: number for number, function in enumerate(self.assignment.functions)}
+    def _latest_rows(self, this_run_only, assignment_name):
+        """The latest scores of this run's submissions, or of all, of one
+        assignment, by name, as ScoreRows, read from the gradebook one at a
+        time (a class of thousands is summed up without holding it in memory)."""
+        functions = self.graded_assignments().get(assignment_name, ())
+        order = {function: number for number, function in enumerate(functions)}
         where = "AND submission IN (SELECT name FROM run_names)" if this_run_only else ""
         query = (
             "SELECT g.submission, g.score, g.max_score, c.question, sum(c.points), sum(c.max_points)"
@@ -251,7 +277,7 @@ class Gradebook:
             " GROUP BY g.id, c.question ORDER BY g.submission"
         )
         current, questions = None, []
-        for name, score, max_score, question, points, max_points in self.db.execute(query, (self.assignment.name,)):
+        for name, score, max_score, question, points, max_points in self.db.execute(query, (assignment_name,)):
             if current is not None and current[0] != name:
                 yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
                 questions = []
@@ -261,13 +287,60 @@ class Gradebook:
             yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
 
     def write_csv(self):
-        """grades.csv: every submission ever graded into this folder and every roster student without one."""
-        functions = self.assignment.functions
-        header = ["submission", "student_id", "status", "total", "max_total", *functions]
-        write_atomically(self.out / "grades.csv", csv_text(header, (_grades_cells(row, functions) for row in self.class_rows())))
+        """grades.csv: for each assignment graded into this folder, every submission ever
+        graded and every roster student without one; a column per function of any of them."""
+        graded = self.graded_assignments()
+        functions = tuple(dict.fromkeys(f for names in graded.values() for f in names))
+        header = ["submission", "assignment", "student_id", "status", "total", "max_total", *functions]
+        rows = (_grades_cells(row, functions, graded[name]) for name in graded for row in self.class_rows(name))
+        write_atomically(self.out / "grades.csv", csv_text(header, rows))
 
     def close(self):
         self.db.close()
+
+
+class Grading:
+    """One row of `gradings`, its result parsed."""
+
+    def __init__(self, id_, graded_at, result):
+        self.id, self.graded_at, self.result = id_, graded_at, result
+
+    @property
+    def scores(self):
+        return {q.function: q.score for q in self.result.questions}
+
+
+def graded_assignment_names(database):
+    """The names of the assignments graded into a gradebook file, in the order first graded."""
+    with _read_only(database) as connection:
+        names = [name for (name,) in connection.execute("SELECT DISTINCT assignment FROM gradings ORDER BY id")]
+    return list(dict.fromkeys(name or assignments.load().name for name in names)) or [assignments.load().name]
+
+
+def read_history(database, assignment_name):
+    """{submission: [Grading, ... oldest first]} of one assignment, from a gradebook file opened read-only."""
+    legacy = ("",) if assignment_name == assignments.load().name else ()  # gradings recorded before assignments had names
+    names = (assignment_name, *legacy)
+    with _read_only(database) as connection:
+        rows = connection.execute(
+            f"SELECT id, submission, graded_at, result FROM gradings WHERE assignment IN ({', '.join('?' * len(names))})"
+            " ORDER BY id", names).fetchall()
+    history = {}
+    for id_, submission, graded_at, text in rows:
+        history.setdefault(submission, []).append(Grading(id_, graded_at, SubmissionResult.from_dict(json.loads(text))))
+    return history
+
+
+class _read_only:
+    def __init__(self, database):
+        uri = Path(database).resolve().as_uri() + "?mode=ro"
+        self.connection = sqlite3.connect(uri, uri=True, timeout=30)
+
+    def __enter__(self):
+        return self.connection
+
+    def __exit__(self, *exception):
+        self.connection.close()
 
 
 @dataclass(frozen=True)
@@ -281,11 +354,13 @@ class ClassRow:
     email: str
     origin: str  # where the graded file was (shown)
     file_stem: str  # of results/ and feedback/
+    assignment: str = ""  # its name
 
 
-def _grades_cells(row, functions):
+def _grades_cells(row, functions, own):
+    """A row of grades.csv: `functions` are the columns, `own` those of the row's assignment (the others stay empty)."""
     if row.scores is None:  # nothing was handed in: no score, not a 0
-        return ["", row.student_id, row.status, "", "", *([""] * len(functions))]
+        return ["", row.assignment, row.student_id, row.status, "", "", *([""] * len(functions))]
     scores = {function: score for function, score, _ in row.scores.questions}
-    return [row.scores.submission, row.student_id, row.status, row.scores.score, row.scores.max_score,
-            *(scores.get(function, 0.0) for function in functions)]
+    return [row.scores.submission, row.assignment, row.student_id, row.status, row.scores.score, row.scores.max_score,
+            *(scores.get(function, 0.0) if function in own else "" for function in functions)]

@@ -233,7 +233,7 @@ def stage_master(assignment, master_text, folder, root):
     (folder / assignment.notebook).write_text(master_text)
     for name in STUDENT_FILES:
         shutil.copy(assignment.release / name, folder / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "dist")  # an assignment's own dist/ holds this stage
     shutil.copytree(Path(root) / "autograder", folder / "autograder", ignore=ignore)
     for package in _autograder_files(assignment)[1:]:
         base = ROOT if (ROOT / package).exists() else assignment.folder.parent

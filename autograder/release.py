@@ -13,7 +13,13 @@ notebook's text is its template, its code is its reference. In the template, fen
                         student notebook replaces by a stub, followed by
                         otter's self-check cell grader.check("f")
 
-and the text between them becomes markdown cells.
+and the text between them becomes markdown cells, where the spec's facts
+are filled in (one place per fact: the template never repeats a point):
+
+    {{questions}}           the table of the functions students write, with their points
+    {{heading FUNCTION}}    "N. TITLE (P points)": the question's number, title and points
+    {{points FUNCTION}}     the question's points
+    {{total}}               the assignment's points
 
 From these, `render_master` makes otter-assign's master notebook (each
 question in otter's question, solution and tests blocks; the tests call the
@@ -57,15 +63,16 @@ CELL_TAG = "autograder_question"
 
 
 def dist_folder(assignment):
-    """Where the otter and Gradescope distributions go: dist/ for the default assignment, else dist/NAME/."""
+    """Where the otter and Gradescope distributions go: dist/ for the default assignment, else the assignment's dist/."""
     from autograder.assignment import default_folder
 
-    return ROOT / "dist" if assignment.folder == default_folder().resolve() else ROOT / "dist" / assignment.name
+    return ROOT / "dist" if assignment.folder == default_folder().resolve() else assignment.folder / "dist"
 
 
 def otter_zip_name(assignment):
     return f"{assignment.name}-otter-autograder.zip"  # otter's zip, under a stable name
 
+_PLACEHOLDER = re.compile(r"\{\{(?P<what>questions|total|heading|points)(?: (?P<function>\w+))?\}\}")
 _SOLUTION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n.*?^[ \t]*# END SOLUTION\n", re.S | re.M)
 _FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
 
@@ -142,6 +149,34 @@ def parse_template(text):
     return blocks
 
 
+def _points_text(points):
+    return f"{points:g}"
+
+
+def filled_in(text, assignment):
+    """Markdown `text` with the placeholders of the spec's facts replaced (see the module's docstring)."""
+    numbers = {question.function: number for number, question in enumerate(assignment.questions, 1)}
+
+    def question(match):
+        if match["function"] not in numbers:
+            raise ValueError(f"the template's {match[0]} names no question of {assignment.specs_path.name}")
+        return assignment.question(match["function"])
+
+    def replace(match):
+        what = match["what"]
+        if what == "questions":
+            rows = [f"| {numbers[q.function]} | `{q.function}` | {_points_text(q.points)} |" for q in assignment.questions]
+            return "\n".join(["| # | function you write | points |", "|---|---|---|", *rows])
+        if what == "total":
+            return _points_text(assignment.points)
+        found = question(match)
+        if what == "points":
+            return _points_text(found.points)
+        return f"{numbers[found.function]}. {found.title} ({_points_text(found.points)} points)"
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
 def numpy_requirement():
     """The numpy pin of pyproject.toml, for otter's grading image."""
     try:
@@ -177,7 +212,7 @@ def render_master(assignment):
     questions = {question.function: question for question in assignment.questions}
     for block in parse_template(assignment.template.read_text()):
         if block.kind == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(block.text))
+            cells.append(nbformat.v4.new_markdown_cell(filled_in(block.text, assignment)))
         elif block.kind == "python":
             cells.append(nbformat.v4.new_code_cell(block.text))
         elif block.kind == "given":
@@ -290,8 +325,12 @@ def release_files(assignment):
 
 
 def build(assignment, dist=True):
-    """Write every generated file and, with `dist`, run otter assign and
-    write the zips under dist/; return the paths written."""
+    """Validate the assignment (validation.py: a ValidationError names what
+    failed, and nothing is written), write every generated file and, with
+    `dist`, run otter assign and write the zips under dist/; return the paths written."""
+    from autograder import validation
+
+    validation.validate(assignment)
     files = release_files(assignment)
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,15 +25,13 @@ import io
 import json
 import os
 import re
-import sqlite3
 import statistics
 import time
 from collections import Counter, defaultdict
-from dataclasses import MISSING, fields
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder import feedback
+from autograder import feedback, gradebook
 from autograder.intake import file_stem
 from autograder.results import Check, QuestionResult, SubmissionResult
 
@@ -71,56 +69,6 @@ def _write_atomically(path, text):
 
 
 # ---------------------------------------------------------------- reading
-
-
-class Grading:
-    """One row of `gradings`, its result parsed."""
-
-    def __init__(self, id_, graded_at, result):
-        self.id, self.graded_at, self.result = id_, graded_at, result
-
-    @property
-    def scores(self):
-        return {q.function: q.score for q in self.result.questions}
-
-
-def _build(cls, data, **given):
-    """A results dataclass from a stored dict, tolerant of other versions of the schema: keys it
-    does not know are dropped (a field since removed), fields missing get their default or an
-    empty value (a field since added)."""
-    values = {}
-    for spec in fields(cls):
-        if spec.name in given:
-            values[spec.name] = given[spec.name]
-        elif spec.name in data:
-            values[spec.name] = data[spec.name]
-        elif spec.default is MISSING and spec.default_factory is MISSING:
-            values[spec.name] = 0.0 if spec.type in (float, "float") else ""
-    return cls(**values)
-
-
-def result_from_dict(data):
-    """A SubmissionResult from a gradings.result JSON object, written by this or another version."""
-    questions = [
-        _build(QuestionResult, q, checks=[_build(Check, c) for c in q.get("checks", [])],
-               diagnoses=[d if isinstance(d, dict) else {"mistake": str(d)} for d in q.get("diagnoses", [])])
-        for q in data.get("questions", [])
-    ]
-    return _build(SubmissionResult, data, questions=questions, notes=[str(n) for n in data.get("notes", [])])
-
-
-def read_gradings(database):
-    """{submission: [Grading, ... oldest first]} from a gradebook file, opened read-only."""
-    uri = Path(database).resolve().as_uri() + "?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, timeout=30)
-    try:
-        rows = connection.execute("SELECT id, submission, graded_at, result FROM gradings ORDER BY id").fetchall()
-    finally:
-        connection.close()
-    history = defaultdict(list)
-    for id_, submission, graded_at, text in rows:
-        history[submission].append(Grading(id_, graded_at, result_from_dict(json.loads(text))))
-    return dict(history)
 
 
 # ---------------------------------------------------------------- plots
@@ -517,16 +465,20 @@ def render_report(history, source="gradebook.sqlite"):
 
 
 def write_report(out_dir):
-    """Write out_dir/report.html from out_dir/gradebook.sqlite; returns its path."""
+    """Write the report.html of each assignment graded into out_dir, from
+    out_dir/gradebook.sqlite, beside its results/ and feedback/; returns their paths."""
     out = Path(out_dir)
     database = out / "gradebook.sqlite"
     if not database.is_file():
         raise FileNotFoundError(f"no gradebook.sqlite in {out}")
-    history = read_gradings(database)
-    write_feedback_pages(out)
-    path = out / "report.html"
-    _write_atomically(path, render_report(history, str(database)))
-    return path
+    paths = []
+    for name in gradebook.graded_assignment_names(database):
+        folder = gradebook.files_folder(out, name)
+        write_feedback_pages(folder)
+        path = folder / "report.html"
+        _write_atomically(path, render_report(gradebook.read_history(database, name), str(database)))
+        paths.append(path)
+    return paths
 
 
 def write_feedback_pages(out):

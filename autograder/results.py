@@ -1,6 +1,6 @@
 """What grading produces: plain records, JSON-ready, with the scores added up."""
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 
 GRADER_FAILED = "not graded: the grader failed"
 
@@ -82,15 +82,24 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, data):
-        """The result `to_dict` gave; keys a newer or older version wrote are ignored."""
+        """The result `to_dict` gave, written by this or another version of the
+        grader: keys it does not know are dropped (a field since removed), fields
+        missing get their default or an empty value (a field since added)."""
         questions = [
-            QuestionResult(**{**_known(QuestionResult, q), "checks": [Check(**_known(Check, c)) for c in q["checks"]]})
-            for q in data["questions"]
+            _build(QuestionResult, q, checks=[_build(Check, c) for c in q.get("checks", [])],
+                   diagnoses=[d if isinstance(d, dict) else {"mistake": str(d)} for d in q.get("diagnoses", [])])
+            for q in data.get("questions", [])
         ]
-        fields = {key: data[key] for key in ("submission", "path", "digest", "isolation", "status", "seconds", "notes", "timings", "self_checks") if key in data}
-        return cls(**fields, questions=questions)
+        return _build(cls, data, questions=questions, notes=[str(n) for n in data.get("notes", [])])
 
 
-def _known(record_type, data):
-    names = {f.name for f in fields(record_type)}
-    return {key: value for key, value in data.items() if key in names}
+def _build(record_type, data, **given):
+    values = {}
+    for spec in fields(record_type):
+        if spec.name in given:
+            values[spec.name] = given[spec.name]
+        elif spec.name in data:
+            values[spec.name] = data[spec.name]
+        elif spec.default is MISSING and spec.default_factory is MISSING:
+            values[spec.name] = 0.0 if spec.type in (float, "float") else ""
+    return record_type(**values)

@@ -92,6 +92,8 @@ class Question:
     locations: tuple = ()
     optional_in_locations: tuple = ()
     label: str = ""  # a short name for the columns of tables (the function's name when empty)
+    # Correct answers written differently (a loop, an explicit Jacobian...): the build checks that each gets full marks.
+    alternatives: tuple = ()
 
     @property
     def points(self):

@@ -16,13 +16,7 @@ from autograder import release
 from backprop import BACKPROP
 
 QUESTIONS = BACKPROP.functions
-MAX_POINTS = {
-    "dropout_backward": 15,
-    "softmax_backward": 20,
-    "softmax_cross_entropy": 10,
-    "batchnorm_backward": 25,
-    "bn_net_backward": 30,
-}
+MAX_POINTS = {question.function: question.points for question in BACKPROP.questions}
 
 
 def source(text):

@@ -538,16 +538,18 @@ def _submission(*questions):
 
 
 def test_the_headline_names_the_question_that_cost_the_most():
-    dropout = grade("dropout_backward", dropout_scaled_twice)  # loses 9 of 15
-    batchnorm = grade("batchnorm_backward", batchnorm_mean_term_sign)  # loses 25 of 25
+    dropout = grade("dropout_backward", dropout_scaled_twice)  # loses some of its points
+    batchnorm = grade("batchnorm_backward", batchnorm_mean_term_sign)  # loses all of its points
     line = feedback.headline(_submission(dropout, batchnorm))
-    assert line.startswith(f"{dropout.score + batchnorm.score:g}/40 — batchnorm_backward returns dx with the term")
+    most = specs.DROPOUT.points + specs.BATCHNORM.points
+    assert line.startswith(f"{dropout.score + batchnorm.score:g}/{most:g} — batchnorm_backward returns dx with the term")
 
 
 def test_the_headline_without_a_diagnosis_is_a_sentence():
     dropout = grade("dropout_backward", lambda dout, cache: (_ for _ in ()).throw(NotImplementedError("x")))
     line = feedback.headline(_submission(dropout))
-    assert line == "0/15 — most points lost on dropout_backward (15 of 15): it is not implemented yet"
+    points = f"{specs.DROPOUT.points:g}"
+    assert line == f"0/{points} — most points lost on dropout_backward ({points} of {points}): it is not implemented yet"
 
 
 # --- the class report counts structural diagnoses too -----------------------------------------------
@@ -630,7 +632,10 @@ def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_q
     path = sf.write(tmp_path, "three_mistakes", sf.notebook(answers))
     result = grade_submission(BACKPROP, "three_mistakes", path, "e2e-salt")
     questions = {q.function: q for q in result.questions}
-    assert [q.score for q in result.questions] == [15, 0, 5, 20, 30]
+    points = {q.function: q.points for q in specs.QUESTIONS}
+    stress = next(case.points for case in specs.CROSS_ENTROPY.cases if case.stress)
+    assert [q.score for q in result.questions] == [points["dropout_backward"], 0, points["softmax_cross_entropy"] - stress,
+                                                   points["batchnorm_backward"], points["bn_net_backward"]]
     assert [d["mistake"] for d in questions["softmax_backward"].diagnoses] == ["returns dz right to float32 precision only"]
     assert [d["mistake"] for d in questions["softmax_cross_entropy"].diagnoses] == [
         "returns NaN or infinity in dz only for logits of order 1e3"]

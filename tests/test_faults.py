@@ -274,4 +274,4 @@ def test_a_grading_process_killed_mid_batch_costs_nobody_a_grade(tmp_path):
     rows = {row[0]: row for row in (line.split(",") for line in (out / "grades.csv").read_text().splitlines()[1:])}
     assert sorted(rows) == sorted(written)
     for name, kind in written.items():
-        assert float(rows[name][3]) == sum(KINDS[kind][1].values()), (name, rows[name])
+        assert float(rows[name][4]) == sum(KINDS[kind][1].values()), (name, rows[name])

@@ -530,10 +530,11 @@ def test_cli_exits_0_and_writes_grades_csv(cli):
     first = runs[0]["process"]
     assert first.returncode == 0, first.stderr
     rows = list(csv.reader(runs[0]["csv"].splitlines()))
-    assert rows[0] == ["submission", "student_id", "status", "total", "max_total", *FUNCTIONS]
+    assert rows[0] == ["submission", "assignment", "student_id", "status", "total", "max_total", *FUNCTIONS]
     table = {row[0]: row for row in rows[1:]}
     assert sorted(table) == EXPECTED_NAMES
-    assert table["reference"][1:] == ["", "graded", "100", "100", "15", "20", "10", "25", "30"]
+    total = f"{BACKPROP.points:g}"
+    assert table["reference"][1:] == [BACKPROP.name, "", "graded", total, total, *(f"{q.points:g}" for q in BACKPROP.questions)]
     for name, broken in [("dropout_no_rescale", "dropout_backward"), ("carol", "softmax_backward")]:
         row = dict(zip(rows[0], table[name]))
         assert float(row[broken]) < sf.MAX_POINTS[broken]
@@ -543,7 +544,7 @@ def test_cli_exits_0_and_writes_grades_csv(cli):
 
 def test_cli_writes_gradescope_results_and_feedback(cli):
     out, runs = cli
-    scores = {row[0]: float(row[3]) for row in list(csv.reader(runs[0]["csv"].splitlines()))[1:]}
+    scores = {row[0]: float(row[4]) for row in list(csv.reader(runs[0]["csv"].splitlines()))[1:]}
     for name in EXPECTED_NAMES:
         data = json.loads((out / "results" / f"{name}.json").read_text())
         assert {"score", "execution_time", "tests"} <= set(data) and data["output_format"] == "md"

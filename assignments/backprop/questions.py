@@ -119,6 +119,12 @@ def _softmax_terms(da, cache):
     return [("the term da * a", da * a), ("the term -(da . a) a", -np.sum(da * a, axis=1, keepdims=True) * a)]
 
 
+def _softmax_explicit_jacobian(da, cache):
+    """A correct answer written differently: each row's full Jacobian diag(a) - a a^T, applied in a loop."""
+    a = cache["a"]
+    return np.stack([row_da @ (np.diag(row_a) - np.outer(row_a, row_a)) for row_da, row_a in zip(da, a)])
+
+
 SOFTMAX = Question(
     function="softmax_backward",
     label="softmax",
@@ -143,6 +149,7 @@ SOFTMAX = Question(
         Mistake("has the sign flipped", "Check the sign of each term of dz_k = (da_k - da . a) a_k.", negated(layers.softmax_backward)),
     ),
     shape_hints={"dz": "dz has the shape of z, (N, C). A sum without keepdims=True gives shape (N,), which broadcasts wrongly."},
+    alternatives=(_softmax_explicit_jacobian,),
 )
 
 

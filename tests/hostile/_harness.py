@@ -240,7 +240,7 @@ def read_grades(out):
     with open(Path(out) / "grades.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["submission", "student_id", "status", "total", "max_total"], header
+    assert header[:6] == ["submission", "assignment", "student_id", "status", "total", "max_total"], header
     grades = {}
     for row in body:
         assert len(row) == len(header), f"torn row in grades.csv: {row}"
@@ -250,7 +250,7 @@ def read_grades(out):
         else:
             assert not name.startswith(FORMULA_STARTS), f"a spreadsheet would evaluate the cell {name!r}"
         assert name not in grades, f"{name} appears twice in grades.csv"
-        grades[name] = {key: (value if key in ("submission", "student_id", "status") else float(value))
+        grades[name] = {key: (value if key in ("submission", "assignment", "student_id", "status") else float(value))
                         for key, value in zip(header, row)}
     return grades
 

@@ -1,0 +1,286 @@
+"""A submission's bytes as the code cells the grader runs, without running any of it.
+
+A notebook gives its code cells; its outputs are never kept, so that they
+cannot count against the code limit (a plotted image is not code). A .py
+file is cut into cells the way a student sees it: at `# %%` markers (or
+nbconvert's `# In[ ]:` ones) when it has them, else at each blank line
+followed by top-level code, so that one failing line does not take the rest
+of the file with it. IPython magics and shell lines are left out of every
+cell, with a note.
+
+The release's given cells (the forward passes and helpers) are what the
+grader runs, whatever the student's copy holds, the way nbgrader restores
+read-only cells: a cell that defines only given functions is replaced by
+the release's, a given cell the student deleted is run all the same, and a
+given function redefined in another cell is defined again after it.
+
+The student sees no cell numbers in Jupyter: cells are named by their first
+line and the functions they define (`label`).
+"""
+
+import ast
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+
+MAX_CODE_BYTES = 20 * 1024 * 1024
+# Beyond this many cells, the rest of the code runs as one cell: each cell
+# costs the worker a round trip, and a file of a million one-line paragraphs
+# must not spend the submission's time budget on them.
+MAX_CELLS = 500
+# Code longer than this is never parsed in the grader's own process (its
+# memory is not the sandbox's: an AST takes hundreds of times the source's
+# size); the grader goes by `def` lines and text instead.
+AST_LIMIT = 256 * 1024
+GIVEN_TAG = "autograder_given"
+_MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
+_MAGIC_PREFIXES = ("%", "!", "get_ipython()")
+_MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
+# What ast.parse raises for code it cannot read (deep nesting included).
+_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
+
+
+@dataclass
+class Parsed:
+    cells: list = field(default_factory=list)   # [(number, source)], in the order they run
+    labels: dict = field(default_factory=dict)  # number -> how the student recognises the cell
+    defines: dict = field(default_factory=dict)  # number -> names of the functions it defines
+    notes: list = field(default_factory=list)
+    edited_given: list = field(default_factory=list)  # labels of the student's given cells that differ from the release
+    code_bytes: int = 0
+    not_run: int = 0  # cells left out because they are in `skip`
+    error: str = ""
+
+
+def _parsed(source):
+    """The statements of `source`, or None when it does not parse or is too long to parse here."""
+    if len(source) > AST_LIMIT:
+        return None
+    try:
+        return ast.parse(source).body
+    except _UNPARSABLE:
+        return None
+
+
+def defined_functions(source):
+    """The names of the top-level functions `source` defines (by their `def`
+    lines when it does not parse: a cell with a syntax error still defined them)."""
+    body = _parsed(source)
+    if body is None:
+        return tuple(dict.fromkeys(_DEF.findall(source)))
+    return tuple(dict.fromkeys(node.name for node in body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))))
+
+
+def label(source, defines=()):
+    """How a student finds a cell: its first line of code, and what it defines."""
+    lines = (match[0].strip() for match in re.finditer(r"[^\n]*\S[^\n]*", source))  # lazily: a cell may be long
+    first = fallback = next(lines, "")
+    if first.startswith(("#", *_MAGIC_PREFIXES)):
+        first = next((line for line in lines if not line.startswith(("#", *_MAGIC_PREFIXES))), fallback)
+    first = first if len(first) <= 60 else first[:57] + "..."
+    text = f"the cell starting `{first}`"
+    if defines:
+        shown = ", ".join(defines[:3]) + (", ..." if len(defines) > 3 else "")
+        text += f" (defining {shown})"
+    return text
+
+
+def relabel(text, labels):
+    """A traceback of the worker with its cells named as the student sees them."""
+    return re.sub(r'"<cell (\d{1,9})>"', lambda m: f'"<{labels.get(int(m[1]), "cell " + m[1])}>"', text)
+
+
+def strip_magics(source, describe, notes):
+    """The cell without IPython magics and shell escapes, which plain Python
+    cannot run; describe() names the cell in the notes."""
+    if not _MAGIC_LINE.search(source):
+        return source
+    name = describe()
+    if source.lstrip().startswith("%%"):
+        notes.append(f"{name}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
+        return ""
+    kept, skipped = [], []
+    for line in source.splitlines():
+        if line.lstrip().startswith(_MAGIC_PREFIXES):
+            skipped.append(repr(line.strip()[:60]))
+            kept.append("")  # keep line numbers of the cell's tracebacks right
+        else:
+            kept.append(line)
+    shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more lines" if len(skipped) > 3 else "")
+    notes.append(f"{name}: skipped {shown} (IPython magics and shell commands are not run)")
+    return "\n".join(kept)
+
+
+def notebook_sources(data):
+    """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
+    import nbformat
+
+    text = data.decode("utf-8", errors="replace")
+    notebook = json.loads(text)
+    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
+        notebook = nbformat.reads(text, as_version=4)
+    found = []
+    for cell in notebook["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+            metadata = cell.get("metadata")
+            found.append((source, metadata if isinstance(metadata, dict) else {}))
+    return found
+
+
+def script_sources(text):
+    """A .py file's cells: at its cell markers, else at its top-level
+    paragraphs; at most MAX_CELLS, the last one holding the rest."""
+    if _MARKER.search(text):
+        return _at_most(cell for cell in _MARKER.split(text) if cell.strip())
+    if len(text) <= AST_LIMIT:
+        lines = text.splitlines(keepends=True)
+        # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
+        body = _parsed("".join("#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines))
+        if body is not None:
+            starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
+            cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
+            return _at_most(cell for cell in ("".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])) if cell.strip())
+    # No statements to go by: a line at the margin after a blank line starts a cell.
+    cuts = [0] + [match.end() for match in itertools.islice(_PARAGRAPH.finditer(text), MAX_CELLS)] + [len(text)]
+    return _at_most(cell for cell in (text[a:b] for a, b in zip(cuts, cuts[1:])) if cell.strip())
+
+
+def _at_most(sources):
+    """The first MAX_CELLS - 1 of `sources`, then the rest as one."""
+    sources = iter(sources)
+    first = list(itertools.islice(sources, MAX_CELLS - 1))
+    rest = "\n".join(sources)
+    return first + ([rest] if rest.strip() else [])
+
+
+def parse(data, suffix, skip=frozenset(), given=()):
+    """The cells of a submission's bytes (`suffix` ".ipynb" or ".py"),
+    leaving out those whose source is in `skip`, with the release's `given`
+    cells ([(names, source)]) in place of the student's copies. Never raises:
+    a problem becomes `error`."""
+    parsed = Parsed()
+    if suffix == ".py" and len(data) > MAX_CODE_BYTES:
+        parsed.error = _too_big(len(data))
+        return parsed
+    if suffix == ".py":
+        sources = [(source, {}) for source in script_sources(data.decode("utf-8", errors="replace"))]
+    else:
+        try:
+            sources = notebook_sources(data)
+        except Exception as error:  # noqa: BLE001  (json and nbformat raise many kinds for a broken file)
+            parsed.error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
+            return parsed
+    parsed.code_bytes = sum(len(source.encode("utf-8", errors="replace")) for source, _ in sources)
+    if parsed.code_bytes > MAX_CODE_BYTES:
+        parsed.error = _too_big(parsed.code_bytes)
+        return parsed
+    if len(sources) >= MAX_CELLS:
+        parsed.notes.append(f"from its {MAX_CELLS}th cell on, the code runs as one cell")
+        sources = sources[:MAX_CELLS - 1] + [("\n".join(source for source, _ in sources[MAX_CELLS - 1:]), {})]
+    restore = _Restorer(given)
+    kept = []
+    for source, metadata in sources:
+        if source in skip:
+            parsed.not_run += 1
+            continue
+        names = defined_functions(source)
+        source = strip_magics(source, lambda: label(source, names), parsed.notes)
+        if source.strip():
+            kept += restore.cell(source, names, metadata, parsed)
+    kept = restore.missing(parsed) + kept + restore.redefined(parsed)
+    for number, source in enumerate(kept, 1):
+        names = defined_functions(source)
+        parsed.cells.append((number, source))
+        parsed.labels[number] = label(source, names)
+        parsed.defines[number] = names
+    return parsed
+
+
+def _too_big(size):
+    return f"the code is {size / 1024**2:.0f} MB, over the {MAX_CODE_BYTES // 1024**2} MB limit for code (outputs do not count)"
+
+
+def function_sources(source):
+    """{name: source} of the top-level functions `source` defines, and whether
+    it holds other statements too; (None, True) when it cannot be parsed here."""
+    body = _parsed(source)
+    if body is None:
+        return None, True
+    functions = {node.name: ast.get_source_segment(source, node) for node in body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list}
+    return functions, len(functions) < len(body)
+
+
+class _Restorer:
+    """Puts the release's given cells in place of the student's copies,
+    comparing function by function (a .py paragraph may hold one function of
+    a given cell, a merged cell several)."""
+
+    def __init__(self, given):
+        self.given = [(tuple(names), source) for names, source in given]
+        self.functions = {}
+        for _, source in self.given:
+            self.functions.update(function_sources(source)[0])
+        self.emitted = set()
+        self.defined = set()  # the given functions the student's cells define as the release does
+        self.redefining = []
+
+    def _changed(self, source):
+        """The given functions `source` defines otherwise than the release."""
+        functions, _ = function_sources(source)
+        names = [name for name in defined_functions(source) if name in self.functions]
+        if functions is None:  # unparsable here: unchanged only if the release's text is there as it is
+            return [name for name in names if self.functions[name] not in source]
+        return [name for name in names if functions.get(name) != self.functions[name]]
+
+    def _cells_of(self, names):
+        """The release's given cells defining any of `names`, not yet run."""
+        chosen = [index for index, (given_names, _) in enumerate(self.given)
+                  if set(given_names) & set(names) and index not in self.emitted]
+        self.emitted.update(chosen)
+        return [self.given[index][1] for index in chosen]
+
+    def cell(self, source, names, metadata, parsed):
+        """The sources to run for one of the student's cells."""
+        if any(given_source.strip() == source.strip() for _, given_source in self.given):
+            self.defined.update(names)
+            return [source]
+        tag = metadata.get(GIVEN_TAG)
+        tagged = isinstance(tag, list) and tuple(tag) in {given_names for given_names, _ in self.given}
+        _, other_code = function_sources(source)
+        changed = self._changed(source)
+        given_only = bool(names) and set(names) <= set(self.functions)
+        # A comment or a blank line more is no edit; a function changed, added code or a function deleted is.
+        if (tagged or given_only) and (changed or other_code or (tagged and set(tag) - set(names))):
+            what = label(source, names)
+            parsed.edited_given.append(what)
+            parsed.notes.append(f"{what} differs from the release's given code: the grader ran the release's version "
+                                "instead (given cells must stay as they are)")
+            return self._cells_of(list(tag) if tagged else names)
+        self.defined.update(name for name in names if name in self.functions and name not in changed)
+        if changed:
+            self.redefining.append((label(source, names), changed))
+        return [source]
+
+    def missing(self, parsed):
+        """The release's given cells the student's copy does not have, run first."""
+        absent = [index for index, (names, _) in enumerate(self.given)
+                  if index not in self.emitted and not set(names) & self.defined]
+        if absent:
+            names = ", ".join(name for index in absent for name in self.given[index][0])
+            parsed.notes.append(f"the given code of {names} is not in the submission: the grader ran the release's")
+        return self._cells_of([name for index in absent for name in self.given[index][0]])
+
+    def redefined(self, parsed):
+        """The release's given cells again, after the cells that define one of their functions otherwise."""
+        again = []
+        for what, changed in self.redefining:
+            parsed.edited_given.append(what)
+            parsed.notes.append(f"{what} redefines the given {', '.join(changed)}: the grader uses the release's version")
+            again += [index for index, (names, _) in enumerate(self.given) if set(names) & set(changed) and index not in again]
+        return [self.given[index][1] for index in again]

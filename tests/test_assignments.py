@@ -1,0 +1,187 @@
+"""Assignments are content and the grader is an engine: the engine names
+nothing of any assignment; `autograder new` makes one that builds and
+grades; a second assignment is graded by the same engine; two assignments
+graded into one folder never mix; the build validates an assignment; and the
+README's authoring walk-through holds."""
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment as assignments
+from autograder import release, validation
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "autograder"
+FOLDERS = sorted(path.parent for path in (ROOT / "assignments").glob("*/assignment.toml"))
+NORMS = assignments.load(ROOT / "assignments" / "norms")
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def read_csv(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _names_of(assignment):
+    """What the engine must never name: the assignment's functions (graded and given) and its paths."""
+    names = set(release.function_sources(assignment.reference_path)) | set(assignment.functions)
+    paths = {assignment.folder.relative_to(ROOT).as_posix(), assignment.reference_path.relative_to(ROOT).as_posix(),
+             assignment.reference_path.stem + ".py", assignment.notebook, assignment.specs_path.relative_to(ROOT).as_posix()}
+    return names | paths
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[folder.name for folder in FOLDERS])
+def test_the_engine_names_nothing_of_the_assignment(folder):
+    assignment = assignments.load(folder)
+    named = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        text = path.read_text()
+        named += [f"{path.relative_to(ROOT)}: {name}" for name in sorted(_names_of(assignment))
+                  if re.search(rf"(?<![\w/]){re.escape(name)}(?!\w)", text)]
+        named += [f"{path.relative_to(ROOT)}: imports {module}" for module in ("solutions", "assignments")
+                  if re.search(rf"^\s*(from|import) {module}\b", text, re.M)]
+    assert len(FOLDERS) >= 2 and not named, named
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[folder.name for folder in FOLDERS])
+def test_every_assignment_validates_and_its_release_is_current(folder):
+    assignment = assignments.load(folder)
+    assert validation.failures(assignment) == []
+    assert release.stale_files(assignment) == []
+
+
+def test_the_notebook_tables_points_and_headings_come_from_the_specs():
+    notebook = release.render(NORMS)
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    for number, question in enumerate(NORMS.questions, 1):
+        assert f"| {number} | `{question.function}` | {question.points:g} |" in text
+        assert f"## {number}. {question.title} ({question.points:g} points)" in text
+    assert "{{" not in text
+
+
+def test_a_broken_known_mistake_stops_the_build_and_says_which(tmp_path):
+    folder = tmp_path / "broken"
+    assert run_cli("new", folder).returncode == 0
+    specs = folder / "questions.py"
+    # A "mistake" that is the right answer: the hidden tests cannot tell it from the reference.
+    specs.write_text(specs.read_text().replace("lambda dout, cache: dout * cache", "lambda dout, cache: 2 * cache * dout"))
+    built = run_cli("build", folder, "--release-only")
+    assert built.returncode == 2
+    assert "square_backward: the known mistake 'forgets the factor 2' gets full marks" in built.stderr
+    assert not (folder / "release").exists()
+
+
+def test_a_self_check_that_passes_on_the_stub_stops_the_build(tmp_path):
+    folder = tmp_path / "lenient"
+    assert run_cli("new", folder).returncode == 0
+    checks = folder / "self_checks.py"
+    checks.write_text(checks.read_text() + "\n\ndef check_square_backward(square_forward, square_backward, seed=0):\n"
+                      "    return True\n")
+    built = run_cli("build", folder, "--release-only")
+    assert built.returncode == 2 and "square_backward: the public self-check passes on the stub" in built.stderr
+
+
+def _graded(out):
+    return {(row["assignment"], row["submission"]): row for row in read_csv(out / "grades.csv")}
+
+
+@pytest.mark.slow
+def test_new_makes_an_assignment_that_builds_grades_reports_and_exports(tmp_path):
+    folder = tmp_path / "square"
+    made = run_cli("new", folder)
+    assert made.returncode == 0, made.stderr
+    built = run_cli("build", folder)  # the release, otter's zip and Gradescope's
+    assert built.returncode == 0, built.stderr
+    skeleton = assignments.load(folder)
+    assert (folder / "release" / "square.ipynb").is_file()
+    otter_zip = folder / "dist" / "otter" / "square-otter-autograder.zip"
+    gradescope_zip = folder / "dist" / "gradescope" / "autograder.zip"
+    assert otter_zip.is_file() and gradescope_zip.is_file()
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "reference.ipynb").write_text(release.serialize(release.render(skeleton, reference=True)))
+    (submissions / "stub.ipynb").write_text(release.serialize(release.render(skeleton)))
+    (submissions / "no_factor.ipynb").write_text(release.serialize(release.render(
+        skeleton, {"square_backward": "def square_backward(dout, cache):\n    return dout * cache\n"})))
+    out = tmp_path / "out"
+    graded = run_cli("grade", submissions, "--assignment", folder, "--out", out, "--salt", "s", "--jobs", "1")
+    assert graded.returncode == 0, graded.stderr
+    rows = _graded(out)
+    total = f"{skeleton.points:g}"
+    assert (rows["square", "reference"]["total"], rows["square", "stub"]["total"]) == (total, "0")
+    assert float(rows["square", "no_factor"]["total"]) < skeleton.points
+    assert "forgets the factor 2" in (out / "square" / "feedback" / "no_factor.md").read_text()
+    reported = run_cli("report", out)
+    assert reported.returncode == 0, reported.stderr
+    assert (out / "square" / "report.html").is_file() and (out / "square" / "feedback" / "no_factor.html").is_file()
+
+    # Gradescope's zip grades the reference with the engine and the content it holds.
+    root = tmp_path / "gradescope"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    zipfile.ZipFile(gradescope_zip).extractall(root / "source")
+    shutil.copy(submissions / "reference.ipynb", root / "submission" / "square.ipynb")
+    env = {**os.environ, "PYTHONPATH": str(root / "source" / "backprop-lab"), "BACKPROP_SANDBOX": "rlimits"}
+    env.pop("BACKPROP_SALT", None)
+    run = subprocess.run([sys.executable, "-P", "-m", "autograder.gradescope", str(root)], env=env, cwd=root,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads((root / "results" / "results.json").read_text())["score"] == skeleton.points
+
+
+@pytest.mark.slow
+def test_two_assignments_graded_into_one_folder_never_mix(tmp_path):
+    backprop = assignments.load()
+    submissions = {name: tmp_path / name for name in ("backprop", "norms")}
+    for name, source in (("backprop", backprop), ("norms", NORMS)):
+        submissions[name].mkdir()
+        # The same student names in both: each assignment keeps its own grading of each.
+        (submissions[name] / "alice.ipynb").write_text(release.serialize(release.render(source, reference=True)))
+        (submissions[name] / "bob.ipynb").write_text(release.serialize(release.render(source)))
+    out = tmp_path / "out"
+    for name, folder in (("backprop", backprop.folder), ("norms", NORMS.folder)):
+        graded = run_cli("grade", submissions[name], "--assignment", folder, "--out", out, "--salt", "s", "--jobs", "2")
+        assert graded.returncode == 0, graded.stderr
+    rows = _graded(out)
+    assert sorted(rows) == [("backprop", "alice"), ("backprop", "bob"), ("norms", "alice"), ("norms", "bob")]
+    assert rows["backprop", "alice"]["total"] == f"{backprop.points:g}"
+    assert rows["norms", "alice"]["total"] == f"{NORMS.points:g}"
+    assert rows["norms", "alice"][backprop.functions[0]] == "" and rows["backprop", "alice"][NORMS.functions[0]] == ""
+    backprop_result = json.loads((out / "results" / "alice.json").read_text())
+    norms_result = json.loads((out / "norms" / "results" / "alice.json").read_text())
+    assert backprop_result["score"] == backprop.points and norms_result["score"] == NORMS.points
+    # A second run of the same command keeps both gradings: neither assignment's replaced the other's.
+    again = run_cli("grade", submissions["norms"], "--assignment", NORMS.folder, "--out", out, "--salt", "s")
+    assert "2 unchanged since their last grading kept" in again.stderr
+    assert _graded(out) == rows
+
+
+def test_the_readme_walk_through_changes_a_questions_points_in_one_place(tmp_path):
+    """The authoring guide: copy an assignment, change a case's points in its spec, build:
+    the notebook's table and heading follow, and nothing else needed editing."""
+    copy = tmp_path / "norms"
+    shutil.copytree(NORMS.folder, copy, ignore=shutil.ignore_patterns("__pycache__", "release", "dist"))
+    manifest = copy / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('"../../solutions/norms.py"', f'"{NORMS.reference_path}"'))
+    specs = copy / "questions.py"
+    text = specs.read_text()
+    assert text.count('Case("alpha = 0.2", 6,') == 1
+    specs.write_text(text.replace('Case("alpha = 0.2", 6,', 'Case("alpha = 0.2", 16,'))
+    built = run_cli("build", copy, "--release-only")
+    assert built.returncode == 0, built.stderr
+    notebook = (copy / "release" / "norms.ipynb").read_text()
+    assert "| 1 | `leaky_relu_backward` | 20 |" in notebook and "## 1. Leaky ReLU (20 points)" in notebook
+    assert "| 1 | `leaky_relu_backward` | 10 |" in release.serialize(release.render(NORMS))
