@@ -634,8 +634,11 @@ def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_q
     questions = {q.function: q for q in result.questions}
     points = {q.function: q.points for q in specs.QUESTIONS}
     stress = next(case.points for case in specs.CROSS_ENTROPY.cases if case.stress)
-    assert [q.score for q in result.questions] == [points["dropout_backward"], 0, points["softmax_cross_entropy"] - stress,
-                                                   points["batchnorm_backward"], points["bn_net_backward"]]
+    weights = {output.name: output.weight for output in specs.BATCHNORM.outputs}
+    dgamma = points["batchnorm_backward"] * weights["dgamma"] / sum(weights.values())  # of shape (1, D) in every case
+    assert [q.score for q in result.questions] == pytest.approx([
+        points["dropout_backward"], 0, points["softmax_cross_entropy"] - stress, points["batchnorm_backward"] - dgamma,
+        points["bn_net_backward"]])
     assert [d["mistake"] for d in questions["softmax_backward"].diagnoses] == ["returns dz right to float32 precision only"]
     assert [d["mistake"] for d in questions["softmax_cross_entropy"].diagnoses] == [
         "returns NaN or infinity in dz only for logits of order 1e3"]

@@ -166,7 +166,7 @@ def batch(tmp_path_factory):
 def grader_copy(folder):
     """The grader's files, copied to `folder` (outside any git repository, whose history holds the
     reference: the container level refuses to run where the sandbox's user could read it)."""
-    for name in ("autograder", "solutions", "assignment"):
+    for name in ("autograder", "solutions", "assignments", "assignment"):
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", folder)
     return folder

@@ -278,7 +278,7 @@ def test_otters_zip_holds_the_hidden_tests_and_the_grader(otter_build):
     zip_path = otter_build[1][2]
     names = zipfile.ZipFile(zip_path).namelist()
     assert sorted(n for n in names if n.startswith("tests/")) == sorted(f"tests/{q}.py" for q in BACKPROP.functions)
-    for module in ("files/autograder/otter.py", "files/autograder/checks.py", "files/autograder/questions.py",
+    for module in ("files/autograder/otter.py", "files/autograder/checks.py", "files/assignments/backprop/questions.py",
                    "files/solutions/layers.py", "files/public_checks.py", "files/gradcheck.py"):
         assert module in names
     config = json.loads(zipfile.ZipFile(zip_path).read("otter_config.json"))
