@@ -99,28 +99,49 @@ NEXT_STEPS = {
     "crashed": "your code ended the worker process (exit(), os._exit(), a crash): a graded function must return.",
     "error": "read the message above; the notes at the end say what happened to each cell.",
 }
-DEFAULT_NEXT_STEP = ("run the self-check of part {part}; if it passes, try shapes where N, D, H and C all differ "
-                     "and the cases above that fail (the mode, p, large values).")
+DEFAULT_NEXT_STEP = ("run the self-check of part {part}; if it passes, try non-square shapes whose sizes all differ "
+                     "and the cases above that fail.")
+
+
+def shows_message(question):
+    """Whether the question's one message says it all (it was not checked case by case)."""
+    return bool(question.message) and question.status not in ("passed", "partial", "failed")
+
+
+def check_rows(question):
+    """(case, output, verdict, measured) of each check, as the feedback's table shows them."""
+    # A check worth no points (the given loss) cannot fail the question.
+    return [(check.case, check.output, "pass" if check.passed else ("FAIL" if check.max_points > 0 else "wrong (no points)"),
+             _measured(check)) for check in question.checks]
+
+
+def failure_messages(question):
+    """What went wrong in the checks that measured no error (at most five)."""
+    return sorted({c.message for c in question.checks if not c.passed and c.message and c.error_vs_reference is None})[:5]
+
+
+def next_step(question, part):
+    """What to do next, when points were lost and no diagnosis says it; else None."""
+    if question.score >= question.max_score or question.diagnoses:
+        return None
+    return NEXT_STEPS.get(question.status, DEFAULT_NEXT_STEP).format(function=question.function, part=part)
 
 
 def question_text(question, part):
     lines = [f"**{question.score:g}/{question.max_score:g}** ({question.status})", ""]
-    if question.message and question.status not in ("passed", "partial", "failed"):
+    if shows_message(question):
         lines += [message_text(question.message), ""]
     else:
         lines += ["| case | output | result | measured |", "|---|---|---|---|"]
-        for check in question.checks:
-            # A check worth no points (the given loss) cannot fail the question.
-            verdict = "pass" if check.passed else ("FAIL" if check.max_points > 0 else "wrong (no points)")
-            lines.append(f"| {check.case} | `{check.output}` | {verdict} | {_measured(check)} |")
-        failures = sorted({c.message for c in question.checks if not c.passed and c.message and c.error_vs_reference is None})
+        lines += [f"| {case} | `{output}` | {verdict} | {measured} |" for case, output, verdict, measured in check_rows(question)]
+        failures = failure_messages(question)
         if failures:
-            lines += ["", "What went wrong:", ""] + [f"- {message_text(text, '  ')}" for text in failures[:5]]
+            lines += ["", "What went wrong:", ""] + [f"- {message_text(text, '  ')}" for text in failures]
     for found in question.diagnoses:
         lines += ["", f"**Diagnosis: {question.function} {found['mistake']}.** {found['hint']}"]
-    if question.score < question.max_score and not question.diagnoses:
-        step = NEXT_STEPS.get(question.status, DEFAULT_NEXT_STEP)
-        lines += ["", "Next: " + step.format(function=question.function, part=part)]
+    step = next_step(question, part)
+    if step:
+        lines += ["", "Next: " + step]
     return "\n".join(lines)
 
 

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS identities (
 );
 CREATE TABLE IF NOT EXISTS assignments (
     name TEXT PRIMARY KEY,
-    functions TEXT NOT NULL
+    functions TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS roster (
     id TEXT PRIMARY KEY,
@@ -144,7 +145,8 @@ class Gradebook:
         if "assignment" not in [column[1] for column in self.db.execute("PRAGMA table_info(gradings)")]:
             self.db.execute("ALTER TABLE gradings ADD COLUMN assignment TEXT NOT NULL DEFAULT ''")  # a gradebook of before
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO assignments VALUES (?, ?)", (assignment.name, json.dumps(assignment.functions)))
+            self.db.execute("INSERT OR REPLACE INTO assignments VALUES (?, ?, ?)",
+                            (assignment.name, json.dumps(assignment.functions), assignment.title))
         self.salt_hash = salt_hash(salt)
         self.spec_hash = spec_hash(assignment)
 
@@ -315,6 +317,15 @@ def graded_assignment_names(database):
     with _read_only(database) as connection:
         names = [name for (name,) in connection.execute("SELECT DISTINCT assignment FROM gradings ORDER BY id")]
     return list(dict.fromkeys(name or assignments.load().name for name in names)) or [assignments.load().name]
+
+
+def assignment_titles(database):
+    """{name: title} of the assignments graded into a gradebook file."""
+    with _read_only(database) as connection:
+        try:
+            return dict(connection.execute("SELECT name, title FROM assignments"))
+        except sqlite3.OperationalError:  # a gradebook of before assignments had names
+            return {}
 
 
 def read_history(database, assignment_name):

@@ -1,28 +1,18 @@
-"""What the instructor reads: the class report (report.html), and the
-students' feedback as HTML.
+"""The class report (report.html) of an assignment graded into a folder,
+and its students' feedback pages, rendered from the result records the
+gradebook holds (gradebook.read_history: the one reader of stored results).
 
-`write_report(out_dir)` reads out_dir/gradebook.sqlite and writes
-out_dir/report.html: one self-contained file (inline CSS, plots embedded as
-base64 PNG data URIs, no scripts, nothing fetched from anywhere). The class
+`write_report(out_dir)` writes, for each assignment graded into out_dir, one
+self-contained report.html (inline CSS, plots embedded as base64 PNG data
+URIs, no scripts, nothing fetched from anywhere) and feedback/NAME.html for
+each submission (pages.feedback_page, from its latest result). The class
 statistics use the latest grading of each submission; the regrade section
-uses every grading.
-
-`feedback_html(markdown_text, title)` turns the markdown that
-feedback.markdown() writes into a standalone HTML page. It knows only what
-that markdown uses (headings, paragraphs, bold, italics, inline code, fenced
-code, bullet lists, pipe tables) and escapes every piece of text before
-formatting it, so nothing a student wrote can become markup.
+uses every grading. The figures are plots.py's, the HTML pages.py's.
 
 Submission names, messages, notes and printed output come from student code:
-every string goes through html.escape on its way into a page. matplotlib is
-imported only when a report is written (and uses its Agg canvas directly, not
-pyplot), so importing this module stays cheap.
+every string goes through pages.e (html.escape) on its way into a page.
 """
 
-import base64
-import html
-import io
-import json
 import os
 import re
 import statistics
@@ -33,7 +23,8 @@ from urllib.parse import quote
 
 from autograder import feedback, gradebook
 from autograder.intake import file_stem
-from autograder.results import Check, QuestionResult, SubmissionResult
+from autograder.pages import REPORT_CSS, e, feedback_page, page
+from autograder.plots import histogram_plot, mistakes_plot, questions_plot
 
 # Question statuses that mean the grader could not grade the question normally.
 PROBLEM_STATUSES = ("crashed", "timeout", "error", "missing")
@@ -44,17 +35,6 @@ PROBLEM_NOTE = re.compile(
     re.IGNORECASE,
 )
 MISTAKES_PER_QUESTION = 5
-MISTAKES_IN_CHART = 15
-PLOT_WIDTH = 10.3  # inches at 100 px each: the width of the page's column
-
-# Colours shared by the page and the plots.
-BLUE, GREY, ORANGE, RED, GREEN = "#3b6ea5", "#d5dbe3", "#d98c2b", "#b8433a", "#3f8f4f"
-
-
-def e(value):
-    """Escape anything for HTML text and attribute values."""
-    return html.escape(str(value), quote=True)
-
 
 def _first_line(text, limit=300):
     line = (str(text).strip().splitlines() or [""])[0]
@@ -69,99 +49,6 @@ def _write_atomically(path, text):
 
 
 # ---------------------------------------------------------------- reading
-
-
-# ---------------------------------------------------------------- plots
-
-
-def _figure(width, height):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _style(axes):
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    axes.set_axisbelow(True)
-
-
-def _png(figure, alt):
-    """The figure as an <img> with a base64 PNG data URI (drawn at 2x for sharp text)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=200, metadata={"Software": None})
-    width = int(figure.get_figwidth() * 100)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img class="plot" width="{width}" alt="{e(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _plain(text):
-    """Text for a matplotlib label: no mathtext."""
-    return str(text).replace("$", r"\$")
-
-
-def histogram_plot(totals, max_total):
-    figure = _figure(PLOT_WIDTH, 3.4)
-    axes = figure.add_subplot()
-    top = max_total if max_total > 0 else max(totals + [1.0])
-    step = 10 if top >= 50 else max(top / 10, 1)
-    edges = [0.0]
-    while edges[-1] < top - 1e-9:
-        edges.append(min(edges[-1] + step, top))
-    axes.hist(totals, bins=edges, color=BLUE, edgecolor="white", linewidth=1.5)
-    mean, median = statistics.fmean(totals), statistics.median(totals)
-    axes.axvline(mean, color=ORANGE, linewidth=2, label=f"mean {mean:.3g}")
-    axes.axvline(median, color=RED, linewidth=2, linestyle="--", label=f"median {median:.3g}")
-    axes.set_xlim(0, top)
-    axes.set_xticks(edges)
-    axes.set_xlabel(f"total score (out of {top:g})")
-    axes.set_ylabel("submissions")
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis="y", color="#e6e6e6")
-    axes.legend(frameon=False, loc="upper left")
-    _style(axes)
-    return _png(figure, "Histogram of total scores")
-
-
-def questions_plot(stats):
-    figure = _figure(PLOT_WIDTH, 3.6)
-    axes = figure.add_subplot()
-    positions = range(len(stats))
-    axes.bar(positions, [s["max"] for s in stats], color=GREY, width=0.65, label="points available")
-    axes.bar(positions, [s["mean"] for s in stats], color=BLUE, width=0.65, label="mean score",
-             yerr=[s["std"] for s in stats], capsize=6, error_kw={"ecolor": "#333333", "elinewidth": 1.3})
-    axes.set_xticks(list(positions), [_plain(f"{s['function']}\nmean {s['mean']:.3g} / {s['max']:g}")
-                                      for s in stats])
-    axes.set_ylabel("points")
-    axes.set_ylim(0, max([s["max"] for s in stats] + [s["mean"] + s["std"] for s in stats] + [1]) * 1.15)
-    axes.grid(axis="y", color="#e6e6e6")
-    axes.legend(frameon=False, loc="upper left", ncols=2)
-    _style(axes)
-    return _png(figure, "Mean score per question, with standard deviations")
-
-
-def mistakes_plot(counts):
-    """counts: [((function, mistake), n), ...] most frequent first."""
-    shown = counts[:MISTAKES_IN_CHART]
-    figure = _figure(PLOT_WIDTH, 0.9 + 0.4 * len(shown))
-    axes = figure.add_subplot()
-    labels = [_plain(f"{function}: {mistake}") for (function, mistake), _ in shown]
-    values = [n for _, n in shown]
-    positions = range(len(shown))
-    axes.barh(positions, values, color=ORANGE, height=0.6)
-    for y, n in zip(positions, values):
-        axes.annotate(str(n), (n, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
-    axes.set_yticks(list(positions), labels)
-    axes.invert_yaxis()
-    axes.set_xlabel("submissions")
-    axes.set_xlim(0, max(values) * 1.12)
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.grid(axis="x", color="#e6e6e6")
-    _style(axes)
-    return _png(figure, "Most frequent diagnosed mistakes")
 
 
 # ---------------------------------------------------------------- sections
@@ -381,44 +268,6 @@ def submissions_section(latest, functions):
 
 # ---------------------------------------------------------------- pages
 
-CSS = """
-:root { --blue: %(blue)s; --grey: #f4f6f9; --line: #dfe3e8; --text: #222; --muted: #666; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", Helvetica, Arial, sans-serif;
-       color: var(--text); background: #fff; margin: 0; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; }
-header { border-bottom: 3px solid var(--blue); margin-bottom: 8px; }
-h1 { font-size: 26px; margin: 0 0 4px; }
-h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-h3 { font-size: 16px; margin: 20px 0 8px; }
-nav { margin: 8px 0 4px; font-size: 14px; }
-nav a { margin-right: 14px; }
-a { color: var(--blue); text-decoration: none; }
-a:hover { text-decoration: underline; }
-.muted { color: var(--muted); font-size: 13px; }
-.stats { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }
-.stat { background: var(--grey); border: 1px solid var(--line); border-radius: 6px; padding: 10px 18px; min-width: 120px; }
-.stat .value { font-size: 24px; font-weight: 600; }
-.stat .label { color: var(--muted); font-size: 13px; }
-img.plot { display: block; max-width: 100%%; height: auto; margin: 8px 0 12px; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 14px; }
-th, td { border: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
-th { background: var(--grey); font-weight: 600; }
-tbody tr:nth-child(even) { background: #fafbfc; }
-th.num, td.num { text-align: right; white-space: nowrap; }
-td { overflow-wrap: break-word; }
-table.submissions td:first-child, table.submissions td:last-child { white-space: nowrap; }
-code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em;
-       background: var(--grey); padding: 0 3px; border-radius: 3px; }
-.score { display: inline-block; min-width: 2.6em; padding: 0 6px; border-radius: 4px; text-align: right; }
-.score.full { background: #e3f2e6; color: %(green)s; }
-.score.part { background: #fbeedb; color: #8a5a12; }
-.score.zero { background: #f8e1df; color: %(red)s; }
-.status.bad { color: %(red)s; font-weight: 600; }
-.change.up { color: %(green)s; font-weight: 600; }
-.change.down { color: %(red)s; font-weight: 600; }
-""" % {"blue": BLUE, "green": GREEN, "red": RED}
-
 SECTIONS = (
     ("summary", "Summary"),
     ("distribution", "Distribution of totals"),
@@ -430,17 +279,7 @@ SECTIONS = (
 )
 
 
-def _page(title, body, css):
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(title)}</title>\n<style>{css}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
-
-
-def render_report(history, source="gradebook.sqlite"):
+def render_report(history, source="gradebook.sqlite", title="Class report"):
     """The report page for {submission: [Grading, ...]} (oldest first)."""
     latest = sorted((gradings[-1] for gradings in history.values() if gradings), key=lambda g: g.result.submission)
     functions = _functions(latest)
@@ -455,175 +294,38 @@ def render_report(history, source="gradebook.sqlite"):
     }
     nav = "".join(f'<a href="#{key}">{e(title.split(":")[0])}</a>' for key, title in SECTIONS)
     header = (
-        f"<header><h1>Backprop Lab: class report</h1>"
+        f"<header><h1>{e(title)}: class report</h1>"
         f'<p class="muted">From {e(source)}, written {e(time.strftime("%Y-%m-%d %H:%M"))}.</p>'
         f"<nav>{nav}</nav></header>"
     )
     sections = "\n".join(f'<section id="{key}">\n<h2>{e(title)}</h2>\n{contents[key]}\n</section>'
                          for key, title in SECTIONS)
-    return _page("Backprop Lab: class report", header + "\n" + sections, CSS)
+    return page(f"{title}: class report", header + "\n" + sections, REPORT_CSS)
 
 
 def write_report(out_dir):
     """Write the report.html of each assignment graded into out_dir, from
-    out_dir/gradebook.sqlite, beside its results/ and feedback/; returns their paths."""
+    out_dir/gradebook.sqlite, beside its results/ and feedback/ (where each
+    submission's feedback page is written too); returns the reports' paths."""
     out = Path(out_dir)
     database = out / "gradebook.sqlite"
     if not database.is_file():
         raise FileNotFoundError(f"no gradebook.sqlite in {out}")
+    titles = gradebook.assignment_titles(database)
     paths = []
     for name in gradebook.graded_assignment_names(database):
         folder = gradebook.files_folder(out, name)
-        write_feedback_pages(folder)
+        history = gradebook.read_history(database, name)
+        write_feedback_pages(folder, history)
         path = folder / "report.html"
-        _write_atomically(path, render_report(gradebook.read_history(database, name), str(database)))
+        _write_atomically(path, render_report(history, str(database), titles.get(name) or name))
         paths.append(path)
     return paths
 
 
-def write_feedback_pages(out):
-    """feedback/NAME.html beside each feedback/NAME.md that is newer than its page."""
-    for markdown_path in sorted((out / "feedback").glob("*.md")):
-        page = markdown_path.with_suffix(".html")
-        if not page.exists() or page.stat().st_mtime < markdown_path.stat().st_mtime:
-            _write_atomically(page, feedback_html(markdown_path.read_text(), f"{markdown_path.stem}: feedback"))
-
-
-# ---------------------------------------------------------------- feedback markdown -> HTML
-
-FEEDBACK_CSS = """
-body { font: 15px/1.55 -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", Helvetica, Arial, sans-serif;
-       color: #222; margin: 0; }
-main { max-width: 960px; margin: 0 auto; padding: 24px 32px 48px; }
-h1 { font-size: 24px; border-bottom: 3px solid %(blue)s; padding-bottom: 6px; }
-h2 { font-size: 19px; margin-top: 30px; border-bottom: 1px solid #dfe3e8; padding-bottom: 3px; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 14px; }
-th, td { border: 1px solid #dfe3e8; padding: 4px 10px; text-align: left; vertical-align: top; }
-th { background: #f4f6f9; }
-tbody tr:nth-child(even) { background: #fafbfc; }
-code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; background: #f4f6f9;
-       padding: 0 3px; border-radius: 3px; }
-pre { background: #f4f6f9; border: 1px solid #dfe3e8; border-radius: 4px; padding: 10px 12px; overflow-x: auto;
-      font-size: 13px; line-height: 1.4; }
-pre code { background: none; padding: 0; }
-li { margin: 4px 0; }
-""" % {"blue": BLUE}
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ITALIC = re.compile(r"(?<![\w*])([_*])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
-_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-
-
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def inline(text):
-    """Escape `text`, then apply inline code, bold and italics (never inside
-    code); a backslash-escaped punctuation mark (feedback.plain) is itself."""
-    pieces = _ESCAPED.split(text)
-    # re.split with one group: [text, escaped mark, text, ...]
-    return "".join(_inline(piece) if index % 2 == 0 else html.escape(piece, quote=True)
-                   for index, piece in enumerate(pieces))
-
-
-def _inline(text):
-    parts = re.split(r"(`+)(.+?)\1", text)
-    # re.split with two groups: [plain, ticks, code, plain, ticks, code, ..., plain]
-    out = []
-    for index in range(0, len(parts), 3):
-        plain = html.escape(parts[index], quote=True)
-        plain = _BOLD.sub(r"<strong>\1</strong>", plain)
-        plain = _ITALIC.sub(r"<em>\2</em>", plain)
-        out.append(plain)
-        if index + 2 < len(parts):
-            out.append(f"<code>{html.escape(parts[index + 2].strip(), quote=True)}</code>")
-    return "".join(out)
-
-
-def _cells(line):
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|") and not line.endswith("\\|"):
-        line = line[:-1]
-    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)]
-
-
-def _starts_block(line, next_line):
-    return bool(
-        _HEADING.match(line) or _FENCE.match(line) or _BULLET.match(line)
-        or (line.lstrip().startswith("|") and next_line is not None and _TABLE_RULE.match(next_line))
-    )
-
-
-def markdown_body(text):
-    """The HTML for the markdown subset feedback.markdown() writes."""
-    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    out, i = [], 0
-
-    def next_of(j):
-        return lines[j + 1] if j + 1 < len(lines) else None
-
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            i += 1
-            continue
-        fence = _FENCE.match(line)
-        if fence:
-            marker, code = fence.group(1), []
-            i += 1
-            while i < len(lines) and not lines[i].strip().startswith(marker):
-                code.append(lines[i])
-                i += 1
-            i += 1  # the closing fence (or the end)
-            out.append("<pre><code>" + html.escape("\n".join(code), quote=True) + "</code></pre>")
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            level = len(heading.group(1))
-            out.append(f"<h{level}>{inline(heading.group(2))}</h{level}>")
-            i += 1
-            continue
-        if line.lstrip().startswith("|") and next_of(i) is not None and _TABLE_RULE.match(next_of(i)):
-            header = _cells(line)
-            i += 2
-            rows = []
-            while i < len(lines) and lines[i].lstrip().startswith("|"):
-                rows.append(_cells(lines[i]))
-                i += 1
-            head = "".join(f"<th>{inline(cell)}</th>" for cell in header)
-            body = "\n".join(
-                "<tr>" + "".join(f"<td>{inline(cell)}</td>" for cell in (row + [""] * len(header))[: max(len(header), len(row))]) + "</tr>"
-                for row in rows
-            )
-            out.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")
-            continue
-        if _BULLET.match(line):
-            items = []
-            while i < len(lines) and lines[i].strip():
-                bullet = _BULLET.match(lines[i])
-                if bullet:
-                    items.append([bullet.group(1)])
-                elif _starts_block(lines[i], next_of(i)):
-                    break
-                else:  # a continuation line of the item (kept as its own line)
-                    items[-1].append(lines[i].strip())
-                i += 1
-            out.append("<ul>\n" + "\n".join("<li>" + "<br>\n".join(inline(part) for part in item) + "</li>"
-                                             for item in items) + "\n</ul>")
-            continue
-        paragraph = []
-        while i < len(lines) and lines[i].strip() and not (paragraph and _starts_block(lines[i], next_of(i))):
-            paragraph.append(lines[i].strip())
-            i += 1
-        out.append("<p>" + "\n".join(inline(part) for part in paragraph) + "</p>")
-    return "\n".join(out)
-
-
-def feedback_html(markdown_text, title):
-    """A standalone, safe HTML page for a student's feedback markdown."""
-    return _page(title, markdown_body(markdown_text), FEEDBACK_CSS)
+def write_feedback_pages(folder, history):
+    """feedback/NAME.html of each submission in `history`, from its latest result."""
+    (folder / "feedback").mkdir(parents=True, exist_ok=True)
+    for submission, gradings in history.items():
+        previous = gradings[-2].result.score if len(gradings) > 1 else None
+        _write_atomically(folder / "feedback" / f"{file_stem(submission)}.html", feedback_page(gradings[-1].result, previous))

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import report
+from autograder import feedback, gradebook, report
+from autograder.results import Check, QuestionResult, SubmissionResult
+from backprop import BACKPROP
 from autograder.intake import file_stem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,90 +278,59 @@ def test_report_renders_in_headless_chromium(graded, page, tmp_path):
     assert _png_size(data) == (1280, 2400)
 
 
-# ---------------------------------------------------------------- feedback_html
+# ---------------------------------------------------------------- feedback pages, from the results
 
 
-def test_feedback_html_converts_headings_tables_code_and_lists():
-    text = "\n".join([
-        "# alice: 35/100: softmax_backward `keeps` the diagonal",
-        "",
-        "## 1. Dropout (`dropout_backward`)",
-        "",
-        "**15/15** (passed)",
-        "",
-        "| case | output | result | measured |",
-        "|---|---|---|---|",
-        "| p = 0.3 | `dx` | pass | relative error 5.5e-17 |",
-        "| p = 0.75 | `dx` | FAIL | relative error 6.0e-01 |",
-        "",
-        "What went wrong:",
-        "",
-        "- relative error 6.0e-01: a real mistake",
-        "- code cell 10 raised an exception:",
-        '  File "<cell 10>", line 1, in <module>',
-        "NotImplementedError: softmax_cross_entropy: your code here",
-        "",
-        "```",
-        "for i in range(3):",
-        "    print(i < 2 and **kwargs)",
-        "```",
-        "",
-        "_Graded in 0.46 s; isolation: bubblewrap._",
-    ])
-    page = report.feedback_html(text, "alice: feedback")
+def _feedback_result(name="alice", case="p = 0.75", message="code cell 10 raised an exception:\n  File \"<cell 10>\"",
+                     mistake="keeps the diagonal", note="cell 3 printed:\nfor i in range(3): print(i < 2)"):
+    checks = [Check("p = 0.3", "dx", 7.5, 7.5, True, "", 5.5e-17, 1e-10),
+              Check(case, "dx", 0.0, 7.5, False, "relative error 6.0e-01", 0.6, 0.6),
+              Check("eval mode", "dx", 0.0, 5.0, False, message)]
+    question = QuestionResult("dropout_backward", "Dropout", 20.0, "partial", "", checks,
+                              [{"mistake": mistake, "hint": "Use the mask."}])
+    return SubmissionResult(name, f"{name}.ipynb", "d", "bubblewrap", seconds=0.46, notes=[note], questions=[question])
+
+
+def test_the_feedback_page_shows_the_result():
+    page = report.feedback_page(_feedback_result())
     assert page.startswith("<!DOCTYPE html>") and "<title>alice: feedback</title>" in page
-    assert "<h1>alice: 35/100: softmax_backward <code>keeps</code> the diagonal</h1>" in page
+    assert "<h1>alice: 7.5/20 — dropout_backward keeps the diagonal</h1>" in page
     assert "<h2>1. Dropout (<code>dropout_backward</code>)</h2>" in page
-    assert "<p><strong>15/15</strong> (passed)</p>" in page
+    assert "<p><strong>7.5/20</strong> (partial)</p>" in page
     table = re.search(r"<table>(.*?)</table>", page, re.S).group(1)
     assert re.findall(r"<th>(.*?)</th>", table) == ["case", "output", "result", "measured"]
-    assert len(re.findall(r"<tr>", table)) == 3
-    assert "<td><code>dx</code></td><td>FAIL</td>" in table
+    assert len(re.findall(r"<tr>", table)) == 4
+    assert "<td>p = 0.75</td><td><code>dx</code></td><td>FAIL</td>" in table
+    assert "<strong>Diagnosis: dropout_backward keeps the diagonal.</strong> Use the mask." in page
     items = re.findall(r"<li>(.*?)</li>", page, re.S)
-    assert len(items) == 2
-    assert "File &quot;&lt;cell 10&gt;&quot;, line 1, in &lt;module&gt;" in items[1]
-    assert "NotImplementedError" in items[1]
-    assert "<pre><code>for i in range(3):\n    print(i &lt; 2 and **kwargs)</code></pre>" in page
+    assert len(items) == 2  # what went wrong, and the note
+    assert "<pre><code>  File &quot;&lt;cell 10&gt;&quot;</code></pre>" in items[0]
+    assert "<pre><code>for i in range(3): print(i &lt; 2)</code></pre>" in items[1]
     assert "<em>Graded in 0.46 s; isolation: bubblewrap.</em>" in page
-    assert "|---" not in page and "```" not in page
+    assert "|---" not in page and "```" not in page and "**" not in page
 
 
-def test_feedback_html_escapes_everything():
-    text = "\n".join([
-        "# <script>alert(1)</script>: 0/100",
-        "",
-        "**<img src=x onerror=alert(2)>** and `<script>` and <b>bold</b> & more",
-        "",
-        "| case | <i>x</i> |",
-        "|---|---|",
-        "| <script>alert(3)</script> | a \\| b |",
-        "",
-        "- <iframe src=javascript:alert(4)>",
-        "",
-        "```",
-        "</code></pre><script>alert(5)</script>",
-        "```",
-    ])
-    page = report.feedback_html(text, "<script>alert(6)</script>")
+def test_the_feedback_page_escapes_everything():
+    hostile = "<script>alert(1)</script>"
+    page = report.feedback_page(_feedback_result(name="<img src=x onerror=alert(2)>", case=hostile,
+                                                 message="<iframe src=javascript:alert(4)>\n</code></pre><script>",
+                                                 mistake="<b>bold</b>", note="<i>x</i> & more"))
     assert not re.search(r"<(script|iframe|img|b|i)\b", page, re.I)
-    assert "<title>&lt;script&gt;alert(6)&lt;/script&gt;</title>" in page
-    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;: 0/100</h1>" in page
-    assert "<strong>&lt;img src=x onerror=alert(2)&gt;</strong>" in page
-    assert "<code>&lt;script&gt;</code>" in page
-    assert "<td>a | b</td>" in page
-    assert "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(5)&lt;/script&gt;" in page
+    assert "<title>&lt;img src=x onerror=alert(2)&gt;: feedback</title>" in page
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page
+    assert "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;" in page and "&lt;i&gt;x&lt;/i&gt; &amp; more" in page
 
 
-def test_feedback_html_of_every_real_feedback_file(graded):
-    files = sorted((graded / "feedback").glob("*.md"))
-    assert files
-    for path in files:
-        text = path.read_text()
-        page = report.feedback_html(text, f"{path.stem}: feedback")
-        assert page.count("<table>") == len(re.findall(r"^\|---", text, re.M)), path.name
-        assert page.count("<h2>") == len(re.findall(r"^## ", text, re.M)), path.name
-        assert "**" not in page and "|---" not in page, path.name
-        assert not re.search(r"https?://|<script", page), path.name
+def test_a_feedback_page_for_every_graded_submission(graded):
+    history = gradebook.read_history(graded / "gradebook.sqlite", BACKPROP.name)
+    assert history
+    for name, gradings in history.items():
+        result = gradings[-1].result
+        page = (graded / "feedback" / f"{file_stem(name)}.html").read_text(encoding="utf-8")
+        assert page == report.feedback_page(result, gradings[-2].result.score if len(gradings) > 1 else None)
+        assert page.count("<h2>") == len(result.questions) + bool(result.notes), name
+        assert page.count("<table>") == sum(not feedback.shows_message(q) for q in result.questions), name
+        assert not re.search(r"https?://|<script", page), name
 
 
 def test_an_empty_gradebook_gives_a_report_without_plots(tmp_path):
