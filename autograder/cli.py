@@ -147,8 +147,9 @@ def _listed(lines, where):
 
 def export_command(args):
     try:
-        path, written, left_out = lms.export(args.dir, args.format, args.assignment, args.output)
-    except FileNotFoundError as error:
+        path, written, left_out = lms.export(args.dir, args.format, args.assignment, args.output,
+                                             assignments.load(args.of) if args.of else None)
+    except (FileNotFoundError, assignments.AssignmentError) as error:
         return fail(str(error))
     except (sqlite3.DatabaseError, OSError) as error:
         return fail(f"cannot export {args.dir}: {error}")
@@ -263,9 +264,12 @@ def parser():
     )
     exporting.add_argument("dir", metavar="DIR", help="an output folder of `autograder grade --out DIR`")
     exporting.add_argument("--format", required=True, choices=lms.FORMATS)
-    exporting.add_argument("--assignment", default=lms.DEFAULT_ASSIGNMENT, metavar="NAME",
+    exporting.add_argument("--assignment", default=None, metavar="NAME",
                            help="the grade column's header (Canvas: `NAME (ASSIGNMENT ID)` for an existing "
-                           "assignment; default: %(default)s)")
+                           "assignment; default: the assignment's title)")
+    exporting.add_argument("--of", metavar="DIR", default=None,
+                           help="the folder of the assignment whose grades are exported (default: pyproject.toml's "
+                           "default-assignment)")
     exporting.add_argument("--output", metavar="FILE", help="where to write it (default: DIR/export-FORMAT.csv)")
     exporting.set_defaults(run=export_command)
     checking = commands.add_parser(
@@ -274,7 +278,7 @@ def parser():
         description="Read and run NOTEBOOK (.ipynb or .py) exactly as `grade` does (the same loading, given cells, "
         "limits and sandbox), then its public self-checks, and print what the grader will see: the size of the "
         "code, the cells skipped, edited or failing and why, the functions found, the self-checks' results. "
-        "No hidden test runs. Exits 0 when the notebook will grade (readable, with each of the five functions "
+        "No hidden test runs. Exits 0 when the notebook will grade (readable, with each of the assignment's functions "
         "defined in a cell that loaded), 1 when it will not, 2 when it cannot run.",
     )
     checking.add_argument("notebook", metavar="NOTEBOOK")

@@ -23,7 +23,6 @@ from autograder.gradebook import Gradebook, write_atomically
 from autograder.tables import csv_text
 
 FORMATS = ("canvas", "moodle", "csv")
-DEFAULT_ASSIGNMENT = "Backprop Lab"
 
 
 def _total(row):
@@ -60,17 +59,20 @@ def plain(rows, assignment):
     return header, lines
 
 
-def export(out_dir, kind, assignment=DEFAULT_ASSIGNMENT, path=None):
-    """Write the export; returns (its path, rows written, rows left out for want of an id)."""
+def export(out_dir, kind, column=None, path=None, assignment=None):
+    """Write the export of `assignment`'s grades (default: the default assignment's), under the
+    header `column` (default: its title); returns (its path, rows written, rows left out for want of an id)."""
     out = Path(out_dir)
     if not (out / "gradebook.sqlite").is_file():
         raise FileNotFoundError(f"no gradebook.sqlite in {out}: grade into it first")
-    book = Gradebook(out, "", assignments.load())
+    assignment = assignment or assignments.load()
+    column = column or assignment.title
+    book = Gradebook(out, "", assignment)
     try:
         rows = list(book.class_rows())
     finally:
         book.close()
-    header, lines = {"canvas": canvas, "moodle": moodle, "csv": plain}[kind](rows, assignment)
+    header, lines = {"canvas": canvas, "moodle": moodle, "csv": plain}[kind](rows, column)
     path = Path(path) if path else out / f"export-{kind}.csv"
     write_atomically(path, csv_text(header, lines))
     return path, len(lines), len(rows) - len(lines)
