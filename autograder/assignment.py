@@ -34,6 +34,11 @@ MANIFEST = "assignment.toml"
 REQUIRED = ("name", "title", "specs", "reference", "template", "self_checks", "release", "notebook")
 
 
+# Every file of a release beside its notebook: the engine's (gradcheck.py, grading_cells.py, public_checks.py)
+# and the assignment's (given.py, its given functions; self_checks.py, its self-checks).
+RELEASE_FILES = ("gradcheck.py", "grading_cells.py", "given.py", "self_checks.py", "public_checks.py")
+
+
 class AssignmentError(ValueError):
     """A folder that is not a valid assignment, with what is wrong."""
 
@@ -122,6 +127,16 @@ class Assignment:
         """The files of the assignment's content the grading depends on (for the kept-result key)."""
         return sorted({self.folder / MANIFEST, self.specs_path, self.reference_path, self.self_checks_path,
                        *self.folder.glob("*.py"), *self.release.glob("*.py")})
+
+    def staged_path(self, path):
+        """Where `path` (a file or folder of the content) lies in a distribution (otter's
+        autograder folder, Gradescope's zip): as in the repository, or, for an
+        assignment outside it, as under the assignment folder's parent."""
+        path = Path(path).resolve()
+        for base in (ROOT, self.folder.parent):
+            if path.is_relative_to(base):
+                return path.relative_to(base)
+        raise AssignmentError(f"{path} lies outside {self.folder.parent}: a distribution cannot hold it")
 
     @functools.cached_property
     def watched_sources(self):

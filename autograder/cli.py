@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import checks, container, feedback, grade, intake, lms, precheck, release, report, roster, scaffold
+from autograder import checks, container, feedback, grade, gradescope, intake, lms, precheck, release, report, roster
+from autograder import scaffold, validation
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, isolation_level
@@ -19,7 +20,11 @@ SALT_VARIABLE = "BACKPROP_SALT"
 
 def build(args):
     try:
-        paths = release.build(assignments.load(args.folder or args.assignment), dist=not args.release_only)
+        assignment = assignments.load(args.folder or args.assignment)
+        validation.validate(assignment)  # nothing is written for an assignment whose hidden tests do not hold
+        paths = release.build(assignment, dist=not args.release_only)
+        if not args.release_only:
+            paths += gradescope.build(assignment, release.dist_folder(assignment) / "gradescope")
     except (release.otter.AssignError, ValueError) as error:  # AssignmentError, ValidationError, a bad template
         return fail(str(error))
     for path in paths:

@@ -88,17 +88,15 @@ exec python3 -P -m autograder.gradescope "$AUTOGRADER_ROOT"  # -P: see setup.sh
 
 def _content_files(assignment):
     """(path inside the package folder, file) for the assignment's content."""
-    from autograder.otter import staged_path
-
     paths = [*assignment.folder.rglob("*.py"), *assignment.folder.glob("*.toml"), *assignment.folder.glob("*.md"),
              assignment.reference_path, *assignment.reference_path.parent.glob("__init__.py"),
              *assignment.release.glob("*.py"), assignment.student_notebook]
     for path in list(paths):  # the packages the content lies in, for its imports
-        for parent in staged_path(assignment, path).parents:
+        for parent in assignment.staged_path(path).parents:
             init = (ROOT if (ROOT / parent).exists() else assignment.folder.parent) / parent / "__init__.py"
             if str(parent) != "." and init.is_file():
                 paths.append(init)
-    return {(staged_path(assignment, path).as_posix(), path.resolve()) for path in paths
+    return {(assignment.staged_path(path).as_posix(), path.resolve()) for path in paths
             if "__pycache__" not in path.parts and path.is_file()}
 
 
@@ -122,14 +120,12 @@ def _add(archive, name, data, mode=0o644):
 
 def zip_bytes(assignment, salt, root=ROOT):
     """The autograder zip, as bytes."""
-    from autograder.otter import staged_path
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         _add(archive, "setup.sh", SETUP_SH, 0o755)
         _add(archive, "run_autograder", RUN_AUTOGRADER, 0o755)
         _add(archive, SALT_FILE, salt + "\n", 0o600)
-        _add(archive, ASSIGNMENT_FILE, staged_path(assignment, assignment.folder).as_posix() + "\n")
+        _add(archive, ASSIGNMENT_FILE, assignment.staged_path(assignment.folder).as_posix() + "\n")
         for name, path in _package_files(assignment, root):
             _add(archive, name, path.read_bytes())
     return buffer.getvalue()
@@ -155,7 +151,7 @@ def build(assignment, folder, salt=None):
 def find_submission(folder, assignment):
     """The file to grade in `folder`: its notebook (the release's name if there are
     several), else its Python file; and a note when there was a choice."""
-    from autograder.release import STUDENT_FILES
+    from autograder.assignment import RELEASE_FILES
 
     folder = Path(folder)
 
@@ -165,7 +161,7 @@ def find_submission(folder, assignment):
     for suffix in (".ipynb", ".py"):
         found = [p for p in sorted(folder.rglob(f"*{suffix}")) if p.is_file() and visible(p)]
         if suffix == ".py":
-            found = [p for p in found if p.name not in STUDENT_FILES] or found
+            found = [p for p in found if p.name not in RELEASE_FILES] or found
         if not found:
             continue
         preferred = [p for p in found if p.name == assignment.notebook] or found

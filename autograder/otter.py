@@ -34,7 +34,7 @@ import traceback
 from pathlib import Path
 
 from autograder import checks
-from autograder.assignment import ROOT, load
+from autograder.assignment import RELEASE_FILES, ROOT, load
 
 # The name otter's hidden inputs are drawn for (the native grader uses each
 # submission's own name). Under otter, the tests run in the student's
@@ -52,15 +52,6 @@ def given_names(assignment):
                  and name not in assignment.functions)
 
 
-def staged_path(assignment, path):
-    """Where `path` (a file or folder of the assignment's content) lies in otter's
-    autograder folder: as in the repository, or, for an assignment outside it,
-    as under the assignment folder's parent."""
-    path = Path(path).resolve()
-    for base in (ROOT, assignment.folder.parent):
-        if path.is_relative_to(base):
-            return path.relative_to(base)
-    raise ValueError(f"{path} lies outside {assignment.folder.parent}: otter's autograder cannot hold it")
 _REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*# END SOLUTION\n", re.S | re.M)
 
 
@@ -69,15 +60,13 @@ _REGION = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n(?P<body>.*?)^[ \t]*
 
 def _autograder_files(assignment):
     """What only otter's autograder gets (the hidden tests import them): the engine and the assignment's content."""
-    content = {staged_path(assignment, assignment.folder), staged_path(assignment, assignment.reference_path)}
+    content = {assignment.staged_path(assignment.folder), assignment.staged_path(assignment.reference_path)}
     return ("autograder", *sorted({path.parts[0] for path in content}))  # otter copies top-level folders
 
 
 def assignment_config(assignment, numpy_requirement):
     """The master's ASSIGNMENT CONFIG cell (YAML, read by otter assign)."""
-    from autograder.release import STUDENT_FILES
-
-    files = "".join(f"  - {name}\n" for name in STUDENT_FILES)
+    files = "".join(f"  - {name}\n" for name in RELEASE_FILES)
     packages = "".join(f"  - {name}\n" for name in _autograder_files(assignment))
     return (
         "# ASSIGNMENT CONFIG\n"
@@ -173,7 +162,7 @@ def question_cells(assignment, question, source, prompt, metadata):
         _code(solution_cell_source(function, source, prompt), **metadata),
         _raw("# END SOLUTION"),
         _raw("# BEGIN TESTS"),
-        *test_cells(question, str(staged_path(assignment, assignment.folder))),
+        *test_cells(question, str(assignment.staged_path(assignment.folder))),
         _raw("# END TESTS"),
         _raw("# END QUESTION"),
     ]
@@ -225,13 +214,11 @@ def autograder_tests(master, notebook="notebook.ipynb"):
 
 def stage_master(assignment, master_text, folder, root):
     """Write the master notebook and the files its config names into `folder`."""
-    from autograder.release import STUDENT_FILES
-
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / assignment.notebook).write_text(master_text)
-    for name in STUDENT_FILES:
+    for name in RELEASE_FILES:
         shutil.copy(assignment.release / name, folder / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "dist")  # an assignment's own dist/ holds this stage
     shutil.copytree(Path(root) / "autograder", folder / "autograder", ignore=ignore)

@@ -57,8 +57,6 @@ PUBLIC_CHECKS = HERE / "templates" / "public_checks.py"
 # given code as the grader does, whatever the student's notebook holds.
 GIVEN_MODULE = "given.py"
 SELF_CHECKS_MODULE = "self_checks.py"
-# Every file of a release beside its notebook.
-STUDENT_FILES = (*ENGINE_FILES, GIVEN_MODULE, SELF_CHECKS_MODULE, "public_checks.py")
 CELL_TAG = "autograder_question"
 
 
@@ -325,22 +323,17 @@ def release_files(assignment):
 
 
 def build(assignment, dist=True):
-    """Validate the assignment (validation.py: a ValidationError names what
-    failed, and nothing is written), write every generated file and, with
-    `dist`, run otter assign and write the zips under dist/; return the paths written."""
-    from autograder import validation
-
-    validation.validate(assignment)
+    """Write every generated file and, with `dist`, run otter assign and
+    write otter's zip under dist/; return the paths written. (`autograder
+    build` validates the assignment first, validation.py, and writes
+    Gradescope's zip too, gradescope.py.)"""
     files = release_files(assignment)
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     written = list(files)
     if dist:
-        from autograder import gradescope
-
         written += build_otter(assignment)
-        written += gradescope.build(assignment, dist_folder(assignment) / "gradescope")
     return written
 
 
