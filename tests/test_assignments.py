@@ -213,3 +213,18 @@ def test_the_engine_imports_without_a_circle():
 
     circles = [circle for module in sorted(graph) if (circle := circle_from(module, [module]))]
     assert not circles, circles[0]
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[folder.name for folder in FOLDERS])
+def test_no_solution_line_reaches_the_release(folder):
+    assignment = assignments.load(folder)
+    text = assignment.reference_path.read_text()
+    regions = re.findall(r"^[ \t]*# BEGIN SOLUTION\n(.*?)^[ \t]*# END SOLUTION$", text, re.S | re.M)
+    assert len(regions) == len(assignment.functions)
+    lines = {line.strip() for region in regions for line in region.splitlines()
+             if len(line.strip()) > 8 and not line.strip().startswith("#")}
+    released = [(path, path.read_text()) for path in sorted(assignment.release.iterdir()) if path.is_file()]
+    assert released
+    leaks = [f"{line!r} in {path.name}" for path, body in released for line in lines
+             if line in {row.strip() for row in body.splitlines()} or (len(line) >= 25 and line in body)]
+    assert not leaks and not any("BEGIN SOLUTION" in body for _, body in released), leaks

@@ -1,4 +1,4 @@
-# hostile: dropout_backward opens the reference (solutions/layers.py) by absolute and relative paths, and would use it
+# hostile: dropout_backward opens the reference (solutions/layers.py) and the hidden tests (assignments/backprop/questions.py) by absolute and relative paths, and would use them
 # expect: dropout = 0
 # message: LookupError: no reference file could be opened
 # include: base
@@ -9,6 +9,13 @@ import os
 def dropout_backward(dout, cache):
     tried = ["@REPO@/solutions/layers.py", "solutions/layers.py", "../solutions/layers.py",
              "../../solutions/layers.py", "/work/main/solutions/layers.py", os.path.expanduser("~/solutions/layers.py")]
+    for path in ["@REPO@/assignments/backprop/questions.py", "assignments/backprop/questions.py",
+                 "../assignments/backprop/questions.py"]:
+        try:
+            open(path).read()
+        except OSError:
+            continue
+        raise RuntimeError("read the hidden tests")
     for path in tried:
         try:
             source = open(path).read()

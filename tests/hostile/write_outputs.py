@@ -10,7 +10,7 @@ import sqlite3
 _GRADER_PLACES = [
     "@OUT@/grades.csv", "@OUT@/PWNED", "@OUT@/results/control_reference.json",
     "@OUT@/results/write_outputs.json", "@OUT@/feedback/write_outputs.md",
-    "@REPO@/PWNED", "@REPO@/solutions/layers.py", "@REPO@/autograder/questions.py",
+    "@REPO@/PWNED", "@REPO@/solutions/layers.py", "@REPO@/assignments/backprop/questions.py",
     "@CANARY@/PWNED", "@CANARY@/canary.txt", "@SUBMISSIONS@/write_outputs.py", "@SUBMISSIONS@/zzz_planted.py",
 ]
 # Relative to the worker's folder, its home, the root: inside a sandbox these land in its own scratch
