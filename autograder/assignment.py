@@ -124,9 +124,13 @@ class Assignment:
 
     @property
     def content_files(self):
-        """The files of the assignment's content the grading depends on (for the kept-result key)."""
-        return sorted({self.folder / MANIFEST, self.specs_path, self.reference_path, self.self_checks_path,
-                       *self.folder.glob("*.py"), *self.release.glob("*.py")})
+        """The files of the assignment's content the grading depends on (for the kept-result key): the
+        release's notebook among them, whose given cells the grader runs in place of a submission's."""
+        files = {self.folder / MANIFEST, self.specs_path, self.reference_path, self.self_checks_path, self.template,
+                 *self.folder.glob("*.py"), *self.release.glob("*.py")}
+        if self.student_notebook.is_file():  # not yet, before the first build
+            files.add(self.student_notebook)
+        return sorted(files)
 
     def staged_path(self, path):
         """Where `path` (a file or folder of the content) lies in a distribution (otter's

@@ -228,3 +228,21 @@ def test_no_solution_line_reaches_the_release(folder):
     leaks = [f"{line!r} in {path.name}" for path, body in released for line in lines
              if line in {row.strip() for row in body.splitlines()} or (len(line) >= 25 and line in body)]
     assert not leaks and not any("BEGIN SOLUTION" in body for _, body in released), leaks
+
+
+def test_the_kept_result_key_holds_the_assignments_content(tmp_path):
+    from autograder.gradebook import spec_hash
+
+    copy = tmp_path / "norms"
+    shutil.copytree(NORMS.folder, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = copy / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('"../../solutions/norms.py"', f'"{NORMS.reference_path}"'))
+    before = spec_hash(assignments.load(copy))
+    assert before != spec_hash(assignments.load())  # another assignment, another key
+    for name in ("questions.py", "template.md", "release/given.py"):
+        path = copy / name
+        text = path.read_text()
+        path.write_text(text + "\n# changed\n")
+        assert spec_hash(assignments.load(copy)) != before, name
+        path.write_text(text)
+    assert spec_hash(assignments.load(copy)) == before
