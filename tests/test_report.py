@@ -233,18 +233,28 @@ def test_problems_list_crashes_and_time_out_notes(doctored):
     assert "did not finish within the time limit" in noted and "&lt;iframe" in noted
 
 
-def test_regrades_show_previous_and_latest_scores(doctored):
+def _points():
+    """(the total, dropout_backward's points), from the specs."""
+    return BACKPROP.points, BACKPROP.question("dropout_backward").points
+
+
+def test_regrades_show_previous_and_latest_scores(doctored, graded):
     rows = {text_of(row).split(" ")[1]: row for row in re.findall(r"<tr>(.*?)</tr>", section(doctored, "regrades"), re.S)[1:]}
     assert set(rows) == {"&lt;script&gt;alert(1)&lt;/script&gt;", "dropout_no_rescale"}
-    assert "91 → 100" in rows["dropout_no_rescale"] and "6 → 15" in rows["dropout_no_rescale"]
-    assert "100 → 85" in rows["&lt;script&gt;alert(1)&lt;/script&gt;"]
-    assert "15 → 0" in rows["&lt;script&gt;alert(1)&lt;/script&gt;"]
+    total, dropout = _points()
+    (graded_before,) = gradebook.read_history(graded / "gradebook.sqlite", BACKPROP.name)["dropout_no_rescale"]
+    before = graded_before.result
+    assert f"{before.score:g} → {total:g}" in rows["dropout_no_rescale"]
+    assert f"{before.questions[0].score:g} → {dropout:g}" in rows["dropout_no_rescale"]
+    assert f"{total:g} → {total - dropout:g}" in rows["&lt;script&gt;alert(1)&lt;/script&gt;"]
+    assert f"{dropout:g} → 0" in rows["&lt;script&gt;alert(1)&lt;/script&gt;"]
 
 
 def test_latest_grading_is_the_one_counted(doctored):
     submissions = section(doctored, "submissions")
     row = re.search(r'id="sub-dropout_no_rescale".*?</tr>', submissions, re.S).group(0)
-    assert re.findall(r'class="score [a-z]+">([\d.]+)<', row)[:2] == ["100", "15"]
+    total, dropout = _points()
+    assert re.findall(r'class="score [a-z]+">([\d.]+)<', row)[:2] == [f"{total:g}", f"{dropout:g}"]
     assert "10 submissions" in text_of(section(doctored, "summary"))
 
 
