@@ -565,16 +565,13 @@ def _factors_along(value, expected, axis):
 
 
 def _quantities(question, output, attempt):
-    """The case's named numbers (N, D, C, H, p...) a factor may be made of."""
+    """The case's named numbers (the sizes of the outputs' axes, and the spec's own factors) a factor may be made of."""
     found = {}
     for source in question.outputs:
         for symbol, size in zip(source.axes, np.shape(attempt.expected[source.name])):
             found.setdefault(symbol, float(size))
-    if "p" in attempt.case.params:
-        p = float(attempt.case.params["p"])
-        if p > 0:
-            found["p"] = p
-            found["(1-p)"] = 1 - p
+    if question.factors is not None:
+        found.update(question.factors(attempt.case.params))
     return found
 
 

@@ -94,6 +94,9 @@ class Question:
     label: str = ""  # a short name for the columns of tables (the function's name when empty)
     # Correct answers written differently (a loop, an explicit Jacobian...): the build checks that each gets full marks.
     alternatives: tuple = ()
+    # The named numbers of a case a diagnosed factor may be made of, besides the sizes of the outputs' axes:
+    # (case.params) -> {name: value}, e.g. a drop probability p and 1 - p.
+    factors: Callable | None = None
 
     @property
     def points(self):

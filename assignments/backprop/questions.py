@@ -25,6 +25,12 @@ ERROR_HINTS = {
 }
 
 
+def drop_factors(params):
+    """The drop probability and the keep probability, factors a dropout mistake is made of."""
+    p = float(params.get("p", 0.0))
+    return {"p": p, "(1-p)": 1 - p} if p > 0 else {}
+
+
 # 1. Dropout -----------------------------------------------------------------
 
 def draw_dropout(rng, p, train):
@@ -74,6 +80,7 @@ DROPOUT = Question(
         Mistake("scales the gradient in eval mode", "In eval mode dropout is the identity, so dx = dout: no mask and no scale.", _dropout_variant(lambda p: 1 / (1 - p), eval_scale=lambda p: 1 / (1 - p))),
         Mistake("has the sign flipped", "Check the sign: dropout multiplies by a non-negative mask.", negated(layers.dropout_backward)),
     ),
+    factors=drop_factors,
 )
 
 
@@ -446,6 +453,7 @@ NET = Question(
         "W2": "grads['W2'] has the shape of W2, (H, C): Z_BN.T @ dscores.",
         "X": "grads['X'] has the shape of X, (N, D): dY1 @ W1.T.",
     },
+    factors=drop_factors,
 )
 
 QUESTIONS = (DROPOUT, SOFTMAX, CROSS_ENTROPY, BATCHNORM, NET)
