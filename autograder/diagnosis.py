@@ -431,13 +431,13 @@ def _output_kind_finding(question, name, usable):
                             f"in the wrong place (check the order of what you return and unpack)." + (" " + hint if hint else "")}
         if first == "inverted":
             return {"qualify": True, "mistake": f"returns {name} non-zero exactly where the gradient is zero, and zero where it is not",
-                    "hint": "The mask is inverted: the cache's keep is True for the units KEPT. " + hint}
+                    "hint": "A mask or condition is inverted: it selects the entries it should leave out. " + hint}
         if first == "zeroed":
             return {"qualify": True, "mistake": f"returns {name} zero at entries where the gradient is not",
                     "hint": "The other entries are right (up to a factor): a mask or a condition zeroes too much. " + hint}
         if first == "spurious":
             return {"qualify": True, "mistake": f"returns {name} non-zero where the gradient is zero",
-                    "hint": "Entries whose unit was dropped (or masked) must get no gradient: apply the mask. " + hint}
+                    "hint": "Entries that a mask or condition leaves out must get no gradient: apply it. " + hint}
         if first == "explained" and len({k[1] for k in kinds}) == 1:
             mistake, because = kinds[0][1]
             return {"qualify": True, "mistake": mistake, "hint": because + (" " + hint if hint else "")}
@@ -455,7 +455,7 @@ def _output_kind_finding(question, name, usable):
         if first in ("rows", "columns"):
             axis = "example (row)" if first == "rows" else "column"
             return {"qualify": True, "mistake": f"returns {name} off by a different factor in each {axis}",
-                    "hint": f"Each {axis} is a multiple of the right one: a per-{axis.split()[0]} scale (a sum, a mean, γ, 1/σ) is wrong. " + hint}
+                    "hint": f"Each {axis} is a multiple of the right one: a per-{axis.split()[0]} scale (a sum, a mean, a parameter) is wrong. " + hint}
         if first == "close":
             return {"qualify": True, "mistake": f"returns {name} close to the gradient but not within rounding",
                     "hint": "A small term is off (an eps, a constant, a rounding to lower precision). " + hint}
