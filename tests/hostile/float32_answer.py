@@ -1,4 +1,4 @@
-# hostile: the right answers, rounded to float32 (SPEC.md: float64 throughout)
+# hostile: the right answers, rounded to float32 (assignments/backprop/notes.md: float64 throughout)
 # expect: dropout = 0
 # expect: softmax = 0
 # expect: cross_entropy = 0
