@@ -74,7 +74,7 @@ def sandbox_for(limits, isolation):
             # Pool processes end through multiprocessing's finalizers, not atexit.
             multiprocessing.util.Finalize(None, close_sandboxes, exitpriority=10)
             atexit.register(close_sandboxes)
-        _sandboxes[key] = Sandbox(limits, isolation)
+        _sandboxes[key] = Sandbox(limits, isolation, checks.watched_sources(), [source for _, source in release.given_cells()])
     return _sandboxes[key]
 
 

@@ -224,11 +224,17 @@ def _limit_resources(limits, max_processes, confine=None):
 
 
 class Sandbox:
-    """One grading process's fork server, restarted whenever it stops answering."""
+    """One grading process's fork server, restarted whenever it stops answering.
 
-    def __init__(self, limits=Limits(), isolation=None):
+    `watch` ([(name, source)]: the functions whose calls a graded call counts)
+    and `given` (the sources of the release's given cells) are the grader's
+    own code: the fork server compiles them once, for every child."""
+
+    def __init__(self, limits=Limits(), isolation=None, watch=(), given=()):
         self.limits = limits
         self.isolation = isolation or isolation_level()
+        self.watch = tuple((str(name), str(source)) for name, source in watch)
+        self.given = tuple(str(source) for source in given)
         self.process = None
         self.control = None
         self.workdir = None
@@ -305,6 +311,10 @@ class Sandbox:
                 os.close(fd)
         self.control = grader_end
         self.control.settimeout(self.limits.start_seconds)
+        prepared = self._ask({"op": "prepare", "watch": [list(pair) for pair in self.watch], "given": list(self.given)})
+        if not (isinstance(prepared, dict) and prepared.get("op") == "prepared"):
+            self.close()
+            raise WorkerFailure("protocol", "the sandbox did not start")
 
     def _ask(self, message, fds=()):
         """Send a control request and return the fork server's reply, or None if it did not answer."""
