@@ -240,6 +240,7 @@ class Sandbox:
         self.workdir = None
         self.uid_lock = self.uid = None
         self.stage = None  # the container level's (folder, python, site folders), made once
+        self.reaping = False  # whether a reap request awaits its answer (collect)
 
     def _claim_uid(self):
         """An unprivileged user id no other sandbox on this machine is using
@@ -333,6 +334,7 @@ class Sandbox:
 
     def spawn(self):
         """A fresh child for one submission, as a Worker; restarts the fork server once if it fails."""
+        self.collect()
         for attempt in range(2):
             if self.process is None or self.process.poll() is not None:
                 self.close()
@@ -365,12 +367,29 @@ class Sandbox:
                 return
         _kill([pid for pid in parents if _is_below(pid, server, parents)])
 
-    def reap(self, grace_seconds=2.0):
-        """Wait for the child to end (killing it after the grace time) and the
-        scratch space to be wiped; the child's wait status, or None."""
-        reply = None
+    def reap(self, wait=True):
+        """Have the fork server wait for the child to end and wipe the scratch
+        space; the child's wait status, or None. With wait=False the answer is
+        collected before the next fork (collect()), so that the fork server's
+        wait and wipe overlap the grader's own work: the fork server answers
+        its requests in order, and no child is forked before the grader has
+        seen that the scratch space is clean."""
         try:
             socket.send_fds(self.control, [wire.encode({"op": "reap"})], [])
+        except (OSError, AttributeError):  # no fork server (it was closed), or it is gone
+            pass
+        self.reaping = True
+        return self.collect() if wait else None
+
+    def collect(self, grace_seconds=2.0):
+        """The answer to the last reap request (the child killed after the grace
+        time): the child's wait status, or None; the sandbox is started anew
+        when the fork server does not answer or the scratch space is not clean."""
+        if not self.reaping:
+            return None
+        self.reaping = False
+        reply = None
+        try:
             self.control.settimeout(grace_seconds)
             try:
                 packet = self.control.recv(65536)
@@ -378,7 +397,7 @@ class Sandbox:
                 self.kill_children()
                 packet = self.control.recv(65536)  # a fork server stopped by its child times out here too
             reply = self._decode(packet)
-        except OSError:
+        except (OSError, AttributeError):
             pass
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
@@ -394,6 +413,7 @@ class Sandbox:
         return status
 
     def close(self):
+        self.reaping = False
         if self.process is not None and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -588,15 +608,15 @@ class Worker:
             raise WorkerFailure("protocol", f"the worker sent a malformed reply ({error})") from None
 
     def _death(self):
-        return describe_status(self._end())
+        return describe_status(self._end(wait=True))
 
-    def _end(self):
+    def _end(self, wait=False):
         if self.finished:
             return None
         self.finished = True
         self.selector.close()
         self.stream.close()
-        return self.sandbox.reap()
+        return self.sandbox.reap(wait)
 
     def close(self, kill=False):
         """End the child: ask it to quit, or kill it at once (kill=True, after
