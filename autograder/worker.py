@@ -381,6 +381,56 @@ def _wipe(folder):
     return not os.listdir(folder)
 
 
+class Spare:
+    """The next child, forked ahead while the grader is busy: it makes its
+    empty folder, then waits, before anything of a submission reaches it, for
+    its stream socket (start). Forked only when no other child is alive, so
+    that the sandbox's user still has the fork server and one child alone."""
+
+    def __init__(self, control, scratch):
+        zygote_end, spare_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.pid = os.fork()
+        if self.pid == 0:
+            control.close()
+            zygote_end.close()
+            # The scratch space holds nothing else (it is wiped after each child): no random name needed.
+            folder = os.path.join(scratch, f"child-{os.getpid()}")
+            os.mkdir(folder, 0o700)
+            os.chdir(folder)
+            try:
+                packet, fds, _, _ = socket.recv_fds(spare_end, 64, 1)
+                spare_end.close()
+                if not fds:
+                    raise SystemExit(0)  # the fork server is gone
+                stream = fds[0]
+                os.dup2(stream, 0)
+                os.dup2(stream, 1)
+                if stream > 1:  # the control socket closed, it may have come as fd 0
+                    os.close(stream)
+                cpu = int(wire.decode_packet(packet)["cpu_seconds"])
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+                serve(Channel())
+            finally:
+                os._exit(0)
+        spare_end.close()
+        self.socket = zygote_end
+
+    def alive(self):
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
+    def start(self, stream, cpu_seconds):
+        """Hand the spare its stream socket and CPU limit; its pid."""
+        try:
+            socket.send_fds(self.socket, [wire.encode({"cpu_seconds": cpu_seconds})], [stream])
+        except OSError:
+            pass  # it died: the grader sees no "ready" and starts the sandbox anew
+        self.socket.close()
+        return self.pid
+
+
 def zygote(scratch):
     """The fork server: numpy is imported once, and each submission gets a fresh child.
 
@@ -388,9 +438,9 @@ def zygote(scratch):
         {"op": "prepare", "watch": [[name, source], ...], "given": [source, ...]}
             -> {"op": "prepared"}   (the grader's own code, compiled once for every child)
         {"op": "fork", "cpu_seconds": n} with the child's stream socket attached
-            -> {"op": "forked"}   (the child then says "ready" on its own socket)
+            -> {"op": "forked"}   (the spare child, or a new one, then says "ready" on its own socket)
         {"op": "reap"} -> {"op": "reaped", "status": waitpid status}, after which
-            the scratch folder is emptied for the next child
+            the scratch folder is emptied for the next child, and the next spare forked
     """
     _make_undumpable()
     try:
@@ -399,7 +449,7 @@ def zygote(scratch):
         pass
     silence_self_checks()
     control = socket.socket(fileno=0)
-    child = None
+    child = spare = None
     while True:
         try:
             packet, fds, _, _ = socket.recv_fds(control, CONTROL_PACKET, 1)
@@ -408,29 +458,18 @@ def zygote(scratch):
         if not packet:
             return
         request = wire.decode_packet(packet)
-        if request.get("op") == "prepare" and not fds and child is None:
+        if request.get("op") == "prepare" and not fds and child is None and spare is None:
             prepare(request)
             # What is made by now every child inherits: out of the collector's sight, so that a child's
             # collections do not write to (and so copy) every page of it.
             gc.freeze()
             control.send(wire.encode({"op": "prepared"}))
+            spare = Spare(control, scratch)
         elif request.get("op") == "fork" and fds and child is None:
-            child = os.fork()
-            if child == 0:
-                control.close()
-                os.dup2(fds[0], 0)
-                os.dup2(fds[0], 1)
-                os.close(fds[0])
-                cpu = int(request.get("cpu_seconds", 60))
-                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-                # The scratch space holds nothing else (it is wiped after each child): no random name needed.
-                folder = os.path.join(scratch, f"child-{os.getpid()}")
-                os.mkdir(folder, 0o700)
-                os.chdir(folder)
-                try:
-                    serve(Channel())
-                finally:
-                    os._exit(0)
+            if spare is None or not spare.alive():
+                spare = Spare(control, scratch)
+            child = spare.start(fds[0], int(request.get("cpu_seconds", 60)))
+            spare = None
             os.close(fds[0])
             control.send(wire.encode({"op": "forked"}))
         elif request.get("op") == "reap" and child is not None:
@@ -438,6 +477,8 @@ def zygote(scratch):
             child = None
             clean = _wipe(scratch)
             control.send(wire.encode({"op": "reaped", "status": status, "clean": clean}))
+            if clean:
+                spare = Spare(control, scratch)  # while the grader records this child's result
         else:
             for fd in fds:
                 os.close(fd)
