@@ -3,10 +3,11 @@
 sandbox.py starts it as `python -I -S worker.py SCRATCH DIR...` with only
 this file, wire.py, the public assignment modules and numpy visible. It is a
 fork server (`zygote`): numpy is imported once, and every submission runs in
-a child process of its own, forked on the grader's request, in an empty
-folder under SCRATCH, talking to the grader on a socket of its own in the
-wire format. The student's own output is captured (and cut at a limit)
-instead of reaching that stream.
+a child process of its own (forked ahead, once the last child has ended, and
+handed its socket on the grader's request), in an empty folder under
+SCRATCH, talking to the grader on a socket of its own in the wire format.
+The student's own output is captured (and cut at a limit) instead of
+reaching that stream.
 
 A child's requests, and what it sends back (each request may take many
 messages; "started" ones tell the grader what runs now):
@@ -391,13 +392,13 @@ class Spare:
         zygote_end, spare_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.pid = os.fork()
         if self.pid == 0:
-            control.close()
-            zygote_end.close()
-            # The scratch space holds nothing else (it is wiped after each child): no random name needed.
-            folder = os.path.join(scratch, f"child-{os.getpid()}")
-            os.mkdir(folder, 0o700)
-            os.chdir(folder)
             try:
+                control.close()
+                zygote_end.close()
+                # The scratch space holds nothing else (it is wiped after each child): no random name needed.
+                folder = os.path.join(scratch, f"child-{os.getpid()}")
+                os.mkdir(folder, 0o700)
+                os.chdir(folder)
                 packet, fds, _, _ = socket.recv_fds(spare_end, 64, 1)
                 spare_end.close()
                 if not fds:
