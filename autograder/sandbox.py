@@ -338,7 +338,12 @@ class Sandbox:
         for attempt in range(2):
             if self.process is None or self.process.poll() is not None:
                 self.close()
-                self._start()
+                try:
+                    self._start()
+                except WorkerFailure:  # the fork server did not answer "prepare": once more
+                    if attempt:
+                        raise
+                    continue
             grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             with child_end:
                 reply = self._ask({"op": "fork", "cpu_seconds": self.limits.cpu_seconds}, [child_end.fileno()])
