@@ -19,6 +19,7 @@ line and the functions they define (`label`).
 """
 
 import ast
+import functools
 import itertools
 import json
 import re
@@ -65,13 +66,53 @@ def _parsed(source):
         return None
 
 
+@dataclass(frozen=True)
+class _Summary:
+    """What the grader needs of one source, from one parse of it."""
+
+    names: tuple        # the top-level functions it defines
+    functions: object   # {name: source} of those without decorators, or None when it cannot be parsed here
+    other_code: bool    # whether it holds statements other than those functions (True when not parsed)
+
+
+def _summary(source):
+    body = _parsed(source)
+    if body is None:
+        return _Summary(tuple(dict.fromkeys(_DEF.findall(source))), None, True)
+    defs = [node for node in body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    lines = _lines(source) if defs else []
+    functions = {node.name: _segment(lines, node) for node in defs if not node.decorator_list}
+    return _Summary(tuple(dict.fromkeys(node.name for node in defs)), functions, len(functions) < len(body))
+
+
+def _lines(source):
+    """The lines of `source` as the parser counts them (ast.get_source_segment's split, done once per source)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", source)
+
+
+def _segment(lines, node):
+    """ast.get_source_segment(source, node), from the source's `lines` (its
+    column offsets count UTF-8 bytes)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    head = lines[first].encode()[node.col_offset:].decode()
+    tail = lines[last].encode()[:node.end_col_offset].decode()
+    return "".join([head, *lines[first + 1:last], tail])
+
+
+class _Summaries(dict):
+    """Each source's summary, parsed once for the whole of one submission's parse."""
+
+    def __missing__(self, source):
+        self[source] = summary = _summary(source)
+        return summary
+
+
 def defined_functions(source):
     """The names of the top-level functions `source` defines (by their `def`
     lines when it does not parse: a cell with a syntax error still defined them)."""
-    body = _parsed(source)
-    if body is None:
-        return tuple(dict.fromkeys(_DEF.findall(source)))
-    return tuple(dict.fromkeys(node.name for node in body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))))
+    return _summary(source).names
 
 
 def label(source, defines=()):
@@ -182,19 +223,20 @@ def parse(data, suffix, skip=frozenset(), given=()):
     if len(sources) >= MAX_CELLS:
         parsed.notes.append(f"from its {MAX_CELLS}th cell on, the code runs as one cell")
         sources = sources[:MAX_CELLS - 1] + [("\n".join(source for source, _ in sources[MAX_CELLS - 1:]), {})]
-    restore = _Restorer(given)
+    summaries = _Summaries()
+    restore = _Restorer(given, summaries)
     kept = []
     for source, metadata in sources:
         if source in skip:
             parsed.not_run += 1
             continue
-        names = defined_functions(source)
+        names = summaries[source].names
         source = strip_magics(source, lambda: label(source, names), parsed.notes)
         if source.strip():
             kept += restore.cell(source, names, metadata, parsed)
     kept = restore.missing(parsed) + kept + restore.redefined(parsed)
     for number, source in enumerate(kept, 1):
-        names = defined_functions(source)
+        names = summaries[source].names
         parsed.cells.append((number, source))
         parsed.labels[number] = label(source, names)
         parsed.defines[number] = names
@@ -205,15 +247,10 @@ def _too_big(size):
     return f"the code is {size / 1024**2:.0f} MB, over the {MAX_CODE_BYTES // 1024**2} MB limit for code (outputs do not count)"
 
 
-def function_sources(source):
-    """{name: source} of the top-level functions `source` defines, and whether
-    it holds other statements too; (None, True) when it cannot be parsed here."""
-    body = _parsed(source)
-    if body is None:
-        return None, True
-    functions = {node.name: ast.get_source_segment(source, node) for node in body
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list}
-    return functions, len(functions) < len(body)
+@functools.lru_cache(maxsize=4)
+def _release_summaries(given):
+    """{source: summary} of the release's given cells (the same for every submission, parsed once)."""
+    return {source: _summary(source) for _, source in given}
 
 
 class _Restorer:
@@ -221,19 +258,22 @@ class _Restorer:
     comparing function by function (a .py paragraph may hold one function of
     a given cell, a merged cell several)."""
 
-    def __init__(self, given):
+    def __init__(self, given, summaries):
         self.given = [(tuple(names), source) for names, source in given]
+        self.summaries = summaries
         self.functions = {}
-        for _, source in self.given:
-            self.functions.update(function_sources(source)[0])
+        for source, summary in _release_summaries(tuple(self.given)).items():
+            summaries.setdefault(source, summary)
+            self.functions.update(summary.functions)
         self.emitted = set()
         self.defined = set()  # the given functions the student's cells define as the release does
         self.redefining = []
 
     def _changed(self, source):
         """The given functions `source` defines otherwise than the release."""
-        functions, _ = function_sources(source)
-        names = [name for name in defined_functions(source) if name in self.functions]
+        summary = self.summaries[source]
+        functions = summary.functions
+        names = [name for name in summary.names if name in self.functions]
         if functions is None:  # unparsable here: unchanged only if the release's text is there as it is
             return [name for name in names if self.functions[name] not in source]
         return [name for name in names if functions.get(name) != self.functions[name]]
@@ -252,7 +292,7 @@ class _Restorer:
             return [source]
         tag = metadata.get(GIVEN_TAG)
         tagged = isinstance(tag, list) and tuple(tag) in {given_names for given_names, _ in self.given}
-        _, other_code = function_sources(source)
+        other_code = self.summaries[source].other_code
         changed = self._changed(source)
         given_only = bool(names) and set(names) <= set(self.functions)
         # A comment or a blank line more is no edit; a function changed, added code or a function deleted is.

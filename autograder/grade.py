@@ -77,7 +77,8 @@ def sandbox_for(limits, isolation, assignment):
             # Pool processes end through multiprocessing's finalizers, not atexit.
             multiprocessing.util.Finalize(None, close_sandboxes, exitpriority=10)
             atexit.register(close_sandboxes)
-        _sandboxes[key] = Sandbox(limits, isolation, release=assignment.release)
+        _sandboxes[key] = Sandbox(limits, isolation, assignment.watched_sources,
+                                  [source for _, source in release.given_cells(assignment)], release=assignment.release)
     return _sandboxes[key]
 
 

@@ -57,7 +57,7 @@ class Conversation:
         else:
             raise ValueError(f"no replies are expected to {self.op!r}")
         self.oracles = set(request.get("oracles", ()))
-        self.watch = {name for name, _ in request.get("watch", ())}  # [[name, its source], ...]
+        self.watch = set(request.get("watch", ()))  # the names of the watched functions
         self.started = 0
         self.results = 0
 

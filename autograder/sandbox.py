@@ -230,16 +230,24 @@ def _limit_resources(limits, max_processes, confine=None):
 
 
 class Sandbox:
-    """One grading process's fork server, restarted whenever it stops answering."""
+    """One grading process's fork server, restarted whenever it stops answering.
 
-    def __init__(self, limits=Limits(), isolation=None, release=None):
+    `watch` ([(name, source)]: the functions whose calls a graded call counts)
+    and `given` (the sources of the release's given cells) are the grader's
+    own code: the fork server compiles them once, for every child; `release`
+    is the folder of the release whose public modules the worker imports."""
+
+    def __init__(self, limits=Limits(), isolation=None, watch=(), given=(), release=None):
         self.limits = limits
         self.isolation = isolation or isolation_level()
+        self.watch = tuple((str(name), str(source)) for name, source in watch)
+        self.given = tuple(str(source) for source in given)
         self.process = None
         self.control = None
         self.workdir = None
         self.uid_lock = self.uid = None
         self.stage = None  # the container level's (folder, python, site folders), made once
+        self.reaping = False  # whether a reap request awaits its answer (collect)
         if release is None:
             from autograder import assignment
 
@@ -316,6 +324,10 @@ class Sandbox:
                 os.close(fd)
         self.control = grader_end
         self.control.settimeout(self.limits.start_seconds)
+        prepared = self._ask({"op": "prepare", "watch": [list(pair) for pair in self.watch], "given": list(self.given)})
+        if not (isinstance(prepared, dict) and prepared.get("op") == "prepared"):
+            self.close()
+            raise WorkerFailure("protocol", "the sandbox did not start")
 
     def _ask(self, message, fds=()):
         """Send a control request and return the fork server's reply, or None if it did not answer."""
@@ -334,10 +346,16 @@ class Sandbox:
 
     def spawn(self):
         """A fresh child for one submission, as a Worker; restarts the fork server once if it fails."""
+        self.collect()
         for attempt in range(2):
             if self.process is None or self.process.poll() is not None:
                 self.close()
-                self._start()
+                try:
+                    self._start()
+                except WorkerFailure:  # the fork server did not answer "prepare": once more
+                    if attempt:
+                        raise
+                    continue
             grader_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             with child_end:
                 reply = self._ask({"op": "fork", "cpu_seconds": self.limits.cpu_seconds}, [child_end.fileno()])
@@ -366,12 +384,29 @@ class Sandbox:
                 return
         _kill([pid for pid in parents if _is_below(pid, server, parents)])
 
-    def reap(self, grace_seconds=2.0):
-        """Wait for the child to end (killing it after the grace time) and the
-        scratch space to be wiped; the child's wait status, or None."""
-        reply = None
+    def reap(self, wait=True):
+        """Have the fork server wait for the child to end and wipe the scratch
+        space; the child's wait status, or None. With wait=False the answer is
+        collected before the next fork (collect()), so that the fork server's
+        wait and wipe overlap the grader's own work: the fork server answers
+        its requests in order, and no child is forked before the grader has
+        seen that the scratch space is clean."""
         try:
             socket.send_fds(self.control, [wire.encode({"op": "reap"})], [])
+        except (OSError, AttributeError):  # no fork server (it was closed), or it is gone
+            pass
+        self.reaping = True
+        return self.collect() if wait else None
+
+    def collect(self, grace_seconds=2.0):
+        """The answer to the last reap request (the child killed after the grace
+        time): the child's wait status, or None; the sandbox is started anew
+        when the fork server does not answer or the scratch space is not clean."""
+        if not self.reaping:
+            return None
+        self.reaping = False
+        reply = None
+        try:
             self.control.settimeout(grace_seconds)
             try:
                 packet = self.control.recv(65536)
@@ -379,7 +414,7 @@ class Sandbox:
                 self.kill_children()
                 packet = self.control.recv(65536)  # a fork server stopped by its child times out here too
             reply = self._decode(packet)
-        except OSError:
+        except (OSError, AttributeError):
             pass
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
@@ -395,6 +430,7 @@ class Sandbox:
         return status
 
     def close(self):
+        self.reaping = False
         if self.process is not None and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -589,15 +625,15 @@ class Worker:
             raise WorkerFailure("protocol", f"the worker sent a malformed reply ({error})") from None
 
     def _death(self):
-        return describe_status(self._end())
+        return describe_status(self._end(wait=True))
 
-    def _end(self):
+    def _end(self, wait=False):
         if self.finished:
             return None
         self.finished = True
         self.selector.close()
         self.stream.close()
-        return self.sandbox.reap()
+        return self.sandbox.reap(wait)
 
     def close(self, kill=False):
         """End the child: ask it to quit, or kill it at once (kill=True, after

@@ -131,10 +131,15 @@ class Session:
     def call_cases(self, function, calls, oracles, on_oracle, watch=()):
         """Call `function` once per argument tuple in `calls`, one request
         each (each call has the per-call limit by the grader's clock), counting
-        the calls to the functions named in `watch`. One outcome per call: the
-        worker's checked result, a WorkerFailure for the call that hung or
-        killed the worker (the next request gets a fresh worker), or None for
-        the calls not run after it."""
+        the calls to the functions of `watch` ([(name, source)], which the
+        sandbox's fork server compiled: a request names them only). One
+        outcome per call: the worker's checked result, a WorkerFailure for the
+        call that hung or killed the worker (the next request gets a fresh
+        worker), or None for the calls not run after it."""
+        watch = tuple((str(name), str(source)) for name, source in watch)
+        if not set(watch) <= set(self.sandbox.watch):
+            raise ValueError("a watched function the sandbox was not prepared with")
+        watched = [name for name, _ in watch]
         outcomes = [None] * len(calls)
 
         for index, args in enumerate(calls):
@@ -147,7 +152,7 @@ class Session:
                     self._restart()
                 self._request(
                     {"op": "call", "function": function, "calls": [list(args)],
-                     "oracles": list(oracles), "watch": list(watch)},
+                     "oracles": list(oracles), "watch": watched},
                     on_oracle=on_oracle, on_progress=progress, seconds=self._seconds_left(), until=self.deadline,
                 )
             except WorkerFailure as failure:

@@ -3,10 +3,11 @@
 sandbox.py starts it as `python -I -S worker.py SCRATCH DIR...` with only
 this file, wire.py, the public assignment modules and numpy visible. It is a
 fork server (`zygote`): numpy is imported once, and every submission runs in
-a child process of its own, forked on the grader's request, in an empty
-folder under SCRATCH, talking to the grader on a socket of its own in the
-wire format. The student's own output is captured (and cut at a limit)
-instead of reaching that stream.
+a child process of its own (forked ahead, once the last child has ended, and
+handed its socket on the grader's request), in an empty folder under
+SCRATCH, talking to the grader on a socket of its own in the wire format.
+The student's own output is captured (and cut at a limit) instead of
+reaching that stream.
 
 A child's requests, and what it sends back (each request may take many
 messages; "started" ones tell the grader what runs now):
@@ -14,7 +15,7 @@ messages; "started" ones tell the grader what runs now):
         -> {"op": "started", "cell": number} before each cell,
            then {"op": "done", "errors": {number: text}, "output": text}
     {"op": "call", "function": name, "calls": [args, ...], "oracles": [names],
-     "watch": [[name, source], ...]}
+     "watch": [names]}
         -> for each call: {"op": "started", "call": i}, then {"op": "result",
            "index": i, "value": v, "error": None or text, "exception": the
            type's name for a built-in or numpy exception, "missing": whether
@@ -26,8 +27,9 @@ messages; "started" ones tell the grader what runs now):
        a stand-in that asks the grader: {"op": "oracle", "function": name,
        "args": [...]} -> {"value": v}, {"own": true} (not a call the
        reference makes: the student's own function runs) or {"error": text}.
-       The functions of "watch" are counted by their code (watching()),
-       however the student reaches them.
+       The functions of "watch" (among those the fork server was prepared
+       with) are counted by their code (watching()), however the student
+       reaches them.
     {"op": "selfcheck", "questions": [names]}
         -> for each: {"op": "started", "call": i}, {"op": "result", "index": i,
            "value": passed, "error": None or text, "output": what it printed};
@@ -36,11 +38,14 @@ messages; "started" ones tell the grader what runs now):
 
 Everything a child does is the student's to tamper with: the grader trusts
 nothing it reads back beyond the frame format, and checks every value
-itself. The zygote never sees a submission's code or data.
+itself. The zygote never sees a submission's code or data: only the
+grader's own code (the release's given cells and the watched functions), which
+it compiles once for every child (prepare).
 """
 
 import builtins
 import ctypes
+import gc
 import importlib.util
 import inspect
 import io
@@ -49,7 +54,6 @@ import resource
 import shutil
 import socket
 import sys
-import tempfile
 import time
 import traceback
 import types
@@ -62,6 +66,7 @@ import numpy  # noqa: E402  (imported before student code, so that a broken one 
 import wire  # noqa: E402
 
 OUTPUT_LIMIT = 20_000
+CONTROL_PACKET = 1 << 20  # the largest control request: "prepare" holds the given cells and watched sources
 # Taken before any student code runs, which could replace sys's attributes.
 _setprofile, _getprofile = sys.setprofile, sys.getprofile
 
@@ -95,7 +100,8 @@ class Channel:
     """The protocol stream to the grader, on file descriptors the student's prints do not reach."""
 
     def __init__(self):
-        self.incoming = os.fdopen(os.dup(0), "rb", buffering=0)
+        self.held = []  # frames to go with the next send, in one write
+        self.incoming = os.fdopen(os.dup(0), "rb", buffering=1 << 16)  # a frame in one read, not three
         self.outgoing = os.fdopen(os.dup(1), "wb", buffering=0)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -114,7 +120,12 @@ class Channel:
         return wire.read_frame(self.read_exactly)
 
     def send(self, message):
-        self.outgoing.write(wire.encode(message))
+        self.outgoing.write(b"".join([*self.held, wire.encode(message)]))
+        self.held = []
+
+    def hold(self, message):
+        """Send `message` with the next one (fewer writes, and fewer wake-ups of the grader)."""
+        self.held.append(wire.encode(message))
 
 
 def student_traceback(error):
@@ -182,29 +193,50 @@ def _prefilter(code):
     return code.co_argcount, code.co_nlocals
 
 
-_watched = {}
+# What the fork server compiled once for every child (prepare): the grader's own code, never a student's.
+_watched = {}  # {code key: name} of the watched functions
+_given = {}    # {source: code} of the release's given cells
 
 
 def _watched_codes(sources):
-    """{code key: name} of the watched functions' sources, compiled once per child."""
-    sources = tuple((str(name), str(source)) for name, source in sources)
-    if sources not in _watched:
-        names = {}
-        # Python compiles `np.f(...)` one way where the same cell imports np, another elsewhere.
-        for context in ("", "import numpy as np\n"):
-            for name, source in sources:
-                for code in compile(context + source, "<watched>", "exec").co_consts:
-                    if isinstance(code, types.CodeType) and code.co_name == name:
-                        names[code_key(code)] = name
-        _watched[sources] = names
-    return _watched[sources]
+    """{code key: name} of the watched functions' sources ([[name, source], ...])."""
+    names = {}
+    # Python compiles `np.f(...)` one way where the same cell imports np, another elsewhere.
+    for context in ("", "import numpy as np\n"):
+        for name, source in sources:
+            for code in compile(context + str(source), "<watched>", "exec").co_consts:
+                if isinstance(code, types.CodeType) and code.co_name == name:
+                    names[code_key(code)] = str(name)
+    return names
 
 
-def watching(sources, calls):
+def prepare(request):
+    """Compile the grader's watched functions and given cells once, in the fork server, for every child."""
+    _watched.clear()
+    _watched.update(_watched_codes(request.get("watch", [])))
+    _given.clear()
+    _given.update((source, compile(source, "<cell>", "exec")) for source in request.get("given", []))
+
+
+def _in_cell(code, filename):
+    """`code` (and the functions it defines) as compiled from `filename`."""
+    consts = tuple(_in_cell(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def compiled(source, number):
+    """The code of cell `number`: a given cell's comes compiled from the fork server, as compile() would make it."""
+    filename = f"<cell {number}>"
+    given = _given.get(source)
+    return _in_cell(given, filename) if given is not None else compile(source, filename, "exec")
+
+
+def watching(watched, calls):
     """A profiling hook counting in calls[name] every call of code equal to
-    that of a watched function (sources: [[name, source], ...]): through its
-    name, a module attribute, an alias, a copy, or the same code pasted."""
-    names = _watched_codes(sources)
+    that of a watched function (the prepared ones named in `watched`): through
+    its name, a module attribute, an alias, a copy, or the same code pasted."""
+    watched = set(watched)
+    names = {key: name for key, name in _watched.items() if name in watched}
     shapes = {(key[5], len(key[2])) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
 
@@ -246,23 +278,25 @@ def serve(channel):
             for number, source in request["cells"]:
                 channel.send({"op": "started", "cell": number})
                 try:
-                    exec(compile(source, f"<cell {number}>", "exec"), namespace)
+                    exec(compiled(source, number), namespace)
                 except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
                     errors[str(number)] = student_traceback(caught)
                 sys.stdout = sys.stderr = output
             channel.send({"op": "done", "errors": errors, "output": output.take()})
         elif op == "call":
             for index, args in enumerate(request["calls"]):
-                channel.send({"op": "started", "call": index})
+                # The first call's "started" changes no deadline of the grader's (it counts from
+                # the request), so it goes with what follows; a later one extends it and goes now.
+                (channel.send if index else channel.hold)({"op": "started", "call": index})
                 reply = call(channel, namespace, request, args)
                 sys.stdout = sys.stderr = output
                 reply.update(op="result", index=index, output=output.take())
                 try:
-                    channel.send(reply)
+                    channel.hold(reply)
                 except Exception as unsendable:  # noqa: BLE001  (a value whose methods the student wrote)
                     reply.update(value=None, error=f"the returned value cannot be sent back: {type(unsendable).__name__}",
                                  unsendable=True)
-                    channel.send(reply)
+                    channel.hold(reply)
             channel.send({"op": "done"})
         elif op == "selfcheck":
             module = real_public_checks()
@@ -348,45 +382,95 @@ def _wipe(folder):
     return not os.listdir(folder)
 
 
+class Spare:
+    """The next child, forked ahead while the grader is busy: it makes its
+    empty folder, then waits, before anything of a submission reaches it, for
+    its stream socket (start). Forked only when no other child is alive, so
+    that the sandbox's user still has the fork server and one child alone."""
+
+    def __init__(self, control, scratch):
+        zygote_end, spare_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                control.close()
+                zygote_end.close()
+                # The scratch space holds nothing else (it is wiped after each child): no random name needed.
+                folder = os.path.join(scratch, f"child-{os.getpid()}")
+                os.mkdir(folder, 0o700)
+                os.chdir(folder)
+                packet, fds, _, _ = socket.recv_fds(spare_end, 64, 1)
+                spare_end.close()
+                if not fds:
+                    raise SystemExit(0)  # the fork server is gone
+                stream = fds[0]
+                os.dup2(stream, 0)
+                os.dup2(stream, 1)
+                if stream > 1:  # the control socket closed, it may have come as fd 0
+                    os.close(stream)
+                cpu = int(wire.decode_packet(packet)["cpu_seconds"])
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+                serve(Channel())
+            finally:
+                os._exit(0)
+        spare_end.close()
+        self.socket = zygote_end
+
+    def alive(self):
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
+    def start(self, stream, cpu_seconds):
+        """Hand the spare its stream socket and CPU limit; its pid."""
+        try:
+            socket.send_fds(self.socket, [wire.encode({"cpu_seconds": cpu_seconds})], [stream])
+        except OSError:
+            pass  # it died: the grader sees no "ready" and starts the sandbox anew
+        self.socket.close()
+        return self.pid
+
+
 def zygote(scratch):
     """The fork server: numpy is imported once, and each submission gets a fresh child.
 
     Control requests arrive on fd 0, a SOCK_SEQPACKET socket, one frame a packet:
+        {"op": "prepare", "watch": [[name, source], ...], "given": [source, ...]}
+            -> {"op": "prepared"}   (the grader's own code, compiled once for every child)
         {"op": "fork", "cpu_seconds": n} with the child's stream socket attached
-            -> {"op": "forked"}   (the child then says "ready" on its own socket)
+            -> {"op": "forked"}   (the spare child, or a new one, then says "ready" on its own socket)
         {"op": "reap"} -> {"op": "reaped", "status": waitpid status}, after which
-            the scratch folder is emptied for the next child
+            the scratch folder is emptied for the next child, and the next spare forked
     """
     _make_undumpable()
     try:
         import gradcheck  # noqa: F401  (every notebook imports it: once here, not once per child)
     except ImportError:
         pass
+    silence_self_checks()
     control = socket.socket(fileno=0)
-    child = None
+    child = spare = None
     while True:
         try:
-            packet, fds, _, _ = socket.recv_fds(control, 65536, 1)
+            packet, fds, _, _ = socket.recv_fds(control, CONTROL_PACKET, 1)
         except OSError:
             return
         if not packet:
             return
         request = wire.decode_packet(packet)
-        if request.get("op") == "fork" and fds and child is None:
-            child = os.fork()
-            if child == 0:
-                control.close()
-                os.dup2(fds[0], 0)
-                os.dup2(fds[0], 1)
-                os.close(fds[0])
-                cpu = int(request.get("cpu_seconds", 60))
-                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-                os.chdir(tempfile.mkdtemp(dir=scratch))
-                silence_self_checks()
-                try:
-                    serve(Channel())
-                finally:
-                    os._exit(0)
+        if request.get("op") == "prepare" and not fds and child is None and spare is None:
+            prepare(request)
+            # What is made by now every child inherits: out of the collector's sight, so that a child's
+            # collections do not write to (and so copy) every page of it.
+            gc.freeze()
+            control.send(wire.encode({"op": "prepared"}))
+            spare = Spare(control, scratch)
+        elif request.get("op") == "fork" and fds and child is None:
+            if spare is None or not spare.alive():
+                spare = Spare(control, scratch)
+            child = spare.start(fds[0], int(request.get("cpu_seconds", 60)))
+            spare = None
             os.close(fds[0])
             control.send(wire.encode({"op": "forked"}))
         elif request.get("op") == "reap" and child is not None:
@@ -394,6 +478,8 @@ def zygote(scratch):
             child = None
             clean = _wipe(scratch)
             control.send(wire.encode({"op": "reaped", "status": status, "clean": clean}))
+            if clean:
+                spare = Spare(control, scratch)  # while the grader records this child's result
         else:
             for fd in fds:
                 os.close(fd)

@@ -2,15 +2,21 @@
 
     python bench/throughput.py --n 1000            (or: make bench)
 
-Generates N notebook submissions from the student notebook (a realistic mix:
-correct ones, each example mistake, the untouched stub, a half-done one, broken,
-slow and hostile ones, and one endless loop per 500), grades them with
-`autograder grade --jobs J`, and prints: submissions per second, median and
-p95 milliseconds per submission, the peak memory of the grader's processes and
-of a worker, and where the time went. It then grades a sample one at a time
-(`--jobs 1`) and checks that the scores are the same, checks each kind's
-expected score, and, when otter's autograder zip has been built
-(`autograder build`), times `otter run` on a sample of the same notebooks.
+First it measures the floor: the grader's checks of every case of every
+question for a correct notebook, in-process (no worker, no wire), and the cost
+of a fork, exit and wait of a process holding numpy. Then it grades a class of
+only correct notebooks (`--correct`), and prints its throughput as a share of
+that floor. Then it generates N notebook submissions from the student notebook
+(a realistic mix: correct ones, each example mistake, the untouched stub, a
+half-done one, broken, slow and hostile ones, and one endless loop per 500),
+grades them with `autograder grade --jobs J`, and prints: submissions per
+second, median and p95 milliseconds per submission, the peak memory of the
+grader's processes and of a worker, and where the time went. It then grades a
+sample one at a time (`--jobs 1`) and checks that the scores are the same,
+checks each kind's expected score, and, when otter's autograder zip has been
+built (`autograder build`), times `otter run` on a sample of the same
+notebooks. With `--memory-n M`, it also grades a realistic class of M and
+compares the peak memory with that of N.
 
 Exits non-zero when a score is not what its kind should get: the numbers are
 printed, never asserted.
@@ -62,12 +68,13 @@ ENDLESS = {"softmax_backward": "def softmax_backward(da, cache):\n    while True
 MIX = {"correct": 9, "example": 6, "stub": 1, "broken": 1, "slow": 1, "hostile": 2}
 
 
-def make_class(n, folder):
-    """Write n submissions to folder; return {name: (kind, expected total)}."""
+def make_class(n, folder, mix=MIX):
+    """Write n submissions to folder (the kinds of `mix`, and an endless loop
+    per 500 in a realistic mix); return {name: (kind, expected total)}."""
     examples = dict(release.example_answers(BACKPROP))
     expected_example = {name: ("<100" if name != "halfway" else 35) for name in examples}
     plan = []
-    for kind, count in MIX.items():
+    for kind, count in mix.items():
         plan += [kind] * count
     kinds = {}
     rendered = {}
@@ -80,7 +87,7 @@ def make_class(n, folder):
     for i in range(n):
         kind = plan[i % len(plan)]
         name = f"student{i:05d}"
-        if n >= 200 and i % 500 == 499:
+        if mix is MIX and n >= 200 and i % 500 == 499:
             text, kind, expect = notebook("endless", {**_reference_answers(), **ENDLESS}), "endless", 80
         elif kind == "correct":
             text, expect = notebook("reference", reference=True), 100
@@ -196,6 +203,48 @@ def time_otter(notebooks, work):
     return seconds
 
 
+def floor_of_checks(repeats=30):
+    """Median seconds of the grader's checks of every case of every question
+    for the reference, in this process (otter's in-process session: no worker,
+    no wire), each time for another student's inputs."""
+    from autograder import checks, otter
+
+    QUESTIONS = BACKPROP.questions
+    env = {name: value for name, value in vars(BACKPROP.reference).items() if callable(value)}
+    seconds = []
+    for repeat in range(repeats + 1):
+        started = time.perf_counter()
+        for question in QUESTIONS:
+            result = checks.check_question(otter.InProcessSession(dict(env), BACKPROP), question, "floor",
+                                           f"student{repeat}", watch=BACKPROP.watched_sources)
+            if result.score != question.points:
+                raise SystemExit(f"the reference scored {result.score} on {question.function} in-process")
+        if repeat:  # the first one warms the caches
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds), sum(len(question.cases) for question in QUESTIONS), len(QUESTIONS)
+
+
+FORK_PROBE = """
+import os, statistics, sys, time
+import numpy
+times = []
+for _ in range(int(sys.argv[1])):
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    times.append(time.perf_counter() - started)
+print(statistics.median(times))
+"""
+
+
+def floor_of_fork(repeats=200):
+    """Median seconds of a fork, exit and wait of a Python process that has imported numpy (as the fork server has)."""
+    run = subprocess.run([sys.executable, "-c", FORK_PROBE, str(repeats)], capture_output=True, text=True, check=True)
+    return float(run.stdout)
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -208,6 +257,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=3.0, help="autograder grade --timeout (default %(default)s)")
     parser.add_argument("--serial-sample", type=int, default=40, help="submissions graded again one at a time (default %(default)s)")
     parser.add_argument("--otter-sample", type=int, default=3, help="notebooks timed with otter run, 0 for none (default %(default)s)")
+    parser.add_argument("--correct", type=int, default=300, help="correct notebooks graded as a class of their own, 0 for none (default %(default)s)")
+    parser.add_argument("--memory-n", type=int, default=0, help="also grade a realistic class of this size and compare memory (e.g. 5000)")
     parser.add_argument("--keep", type=Path, help="keep the generated class and grades in this folder")
     args = parser.parse_args(argv)
 
@@ -220,15 +271,39 @@ def main(argv=None):
             shutil.rmtree(work, ignore_errors=True)
 
 
-def run(args, work):
-    folder = work / "class"
+def _fresh(folder):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    kinds = make_class(args.n, folder)
+    return folder
+
+
+def run(args, work):
     salt = "bench-salt"
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}; "
           f"{args.n} submissions, --jobs {args.jobs}, --timeout {args.timeout:g}")
 
+    checks_floor, cases, questions = floor_of_checks()
+    fork_floor = floor_of_fork()
+    floor = checks_floor + fork_floor
+    floor_rate = min(args.jobs, os.cpu_count() or 1) / floor
+    print(f"floor: the checks of all {cases} cases of the {questions} questions for a correct notebook, in-process: "
+          f"{checks_floor * 1000:.1f} ms; a fork, exit and wait: {fork_floor * 1000:.1f} ms; "
+          f"so {floor * 1000:.1f} ms per submission per core, {floor_rate:.0f} correct notebooks/s with {args.jobs} jobs")
+
+    failures = 0
+    if args.correct:
+        correct = make_class(args.correct, _fresh(work / "correct"), {"correct": 1})
+        wall, _ = grade(work / "correct", work / "correct-out", args.jobs, args.timeout, salt)
+        scores = read_scores(work / "correct-out")
+        full = sum(float(scores[name]["total"]) == 100 for name in correct)
+        rate = len(correct) / wall
+        print(f"correct notebooks only: {len(correct)} in {wall:.1f} s: {rate:.1f} submissions/s, "
+              f"{100 * rate / floor_rate:.0f}% of the floor; full marks: {full} of {len(correct)}")
+        failures += len(correct) - full
+
+    folder = _fresh(work / "class")
+    kinds = make_class(args.n, folder)
     wall, peak = grade(folder, work / "out", args.jobs, args.timeout, salt)
     results = read_results(work / "out")
     per_submission = [r["seconds"] * 1000 for r in results.values()]
@@ -246,7 +321,6 @@ def run(args, work):
     print("time split (summed over submissions, in the grading processes): " + ", ".join(
         f"{stage} {seconds:.1f} s ({100 * seconds / total:.0f}%)" for stage, seconds in stages.items()))
 
-    failures = 0
     batch = read_scores(work / "out")
     sample = sorted(kinds)[: args.serial_sample]
     if sample:
@@ -286,6 +360,11 @@ def run(args, work):
             print(f"otter run: median {otter_each:.2f} s per submission over {len(seconds)} "
                   f"(one at a time); autograder grade: {ours_each * 1000:.0f} ms per submission in the batch, "
                   f"{otter_each / ours_each:.0f} times faster")
+    if args.memory_n:
+        large = make_class(args.memory_n, _fresh(work / "large"))
+        large_wall, large_peak = grade(work / "large", work / "large-out", args.jobs, args.timeout, salt)
+        print(f"memory with {args.memory_n} submissions ({args.memory_n / large_wall:.1f} submissions/s), against {args.n}: " + ", ".join(
+            f"{key} {large_peak[key] / 1024:.0f} MB ({100 * (large_peak[key] / max(peak[key], 1) - 1):+.0f}%)" for key in peak))
     return 1 if failures else 0
 
 

@@ -1,5 +1,6 @@
 """The benchmark keeps working: a class of 40 graded in a batch gets the same
-scores as one at a time, and each kind of submission the score it should.
+scores as one at a time, each kind of submission the score it should, and a
+class of correct notebooks full marks.
 (Its timings are printed by `make bench`, never asserted.)"""
 
 import subprocess
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_benchmark_of_40_grades_every_submission_as_expected(tmp_path):
     run = subprocess.run(
         [sys.executable, "bench/throughput.py", "--n", "40", "--serial-sample", "40", "--otter-sample", "0",
-         "--keep", str(tmp_path)],
+         "--correct", "10", "--keep", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     print(run.stdout)
@@ -23,4 +24,5 @@ def test_benchmark_of_40_grades_every_submission_as_expected(tmp_path):
     assert "scores identical to one-at-a-time grading: 40 of 40" in run.stdout
     assert "scores as expected for their kind: 40 of 40" in run.stdout
     assert "submissions/s" in run.stdout and "peak memory, worker" in run.stdout
+    assert "floor: the checks of all" in run.stdout and "of the floor; full marks: 10 of 10" in run.stdout
     assert len(list((tmp_path / "class").glob("*.ipynb"))) == 40

@@ -57,7 +57,7 @@ def test_a_value_nested_too_deep_cannot_be_encoded():
         wire.encode(value)
 
 
-CALL = {"op": "call", "function": "f", "calls": [[1], [2]], "oracles": ["g"], "watch": [["h", "def h(): pass"]]}
+CALL = {"op": "call", "function": "f", "calls": [[1], [2]], "oracles": ["g"], "watch": ["h"]}  # watched names: the sources went to the fork server
 
 
 def _result(index, **fields):

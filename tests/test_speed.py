@@ -1,0 +1,80 @@
+"""What makes grading fast keeps it right: the given cells the fork server
+compiled once run in a child as if compiled there (their tracebacks name the
+cell), a request names the watched functions and the child counts them, and a
+child's reap collected before the next fork still leaves each child an empty
+scratch space."""
+
+import pytest
+
+from autograder import release
+from autograder.sandbox import Limits, Sandbox, isolation_level
+from backprop import BACKPROP
+
+GIVEN = [source for _, source in release.given_cells(BACKPROP)]
+AFFINE = next(source for names, source in release.given_cells(BACKPROP) if "affine_forward" in names)
+
+
+@pytest.fixture(params=["own", "rlimits"])
+def sandbox(request):
+    level = isolation_level() if request.param == "own" else "rlimits"
+    sandbox = Sandbox(Limits(call_seconds=10.0), level, BACKPROP.watched_sources, GIVEN)
+    yield sandbox
+    sandbox.close()
+
+
+def _exec(worker, cells):
+    return worker.request({"op": "exec", "cells": [list(cell) for cell in cells]}, on_progress=lambda message: None)
+
+
+def _call(worker, function, watch=()):
+    results = []
+    worker.request({"op": "call", "function": function, "calls": [[]], "oracles": [], "watch": list(watch)},
+                   on_progress=lambda message: results.append(message) if message["op"] == "result" else None)
+    return results[0]
+
+
+def test_a_prepared_given_cell_is_the_cell_it_runs_as(sandbox):
+    worker = sandbox.spawn()
+    try:
+        done = _exec(worker, [(4, AFFINE), (5, "affine_forward(None, None, None)\n")])
+    finally:
+        worker.close()
+    error = done["errors"]["5"]
+    assert 'File "<cell 4>"' in error and "in affine_forward" in error and "TypeError" in error
+
+
+def test_the_watched_functions_a_request_names_are_counted(sandbox):
+    worker = sandbox.spawn()
+    try:
+        _exec(worker, [(1, "import numpy as np\n"), (2, AFFINE),
+                       (3, "def twice():\n    f = affine_forward\n    for _ in range(2):\n"
+                           "        f(np.ones((2, 3)), np.ones((3, 4)), np.ones(4))\n    return 0.0\n")])
+        named = _call(worker, "twice", ["affine_forward", "softmax"])
+        unnamed = _call(worker, "twice", ["softmax"])
+    finally:
+        worker.close()
+    assert named["calls"] == {"affine_forward": 2}
+    assert unnamed["calls"] == {}
+
+
+def test_each_child_gets_an_empty_folder_after_a_reap_collected_late(sandbox):
+    worker = sandbox.spawn()
+    try:
+        _exec(worker, [(1, "import os\nopen('left-behind', 'w').write('x')\nos.mkdir('folder')\n")])
+    finally:
+        worker.close()  # the reap is collected by the next spawn
+    worker = sandbox.spawn()
+    try:
+        done = _exec(worker, [(1, "import os\nprint(os.listdir('.'), len(os.listdir('..')))\n")])
+    finally:
+        worker.close()
+    assert done["output"].strip() == "[] 1"
+
+
+def test_a_session_asks_only_for_functions_the_sandbox_was_prepared_with(sandbox):
+    from autograder.session import Session
+    from autograder.submissions import Submission
+
+    session = Session(Submission("x", "x.py"), sandbox)
+    with pytest.raises(ValueError):
+        session.call_cases("f", [[]], (), None, [("f", "def f(): pass\n")])
