@@ -89,19 +89,20 @@ class Assignment:
     examples: Path | None
     notes: Path | None
 
-    @property
+    # Cached: the grader asks for them for every case, and finding a module by its path costs a file system walk.
+    @functools.cached_property
     def specs(self):
         return import_file(self.specs_path)
 
-    @property
+    @functools.cached_property
     def reference(self):
         return import_file(self.reference_path)
 
-    @property
+    @functools.cached_property
     def questions(self):
         return tuple(self.specs.QUESTIONS)
 
-    @property
+    @functools.cached_property
     def functions(self):
         """The functions students write, in the notebook's order."""
         return tuple(question.function for question in self.questions)
