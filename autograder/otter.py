@@ -23,6 +23,7 @@ keep its imports light (otter and nbformat only inside the build functions).
 
 import contextlib
 import copy
+import functools
 import io
 import os
 import re
@@ -30,10 +31,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
-from autograder import checks
+from autograder import checks, harness
 from autograder.assignment import RELEASE_FILES, ROOT, load
 
 # The name otter's hidden inputs are drawn for (the native grader uses each
@@ -252,11 +252,10 @@ def assign(master, result, seconds=ASSIGN_SECONDS):
 
 
 class InProcessSession:
-    """Calls the student's functions in `env` (the notebook's globals), the
-    way the sandboxed worker does for the native grader: fresh copies of the
-    arguments, the release's given functions, oracles standing in and the
-    watched functions counted during the call, output dropped, an exception
-    returned as text. Otter has no
+    """Calls the student's functions in `env` (the notebook's globals) with the
+    grader's call harness (harness.call), as the sandboxed worker does for the
+    native grader, on fresh copies of the arguments, with the release's given
+    functions in place of the notebook's and the output dropped. Otter has no
     time limit: a function that never returns hangs the run (wrap `otter
     run` in `timeout`)."""
 
@@ -266,29 +265,18 @@ class InProcessSession:
         self.given = given_names(assignment)
 
     def call(self, function, args, oracles=(), on_oracle=None, watch=()):
-        target = self.env.get(function)
-        if not callable(target):
-            return {"value": None, "error": f"NameError: name {function!r} is not defined", "exception": "NameError",
-                    "missing": True, "output": "", "calls": {}}
-        calls = {}
-        watch = [name for name, _ in watch]
-        replaced = {name: self.env[name] for name in (*self.given, *oracles, *watch) if name in self.env}
+        replaced = {name: self.env[name] for name in self.given if name in self.env}
         self.env.update({name: getattr(self.reference, name) for name in self.given})
-        self.env.update({name: _stand_in(name, on_oracle, replaced.get(name)) for name in oracles})
-        self.env.update({name: _counted(calls, name, self.env[name]) for name in watch
-                         if name not in oracles and callable(self.env.get(name))})
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                value = target(*copy.deepcopy(list(args)))
-        except (Exception, SystemExit) as error:  # noqa: BLE001  (the student's)
-            return {"value": None, "error": _student_traceback(error), "exception": type(error).__name__,
-                    "output": "", "calls": calls}
+                reply = harness.call(self.env, function, copy.deepcopy(list(args)), oracles, on_oracle,
+                                     _watched_codes(tuple(watch)), [name for name, _ in watch])
         finally:
-            for name in (*self.given, *oracles):
+            for name in self.given:
                 self.env.pop(name, None)
             self.env.update(replaced)
-        return {"value": value, "error": None, "output": "", "calls": calls}
-
+        reply["output"] = ""
+        return reply
 
     def call_cases(self, function, calls, oracles=(), on_oracle=None, watch=()):
         """One result per argument tuple in `calls` (Session.call_cases' contract)."""
@@ -298,33 +286,10 @@ class InProcessSession:
         """Nothing to close: otter's kernel is the student's own (Session.close's contract)."""
 
 
-def _counted(calls, name, function):
-    def counting(*args, **kwargs):
-        calls[name] = calls.get(name, 0) + 1
-        return function(*args, **kwargs)
-
-    return counting
-
-
-def _stand_in(name, on_oracle, own):
-    def reference(*args):
-        reply = on_oracle(name, list(args))
-        if reply.get("own"):
-            if not callable(own):
-                raise NameError(f"name {name!r} is not defined")
-            return own(*args)
-        if reply.get("error"):
-            raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
-        return reply["value"]
-
-    reference.__name__ = name
-    return reference
-
-
-def _student_traceback(error):
-    frames = traceback.extract_tb(error.__traceback__)[1:]  # not InProcessSession.call's own frame
-    message = "".join(traceback.format_exception_only(type(error), error)).strip()
-    return ("".join(traceback.format_list(frames[-6:])) + message)[-4000:]
+@functools.lru_cache(maxsize=8)
+def _watched_codes(watch):
+    """harness.watched_codes of `watch` ((name, source) pairs), compiled once per run."""
+    return harness.watched_codes(watch)
 
 
 _graded = {}

@@ -56,7 +56,7 @@ HERE = Path(__file__).resolve().parent
 # The worker and its message format; with the public modules the notebook
 # imports (the release's *.py: gradcheck, public_checks...), all the worker
 # sees of the repository.
-WORKER_FILES = (HERE / "worker.py", HERE / "wire.py")
+WORKER_FILES = (HERE / "worker.py", HERE / "harness.py", HERE / "wire.py")
 
 
 def worker_files(release):

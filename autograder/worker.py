@@ -1,7 +1,8 @@
 """The worker: runs submissions' code inside the sandbox, on the grader's request.
 
 sandbox.py starts it as `python -I -S worker.py SCRATCH DIR...` with only
-this file, wire.py, the public assignment modules and numpy visible. It is a
+this file, harness.py (how a graded call runs), wire.py, the public
+assignment modules and numpy visible. It is a
 fork server (`zygote`): numpy is imported once, and every submission runs in
 a child process of its own (forked ahead, once the last child has ended, and
 handed its socket on the grader's request), in an empty folder under
@@ -28,8 +29,8 @@ messages; "started" ones tell the grader what runs now):
        "args": [...]} -> {"value": v}, {"own": true} (not a call the
        reference makes: the student's own function runs) or {"error": text}.
        The functions of "watch" (among those the fork server was prepared
-       with) are counted by their code (watching()), however the student
-       reaches them.
+       with) are counted by their code (harness.watching), however the
+       student reaches them.
     {"op": "selfcheck", "questions": [names]}
         -> for each: {"op": "started", "call": i}, {"op": "result", "index": i,
            "value": passed, "error": None or text, "output": what it printed};
@@ -43,32 +44,27 @@ grader's own code (the release's given cells and the watched functions), which
 it compiles once for every child (prepare).
 """
 
-import builtins
 import ctypes
 import gc
 import importlib.util
-import inspect
 import io
 import os
 import resource
 import shutil
 import socket
 import sys
-import time
-import traceback
 import types
 
-# The folders holding wire.py and numpy (python -I leaves out the script's own).
+# The folders holding harness.py, wire.py and numpy (python -I leaves out the script's own).
 sys.path[:0] = sys.argv[2:]
 
 import numpy  # noqa: E402  (imported before student code, so that a broken one cannot stop it)
 
+import harness  # noqa: E402
 import wire  # noqa: E402
 
 OUTPUT_LIMIT = 20_000
 CONTROL_PACKET = 1 << 20  # the largest control request: "prepare" holds the given cells and watched sources
-# Taken before any student code runs, which could replace sys's attributes.
-_setprofile, _getprofile = sys.setprofile, sys.getprofile
 
 
 class CappedOutput(io.TextIOBase):
@@ -128,92 +124,24 @@ class Channel:
         self.held.append(wire.encode(message))
 
 
-def student_traceback(error):
-    """The exception's type, message and the frames inside the student's cells."""
-    frames = [
-        frame for frame in traceback.extract_tb(error.__traceback__)
-        if frame.filename.startswith("<cell ")
-    ]
-    lines = traceback.format_list(frames[-6:])
-    try:
-        message = "".join(traceback.format_exception_only(type(error), error)).strip()
-    except BaseException:  # a hostile __str__
-        message = type(error).__name__
-    if isinstance(error, SystemExit):
-        message = f"SystemExit: the code called exit({str(error.code)[:100]})"
-    if len(message) > 500:
-        message = message[:500] + " [...]"
-    return "".join(lines)[-3000:] + message
-
-
-def oracle(channel, name, own):
-    """A stand-in for the student's function `name`: the grader's reference
-    answer for the call the reference chain makes, else the student's `own`."""
-
-    def own_function(args, kwargs=None):
-        if not callable(own):
-            raise NameError(f"name {name!r} is not defined")
-        return own(*args, **(kwargs or {}))
-
-    def ask_grader(*args, **kwargs):
-        if kwargs:  # the reference calls positionally: keywords in the order of the student's own signature
-            try:
-                args = inspect.signature(own).bind(*args, **kwargs).args
-            except (TypeError, ValueError):
-                return own_function(args, kwargs)
-        if not all(isinstance(arg, (numpy.ndarray, dict)) for arg in args):
-            return own_function(args)  # the reference's calls pass arrays and caches only
-        try:
-            channel.send({"op": "oracle", "function": name, "args": list(args)})
-        except wire.WireError:
-            return own_function(args)  # too large to be the reference's call
-        reply = channel.receive()
-        if reply.get("own"):
-            return own_function(args)
-        if reply.get("error"):
-            raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
-        return reply["value"]
-
-    ask_grader.__name__ = name
-    return ask_grader
-
-
-def code_key(code):
-    """What makes two code objects the same function, whatever their name, file or line numbers."""
-    consts = tuple(
-        code_key(c) if isinstance(c, types.CodeType)
-        else repr(sorted(c, key=repr)) if isinstance(c, frozenset) else (type(c).__name__, repr(c))
-        for c in code.co_consts
-    )
-    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
-            code.co_argcount, code.co_kwonlyargcount, consts)
-
-
-def _prefilter(code):
-    return code.co_argcount, code.co_nlocals
-
-
 # What the fork server compiled once for every child (prepare): the grader's own code, never a student's.
 _watched = {}  # {code key: name} of the watched functions
 _given = {}    # {source: code} of the release's given cells
 
 
-def _watched_codes(sources):
-    """{code key: name} of the watched functions' sources ([[name, source], ...])."""
-    names = {}
-    # Python compiles `np.f(...)` one way where the same cell imports np, another elsewhere.
-    for context in ("", "import numpy as np\n"):
-        for name, source in sources:
-            for code in compile(context + str(source), "<watched>", "exec").co_consts:
-                if isinstance(code, types.CodeType) and code.co_name == name:
-                    names[code_key(code)] = str(name)
-    return names
+def _in_cells(filename):
+    return filename.startswith("<cell ")
+
+
+def student_traceback(error):
+    """The exception's type, message and the frames inside the student's cells."""
+    return harness.student_traceback(error, _in_cells)
 
 
 def prepare(request):
     """Compile the grader's watched functions and given cells once, in the fork server, for every child."""
     _watched.clear()
-    _watched.update(_watched_codes(request.get("watch", [])))
+    _watched.update(harness.watched_codes(request.get("watch", [])))
     _given.clear()
     _given.update((source, compile(source, "<cell>", "exec")) for source in request.get("given", []))
 
@@ -229,37 +157,6 @@ def compiled(source, number):
     filename = f"<cell {number}>"
     given = _given.get(source)
     return _in_cell(given, filename) if given is not None else compile(source, filename, "exec")
-
-
-def watching(watched, calls):
-    """A profiling hook counting in calls[name] every call of code equal to
-    that of a watched function (the prepared ones named in `watched`): through
-    its name, a module attribute, an alias, a copy, or the same code pasted."""
-    watched = set(watched)
-    names = {key: name for key, name in _watched.items() if name in watched}
-    shapes = {(key[5], len(key[2])) for key in names}
-    known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
-
-    def hook(frame, event, arg):
-        if event != "call":
-            return
-        code = frame.f_code
-        seen = known.get(id(code))
-        if seen is None or seen[0] is not code:
-            name = names.get(code_key(code)) if _prefilter(code) in shapes else None
-            seen = known[id(code)] = (code, name)
-        if seen[1] is not None:
-            calls[seen[1]] = calls.get(seen[1], 0) + 1
-
-    return hook
-
-
-def exception_name(error):
-    """The name of the error's type when it is Python's or numpy's own (a class the student made can take any name)."""
-    kind = type(error)
-    if getattr(builtins, kind.__name__, None) is kind or kind in (numpy.linalg.LinAlgError, numpy.exceptions.AxisError):
-        return kind.__name__
-    return None
 
 
 def serve(channel):
@@ -324,29 +221,23 @@ def real_public_checks():
     raise ImportError("public_checks.py is not in the sandbox")
 
 
-def call(channel, namespace, request, args):
-    """One call of the requested function, with oracles standing in and the watched functions counted."""
-    started = time.perf_counter()
-    value, error, exception, calls, unwatched = None, None, None, {}, False
-    function = namespace.get(request["function"])
-    if not callable(function):
-        return {"value": None, "error": f"NameError: name {request['function']!r} is not defined",
-                "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
-    saved = {name: namespace.get(name) for name in request.get("oracles", [])}
-    namespace.update({name: oracle(channel, name, own) for name, own in saved.items()})
-    hook = watching(request.get("watch", []), calls)
-    try:
-        _setprofile(hook)
+def ask_grader(channel):
+    """How a stand-in asks the grader about a call: over the protocol stream."""
+
+    def ask(name, args):
         try:
-            value = function(*args)
-        finally:
-            unwatched = _getprofile() is not hook
-            _setprofile(None)
-            namespace.update(saved)
-    except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
-        error, exception = student_traceback(caught), exception_name(caught)
-    return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
-            "unwatched": unwatched, "seconds": time.perf_counter() - started}
+            channel.send({"op": "oracle", "function": name, "args": args})
+        except wire.WireError:
+            return None  # too large to be the reference's call
+        return channel.receive()
+
+    return ask
+
+
+def call(channel, namespace, request, args):
+    """One call of the requested function (harness.call), with oracles standing in and the watched functions counted."""
+    return harness.call(namespace, request["function"], args, request.get("oracles", []), ask_grader(channel),
+                        _watched, request.get("watch", []), _in_cells)
 
 
 def silence_self_checks():

@@ -187,24 +187,37 @@ def test_in_process_oracles_stand_in_during_the_call_only():
 
     env = {"dropout_backward": mine, "caller": caller}
     session = otter.InProcessSession(env, BACKPROP)
-    reply = session.call("caller", [1], ("dropout_backward",), lambda name, args: {"value": ("reference", name, args)})
-    assert reply["value"] == ("reference", "dropout_backward", [1])
-    assert env["dropout_backward"] is mine
-    failing = session.call("caller", [1], ("dropout_backward",), lambda name, args: {"error": "arguments too large"})
+    v = np.ones(2)
+    asked = []
+
+    def reference(name, args):
+        asked.append((name, args))
+        return {"value": "reference"}
+
+    reply = session.call("caller", [v], ("dropout_backward",), reference)
+    assert reply["value"] == "reference" and env["dropout_backward"] is mine
+    ((name, (argument,)),) = asked
+    assert name == "dropout_backward" and np.array_equal(argument, v)
+    failing = session.call("caller", [v], ("dropout_backward",), lambda name, args: {"error": "arguments too large"})
     assert "arguments too large" in failing["error"] and env["dropout_backward"] is mine
-    own = session.call("caller", [1], ("dropout_backward",), lambda name, args: {"own": True})
+    own = session.call("caller", [v], ("dropout_backward",), lambda name, args: {"own": True})
     assert own["value"] == "mine" and env["dropout_backward"] is mine
+    # As in the worker (the same harness): the reference passes arrays and caches only, so nothing else is asked about.
+    assert session.call("caller", [1], ("dropout_backward",), reference)["value"] == "mine" and len(asked) == 1
 
 
-def test_in_process_watched_functions_are_counted_during_the_call_only():
+def test_in_process_watched_functions_are_counted_by_their_code_during_the_call_only():
     def helper():
         return 1
 
+    alias = helper
+
     def twice():
-        return env["helper"]() + env["helper"]()
+        return env["helper"]() + alias()
 
     env = {"helper": helper, "twice": twice}
-    reply = otter.InProcessSession(env, BACKPROP).call("twice", [], (), None, (("helper", "def helper(): ..."), ("absent", "")))
+    watch = (("helper", "def helper():\n    return 1\n"), ("absent", ""))
+    reply = otter.InProcessSession(env, BACKPROP).call("twice", [], (), None, watch)
     assert reply["value"] == 2 and reply["calls"] == {"helper": 2}
     assert env["helper"] is helper and "absent" not in env
 

@@ -1,0 +1,168 @@
+"""The call harness: how one graded call of a student's function runs, wherever
+it runs. The native grader's worker (worker.py, in the sandbox) and otter's
+hidden tests (otter.InProcessSession, in the student's own kernel) both call
+`call` here, so that a call means the same in both.
+
+During a call:
+- each function named as an oracle is replaced by a stand-in (`stand_in`)
+  that asks the grader whether this is the call the reference chain makes,
+  and returns the reference's answer if so, else runs the student's own;
+- every call of a watched function (the given forward passes, the gradient
+  checker's helpers) is counted by its code, however the student reaches it
+  (`watching`): through its name, a module attribute, an alias, a copy, or
+  the same code pasted;
+- an exception becomes text: the frames of the student's code and the
+  message, bounded, with the type's name only when it is Python's or numpy's.
+
+This module is copied into the worker's sandbox: it uses only the standard
+library and numpy.
+"""
+
+import builtins
+import inspect
+import sys
+import time
+import traceback
+import types
+
+import numpy
+
+# Taken before any student code runs, which could replace sys's attributes.
+_setprofile, _getprofile = sys.setprofile, sys.getprofile
+
+
+def code_key(code):
+    """What makes two code objects the same function, whatever their name, file or line numbers."""
+    consts = tuple(
+        code_key(c) if isinstance(c, types.CodeType)
+        else repr(sorted(c, key=repr)) if isinstance(c, frozenset) else (type(c).__name__, repr(c))
+        for c in code.co_consts
+    )
+    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+            code.co_argcount, code.co_kwonlyargcount, consts)
+
+
+def _prefilter(code):
+    return code.co_argcount, code.co_nlocals
+
+
+def watched_codes(sources):
+    """{code key: name} of the watched functions' sources ([(name, source), ...])."""
+    names = {}
+    # Python compiles `np.f(...)` one way where the same cell imports np, another elsewhere.
+    for context in ("", "import numpy as np\n"):
+        for name, source in sources:
+            for code in compile(context + str(source), "<watched>", "exec").co_consts:
+                if isinstance(code, types.CodeType) and code.co_name == name:
+                    names[code_key(code)] = str(name)
+    return names
+
+
+def watching(codes, watched, calls):
+    """A profiling hook counting in calls[name] every call of code equal to
+    that of a watched function (those of `codes`, {code key: name}, named in `watched`)."""
+    watched = set(watched)
+    names = {key: name for key, name in codes.items() if name in watched}
+    shapes = {(key[5], len(key[2])) for key in names}
+    known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
+
+    def hook(frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        seen = known.get(id(code))
+        if seen is None or seen[0] is not code:
+            name = names.get(code_key(code)) if _prefilter(code) in shapes else None
+            seen = known[id(code)] = (code, name)
+        if seen[1] is not None:
+            calls[seen[1]] = calls.get(seen[1], 0) + 1
+
+    return hook
+
+
+def stand_in(name, own, ask):
+    """A stand-in for the student's function `name` during a call: the
+    grader's reference answer for the call the reference chain makes, else
+    the student's `own`. ask(name, args) -> {"value": v}, {"own": True},
+    {"error": text}, or None when the arguments cannot be asked about."""
+
+    def own_function(args, kwargs=None):
+        if not callable(own):
+            raise NameError(f"name {name!r} is not defined")
+        return own(*args, **(kwargs or {}))
+
+    def ask_grader(*args, **kwargs):
+        if kwargs:  # the reference calls positionally: keywords in the order of the student's own signature
+            try:
+                args = inspect.signature(own).bind(*args, **kwargs).args
+            except (TypeError, ValueError):
+                return own_function(args, kwargs)
+        if not all(isinstance(arg, (numpy.ndarray, dict)) for arg in args):
+            return own_function(args)  # the reference's calls pass arrays and caches only
+        reply = ask(name, list(args))
+        if reply is None or reply.get("own"):
+            return own_function(args)
+        if reply.get("error"):
+            raise ValueError(f"{name} (the reference standing in for yours): {reply['error']}")
+        return reply["value"]
+
+    ask_grader.__name__ = name
+    return ask_grader
+
+
+def student_traceback(error, is_students=lambda filename: True):
+    """The exception's type, message and the last frames of the student's
+    code (those whose file name `is_students`), bounded; never the harness's own."""
+    frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename != __file__ and is_students(frame.filename)
+    ]
+    lines = traceback.format_list(frames[-6:])
+    try:
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+    except BaseException:  # a hostile __str__
+        message = type(error).__name__
+    if isinstance(error, SystemExit):
+        message = f"SystemExit: the code called exit({str(error.code)[:100]})"
+    if len(message) > 500:
+        message = message[:500] + " [...]"
+    return "".join(lines)[-3000:] + message
+
+
+def exception_name(error):
+    """The name of the error's type when it is Python's or numpy's own (a class the student made can take any name)."""
+    kind = type(error)
+    if getattr(builtins, kind.__name__, None) is kind or kind in (numpy.linalg.LinAlgError, numpy.exceptions.AxisError):
+        return kind.__name__
+    return None
+
+
+def call(namespace, function, args, oracles, ask, codes, watched, is_students=lambda filename: True):
+    """One call of namespace[function](*args), with the functions named in
+    `oracles` standing in (asking with `ask`) and the `watched` ones of
+    `codes` counted; the reply the grader checks (worker.py's "result")."""
+    started = time.perf_counter()
+    value, error, exception, calls, unwatched = None, None, None, {}, False
+    target = namespace.get(function)
+    if not callable(target):
+        return {"value": None, "error": f"NameError: name {function!r} is not defined",
+                "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
+    saved = {name: namespace.get(name) for name in oracles}
+    namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
+    hook = watching(codes, watched, calls)
+    try:
+        _setprofile(hook)
+        try:
+            value = target(*args)
+        finally:
+            unwatched = _getprofile() is not hook
+            _setprofile(None)
+            for name, own in saved.items():
+                if own is None:
+                    namespace.pop(name, None)
+                else:
+                    namespace[name] = own
+    except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
+        error, exception = student_traceback(caught, is_students), exception_name(caught)
+    return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
+            "unwatched": unwatched, "seconds": time.perf_counter() - started}
