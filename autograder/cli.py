@@ -152,8 +152,8 @@ def _listed(lines, where):
 
 def export_command(args):
     try:
-        path, written, left_out = lms.export(args.dir, args.format, args.assignment, args.output,
-                                             assignments.load(args.of) if args.of else None)
+        path, written, left_out = lms.export(args.dir, args.format, args.column, args.output,
+                                             assignments.load(args.assignment))
     except (FileNotFoundError, assignments.AssignmentError) as error:
         return fail(str(error))
     except (sqlite3.DatabaseError, OSError) as error:
@@ -269,12 +269,10 @@ def parser():
     )
     exporting.add_argument("dir", metavar="DIR", help="an output folder of `autograder grade --out DIR`")
     exporting.add_argument("--format", required=True, choices=lms.FORMATS)
-    exporting.add_argument("--assignment", default=None, metavar="NAME",
+    add_assignment(exporting)
+    exporting.add_argument("--column", default=None, metavar="NAME",
                            help="the grade column's header (Canvas: `NAME (ASSIGNMENT ID)` for an existing "
                            "assignment; default: the assignment's title)")
-    exporting.add_argument("--of", metavar="DIR", default=None,
-                           help="the folder of the assignment whose grades are exported (default: pyproject.toml's "
-                           "default-assignment)")
     exporting.add_argument("--output", metavar="FILE", help="where to write it (default: DIR/export-FORMAT.csv)")
     exporting.set_defaults(run=export_command)
     checking = commands.add_parser(

@@ -167,6 +167,13 @@ def test_two_assignments_graded_into_one_folder_never_mix(tmp_path):
     again = run_cli("grade", submissions["norms"], "--assignment", NORMS.folder, "--out", out, "--salt", "s")
     assert "2 unchanged since their last grading kept" in again.stderr
     assert _graded(out) == rows
+    # Each assignment's export holds its own totals, under its own title.
+    for source in (backprop, NORMS):
+        exported = run_cli("export", out, "--format", "csv", "--assignment", source.folder, "--output", tmp_path / f"{source.name}.csv")
+        assert exported.returncode == 0, exported.stderr
+        lines = list(csv.DictReader((tmp_path / f"{source.name}.csv").open()))
+        assert {line["submission"]: line["total"] for line in lines} == {"alice": f"{source.points:g}", "bob": "0"}
+        assert {line["max_total"] for line in lines} == {f"{source.points:g}"}
 
 
 def test_the_readme_walk_through_changes_a_questions_points_in_one_place(tmp_path):

@@ -384,7 +384,7 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
     grades = {row["student_id"] or row["submission"]: row for row in read_csv(out / "grades.csv")}
     assert grades["555"]["status"] == "graded" and grades["12345"]["total"] == "100"
 
-    assert run_cli("export", out, "--format", "canvas", "--assignment", "Backprop Lab (77)").returncode == 0
+    assert run_cli("export", out, "--format", "canvas", "--column", "Backprop Lab (77)").returncode == 0
     canvas = read_csv(out / "export-canvas.csv")
     assert list(canvas[0]) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Backprop Lab (77)"]
     jane = next(row for row in canvas if row["ID"] == "12345")
