@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from autograder import release  # noqa: E402
 from autograder.assignment import load
 
-BACKPROP = load()  # the default assignment
+BACKPROP = load()  # the default assignment: the mixes below are written in its functions
 
 OTTER_ZIP = ROOT / "dist" / "otter" / "backprop-otter-autograder.zip"
 
@@ -59,12 +59,12 @@ HOSTILE = [
     {"dropout_backward": "def dropout_backward(dout, cache):\n    import sys\n    sys.exit(1)\n"},
     {"dropout_backward": "def dropout_backward(dout, cache):\n    import numpy\n    numpy.allclose = lambda *a, **k: True\n    return dout\n"},
     {"softmax_backward": "def softmax_backward(da, cache):\n    import os\n    os.fork()\n    return da\n"},
-    {"batchnorm_backward": "def batchnorm_backward(dout, cache):\n    return open('/work/main/solutions/layers.py').read()\n"},
+    {"batchnorm_backward": f"def batchnorm_backward(dout, cache):\n    return open({str(BACKPROP.reference_path)!r}).read()\n"},
     {"dropout_backward": "def dropout_backward(dout, cache):\n    x = bytearray(10**10)\n    return dout\n"},
 ]
 ENDLESS = {"softmax_backward": "def softmax_backward(da, cache):\n    while True:\n        pass\n"}
 
-# kind -> (how many in 20, expected total score: a number, or "<100" / ">0")
+# kind -> how many in 20 (make_class gives each its expected total: a number, or "<full" for less than full marks)
 MIX = {"correct": 9, "example": 6, "stub": 1, "broken": 1, "slow": 1, "hostile": 2}
 
 
@@ -72,7 +72,9 @@ def make_class(n, folder, mix=MIX):
     """Write n submissions to folder (the kinds of `mix`, and an endless loop
     per 500 in a realistic mix); return {name: (kind, expected total)}."""
     examples = dict(release.example_answers(BACKPROP))
-    expected_example = {name: ("<100" if name != "halfway" else 35) for name in examples}
+    # halfway answers its functions correctly and leaves the rest as stubs; every other example has one mistake.
+    expected_example = {name: ("<full" if name != "halfway" else _points(answers)) for name, answers in examples.items()}
+    without_softmax = BACKPROP.points - _points(["softmax_backward"])  # the broken and endless kinds lose it
     plan = []
     for kind, count in mix.items():
         plan += [kind] * count
@@ -88,24 +90,28 @@ def make_class(n, folder, mix=MIX):
         kind = plan[i % len(plan)]
         name = f"student{i:05d}"
         if mix is MIX and n >= 200 and i % 500 == 499:
-            text, kind, expect = notebook("endless", {**_reference_answers(), **ENDLESS}), "endless", 80
+            text, kind, expect = notebook("endless", {**_reference_answers(), **ENDLESS}), "endless", without_softmax
         elif kind == "correct":
-            text, expect = notebook("reference", reference=True), 100
+            text, expect = notebook("reference", reference=True), BACKPROP.points
         elif kind == "example":
             example = sorted(examples)[(i // len(plan)) % len(examples)]
             text, kind, expect = notebook(example, examples[example]), f"example:{example}", expected_example[example]
         elif kind == "stub":
             text, expect = notebook("stub"), 0
         elif kind == "broken":
-            text, expect = notebook("broken", {**_reference_answers(), **SYNTAX_ERROR}), 80
+            text, expect = notebook("broken", {**_reference_answers(), **SYNTAX_ERROR}), without_softmax
         elif kind == "slow":
-            text, expect = notebook("slow", {**_reference_answers(), **SLOW}), 100
+            text, expect = notebook("slow", {**_reference_answers(), **SLOW}), BACKPROP.points
         else:
             which = (i // len(plan)) % len(HOSTILE)
-            text, kind, expect = notebook(f"hostile{which}", {**_reference_answers(), **HOSTILE[which]}), f"hostile:{which}", "<100"
+            text, kind, expect = notebook(f"hostile{which}", {**_reference_answers(), **HOSTILE[which]}), f"hostile:{which}", "<full"
         (folder / f"{name}.ipynb").write_text(text)
         kinds[name] = (kind, expect)
     return kinds
+
+
+def _points(functions):
+    return sum(BACKPROP.question(function).points for function in functions)
 
 
 def _reference_answers():
@@ -296,7 +302,7 @@ def run(args, work):
         correct = make_class(args.correct, _fresh(work / "correct"), {"correct": 1})
         wall, _ = grade(work / "correct", work / "correct-out", args.jobs, args.timeout, salt)
         scores = read_scores(work / "correct-out")
-        full = sum(float(scores[name]["total"]) == 100 for name in correct)
+        full = sum(float(scores[name]["total"]) == BACKPROP.points for name in correct)
         rate = len(correct) / wall
         print(f"correct notebooks only: {len(correct)} in {wall:.1f} s: {rate:.1f} submissions/s, "
               f"{100 * rate / floor_rate:.0f}% of the floor; full marks: {full} of {len(correct)}")
@@ -338,7 +344,7 @@ def run(args, work):
     wrong = []
     for name, (kind, expect) in kinds.items():
         total_score = float(batch[name]["total"])
-        ok = (total_score < 100 if expect == "<100" else total_score == expect)
+        ok = (total_score < BACKPROP.points if expect == "<full" else total_score == expect)
         if not ok:
             wrong.append(f"{name} ({kind}): {total_score:g}, expected {expect}")
     print(f"scores as expected for their kind: {len(kinds) - len(wrong)} of {len(kinds)}")
