@@ -176,22 +176,125 @@ def test_two_assignments_graded_into_one_folder_never_mix(tmp_path):
         assert {line["max_total"] for line in lines} == {f"{source.points:g}"}
 
 
-def test_the_readme_walk_through_changes_a_questions_points_in_one_place(tmp_path):
-    """The authoring guide: copy an assignment, change a case's points in its spec, build:
-    the notebook's table and heading follow, and nothing else needed editing."""
-    copy = tmp_path / "norms"
-    shutil.copytree(NORMS.folder, copy, ignore=shutil.ignore_patterns("__pycache__", "release", "dist"))
-    manifest = copy / "assignment.toml"
-    manifest.write_text(manifest.read_text().replace('"../../solutions/norms.py"', f'"{NORMS.reference_path}"'))
-    specs = copy / "questions.py"
-    text = specs.read_text()
-    assert text.count('Case("alpha = 0.2", 6,') == 1
-    specs.write_text(text.replace('Case("alpha = 0.2", 6,', 'Case("alpha = 0.2", 16,'))
-    built = run_cli("build", copy, "--release-only")
-    assert built.returncode == 0, built.stderr
-    notebook = (copy / "release" / "norms.ipynb").read_text()
-    assert "| 1 | `leaky_relu_backward` | 20 |" in notebook and "## 1. Leaky ReLU (20 points)" in notebook
-    assert "| 1 | `leaky_relu_backward` | 10 |" in release.serialize(release.render(NORMS))
+def _edit(path, old, new):
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path.name} no longer holds {old!r}: update the README's walk-through and this test"
+    path.write_text(text.replace(old, new))
+
+
+CUBE_REFERENCE = '''
+
+def cube_forward(x):
+    """out = x ** 3, element-wise; returns (out, cache)."""
+    return x ** 3, x
+
+
+def cube_backward(dout, cache):
+    """The gradient dL/dx of cube_forward, given dL/dout and the cache."""
+    x = cache
+    # BEGIN SOLUTION
+    dx = 3 * x ** 2 * dout
+    # END SOLUTION
+    return dx
+'''
+
+CUBE_SPEC = '''
+
+def draw_cube(rng):
+    N, D = distinct_sizes(rng, 2)
+    x = rng.standard_normal((N, D))
+    dout = rng.standard_normal((N, D))
+    _, cache = reference.cube_forward(x)
+    return Problem((dout, cache), {"dx": x}, lambda: float(np.sum(reference.cube_forward(x)[0] * dout)))
+
+
+CUBE = Question(
+    function="cube_backward",
+    title="The cube",
+    outputs=(Output("dx", axes=("N", "D"), hint="dx = 3 x ** 2 dout, element-wise."),),
+    unpack=one("dx"),
+    draw=draw_cube,
+    reference=reference.cube_backward,
+    cases=(Case("inputs of order 1", 8, {}),),
+    mistakes=(Mistake("forgets the power's factor 3", "The derivative of x ** 3 is 3 x ** 2.",
+                      lambda dout, cache: cache ** 2 * dout),),
+)
+
+QUESTIONS = (SQUARE, CUBE)
+'''
+
+CUBE_SELF_CHECK = '''
+
+def check_cube_backward(cube_forward, cube_backward, seed=0):
+    """Check cube_backward on a 3 x 4 batch."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 4))
+    dout = rng.standard_normal((3, 4))
+    _, cache = cube_forward(x)
+    return report("cube_backward dx", cube_backward(dout, cache), numerical_vjp(lambda: cube_forward(x)[0], x, dout))
+'''
+
+CUBE_TEMPLATE = '''
+## Given: the cube
+
+```given cube_forward
+```
+
+## {{heading cube_backward}}
+
+The derivative of $x^3$ is $3x^2$.
+
+```student cube_backward
+```
+'''
+
+
+def test_the_readme_walk_through_in_a_scratch_copy(tmp_path):
+    """The authoring guide's four changes, each in its one place, on `autograder new`'s
+    skeleton: a question's points, a case, a known mistake, a new function. The build
+    validates each (the mistake loses points and is named) and grading follows."""
+    folder = tmp_path / "mine"
+    assert run_cli("new", folder).returncode == 0
+    specs = folder / "questions.py"
+    # Change a question's points: its cases' points in the spec.
+    _edit(specs, 'Case("inputs of order 1", 4,', 'Case("inputs of order 1", 5,')
+    # Add a case.
+    _edit(specs, 'Case("inputs of order 100", 6, {"scale": 100.0}),',
+          'Case("inputs of order 100", 6, {"scale": 100.0}),\n        Case("inputs of order 0.01", 3, {"scale": 0.01}),')
+    # Add a known mistake.
+    _edit(specs, "lambda dout, cache: dout * cache),",
+          'lambda dout, cache: dout * cache),\n        Mistake("forgets dout", "The chain rule multiplies by dout.", lambda dout, cache: 2 * cache),')
+    # Add a new function: the reference, its spec, its self-check, and the template's fences.
+    with (folder / "reference.py").open("a") as handle:
+        handle.write(CUBE_REFERENCE)
+    _edit(specs, "QUESTIONS = (SQUARE,)\n", CUBE_SPEC.lstrip("\n"))
+    _edit(specs, 'FORWARD_PASSES = ("square_forward",)', 'FORWARD_PASSES = ("square_forward", "cube_forward")')
+    with (folder / "self_checks.py").open("a") as handle:
+        handle.write(CUBE_SELF_CHECK)
+    with (folder / "template.md").open("a") as handle:
+        handle.write(CUBE_TEMPLATE)
+
+    built = run_cli("build", folder, "--release-only")
+    assert built.returncode == 0, built.stdout + built.stderr
+    mine = assignments.load(folder)
+    assert [(q.function, q.points) for q in mine.questions] == [("square_backward", 14), ("cube_backward", 8)]
+    notebook = (folder / "release" / "mine.ipynb").read_text()
+    assert "| 1 | `square_backward` | 14 |" in notebook and "| 2 | `cube_backward` | 8 |" in notebook
+    assert "The square (14 points)" in notebook and "The cube (8 points)" in notebook
+
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "reference.ipynb").write_text(release.serialize(release.render(mine, reference=True)))
+    (submissions / "stub.ipynb").write_text(release.serialize(release.render(mine)))
+    (submissions / "no_dout.ipynb").write_text(release.serialize(release.render(mine, {
+        "square_backward": "def square_backward(dout, cache):\n    return 2 * cache\n",
+        "cube_backward": "def cube_backward(dout, cache):\n    return 3 * cache ** 2 * dout\n"})))
+    out = tmp_path / "out"
+    graded = run_cli("grade", submissions, "--assignment", folder, "--out", out, "--salt", "s", "--jobs", "1")
+    assert graded.returncode == 0, graded.stderr
+    rows = _graded(out)
+    assert [rows["mine", name]["total"] for name in ("reference", "stub", "no_dout")] == ["22", "0", "8"]
+    assert "forgets dout" in (out / "mine" / "feedback" / "no_dout.md").read_text()
 
 
 def test_the_engine_imports_without_a_circle():
