@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from backprop import BACKPROP
+
 ROOT = Path(__file__).resolve().parent.parent
 ROOTFS = Path(os.environ.get("BACKPROP_FRESH_OS_ROOTFS", "/var/tmp/backprop-lab-fresh-os"))
 
@@ -37,7 +39,7 @@ def test_the_container_level_is_in_force_where_namespaces_are_denied(graded):
 
 
 def test_the_reference_gets_full_marks_and_the_stub_none(graded):
-    assert graded["reference"]["score"] == graded["reference"]["max_score"] == 100
+    assert graded["reference"]["score"] == graded["reference"]["max_score"] == BACKPROP.points
     assert graded["stub"]["score"] == 0
 
 
@@ -45,4 +47,5 @@ def test_a_submission_reading_the_reference_finds_none(graded):
     dropout = graded["hostile"]["tests"][0]
     assert "dropout_backward" in dropout["name"] and dropout["score"] == 0
     assert "no reference file could be opened" in dropout["output"]
-    assert graded["hostile"]["score"] == 85  # every other question graded normally
+    # every other question graded normally
+    assert graded["hostile"]["score"] == BACKPROP.points - BACKPROP.question("dropout_backward").points

@@ -320,7 +320,7 @@ def test_an_edited_given_cell_and_big_outputs(tmp_path):
     result = grade_submission(BACKPROP, "edited", saved, SALT)
     dropout = _question(result, "dropout_backward")
     assert dropout.score < dropout.max_score  # only the eval-mode cases, which read no mask, pass
-    assert result.score == 85 + dropout.score
+    assert result.score == BACKPROP.points - dropout.max_score + dropout.score
     assert any("(defining dropout_forward) differs from the release's given code" in note for note in result.notes)
 
 
