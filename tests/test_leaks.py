@@ -46,6 +46,14 @@ def test_the_reference_chain_is_instrumented_for_each_stand_in():
     assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"]
 
 
+def test_the_instrumented_reference_returns_what_the_reference_does():
+    for question in specs.QUESTIONS:
+        problem = question.draw(np.random.default_rng(3), **question.cases[0].params)
+        result, _ = standins.reference_run(question, problem.args)
+        expected = question.unpack(question.reference(*problem.args))
+        assert all(np.array_equal(value, expected[name]) for name, value in question.unpack(result).items()), question.function
+
+
 def test_a_stand_in_answers_the_reference_call_and_nothing_else():
     problem = _net_problem()
     answer = standins.answerer(specs.NET, [problem])
