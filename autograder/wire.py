@@ -37,6 +37,10 @@ INT_RANGE = range(-2**63, 2**63)
 _INT_LOW, _INT_HIGH = INT_RANGE.start, INT_RANGE.stop  # compared with, faster than `in INT_RANGE`
 
 
+# json.dumps's output; the header is a tree the encoder has just built, at most MAX_DEPTH deep, so there is no cycle to look for.
+_HEADER_JSON = json.JSONEncoder(allow_nan=True, check_circular=False)
+
+
 class WireError(Exception):
     """A frame that is malformed, too large, or holds a value of a forbidden kind."""
 
@@ -105,7 +109,7 @@ class _Encoder:
 def encode(message):
     """One frame (bytes) holding `message`."""
     encoder = _Encoder()
-    header = json.dumps(encoder.value(message, 0), allow_nan=True).encode()
+    header = _HEADER_JSON.encode(encoder.value(message, 0)).encode()
     size = encoder.offset
     if len(header) + size > MAX_FRAME:
         raise WireError(f"message of {len(header) + size} bytes is over the {MAX_FRAME}-byte limit")
