@@ -42,6 +42,17 @@ def case_rng(salt, submission, question, case, digest=""):
     return np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:16], "little"))
 
 
+def _case_generators(salt, submission, question, case, digest):
+    """The case's inputs' generator (case_rng), and the seed of its numerical
+    check's directions: the first draw of a fresh case_rng, taken from this
+    one and undone, to save building the generator twice."""
+    rng = case_rng(salt, submission, question, case, digest)
+    state = rng.bit_generator.state
+    directions_seed = rng.integers(2**63)
+    rng.bit_generator.state = state
+    return rng, directions_seed
+
+
 def _as_array(value, expected, zero_dim_ok, sizes):
     """The student's value as a float64 array, or a message saying what is
     wrong with it (in the grader's words: `sizes` are the sizes a shape may be shown with)."""
@@ -185,12 +196,15 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
     assignment's watched_sources); `error_hints`: its own hints for exception messages."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
     diagnoses, attempts = [], []
-    problems = [question.draw(case_rng(salt, submission, question, case, digest), **case.params) for case in question.cases]
+    generators = [_case_generators(salt, submission, question, case, digest) for case in question.cases]
+    problems = [question.draw(rng, **case.params) for case, (rng, _) in zip(question.cases, generators)]
+    runs = [standins.reference_run(question, problem.args) for problem in problems]
     outcomes = session.call_cases(question.function, [problem.args for problem in problems],
-                                  question.oracles, standins.answerer(question, problems), watch)
+                                  question.oracles, standins.answerer(question, problems, runs), watch)
     public = None
-    for number, (case, problem, reply) in enumerate(zip(question.cases, problems, outcomes)):
-        expected = question.unpack(question.reference(*problem.args))
+    for number, (case, problem, (_, directions_seed), (reference, _), reply) in enumerate(
+            zip(question.cases, problems, generators, runs, outcomes)):
+        expected = question.unpack(reference)
         if not isinstance(reply, dict):
             failure = reply if isinstance(reply, WorkerFailure) else WorkerFailure("protocol", "the worker sent no result for this case")
             status = {"timeout": "timeout", "died": "crashed"}.get(failure.kind, "error")
@@ -244,7 +258,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             result.checks += _failed_case(case, question, f"{question.function} {wrong_type}")
             attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), None, {}))
             continue
-        directions = np.random.default_rng(case_rng(salt, submission, question, case, digest).integers(2**63))
+        directions = np.random.default_rng(directions_seed)
         sizes = vocabulary.sizes_of(problem.args)
         passed_outputs = {}
         for output in question.outputs:

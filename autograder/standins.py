@@ -27,9 +27,12 @@ STANDIN_MATCH = 1e-6  # relative: the student's chain up to the call rounds diff
 NOT_A_REFERENCE_CALL = {"own": True}
 
 
-def reference_calls(question, args):
-    """[(function name, arguments, result)] of the calls the reference makes to
-    `question.oracles` on `args`: the reference chain, instrumented."""
+def reference_run(question, args):
+    """The reference's result on `args`, and [(function name, arguments,
+    result)] of the calls it makes to `question.oracles`: the reference
+    chain, run once, instrumented (its result is the expected answer too)."""
+    if not question.oracles:
+        return question.reference(*args), []
     recorded = []
 
     def recorder(name, real):
@@ -43,8 +46,8 @@ def reference_calls(question, args):
     reference = question.reference
     names = {**reference.__globals__}
     names.update({name: recorder(name, names[name]) for name in question.oracles})
-    types.FunctionType(reference.__code__, names, reference.__name__, reference.__defaults__)(*args)
-    return recorded
+    result = types.FunctionType(reference.__code__, names, reference.__name__, reference.__defaults__)(*args)
+    return result, recorded
 
 
 def _equal(got, expected):
@@ -66,10 +69,13 @@ def _equal(got, expected):
     return type(got) is type(expected) and got == expected
 
 
-def answerer(question, problems):
+def answerer(question, problems, runs=None):
     """on_oracle(function, args) for the worker's stand-in requests while
-    `question` is called on `problems`: the reference's result, or NOT_A_REFERENCE_CALL."""
-    calls = [call for problem in problems for call in reference_calls(question, problem.args)] if question.oracles else []
+    `question` is called on `problems`: the reference's result, or
+    NOT_A_REFERENCE_CALL. `runs`: the problems' reference_run, when the caller has them."""
+    if runs is None:
+        runs = [reference_run(question, problem.args) for problem in problems] if question.oracles else []
+    calls = [call for _, recorded in runs for call in recorded]
 
     def answer(function, args):
         if isinstance(args, list):

@@ -34,66 +34,86 @@ MAX_DEPTH = 32
 MAX_ITEMS = 100_000        # values in one message, counting every nested one
 MAX_DIMENSIONS = 32
 INT_RANGE = range(-2**63, 2**63)
+_INT_LOW, _INT_HIGH = INT_RANGE.start, INT_RANGE.stop  # compared with, faster than `in INT_RANGE`
+
+
+# json.dumps's output; the header is a tree the encoder has just built, at most MAX_DEPTH deep, so there is no cycle to look for.
+_HEADER_JSON = json.JSONEncoder(allow_nan=True, check_circular=False)
 
 
 class WireError(Exception):
     """A frame that is malformed, too large, or holds a value of a forbidden kind."""
 
 
-class _Budget:
-    """Counts the values of one message (encoded or decoded) against MAX_ITEMS."""
+class _Encoder:
+    """Turns one message into its JSON-ready header, appending its arrays' bytes to `chunks`."""
 
     def __init__(self):
-        self.items = 0
+        self.items = 0  # values so far, against MAX_ITEMS
+        self.chunks = []
+        self.offset = 0
 
-    def spend(self, count=1):
-        self.items += count
+    def value(self, value, depth):
+        self.items += 1
         if self.items > MAX_ITEMS:
             raise WireError(f"more than {MAX_ITEMS} values in one message")
+        if depth > MAX_DEPTH:
+            raise WireError(f"values nested more than {MAX_DEPTH} deep")
+        kind = type(value)
+        # The exact built-in types first: they are nearly all a message holds.
+        if kind is str or kind is float or kind is bool or value is None:
+            return value
+        if kind is int:
+            return value if _INT_LOW <= value < _INT_HIGH else {"~unsupported": "int outside the 64-bit range"}
+        if kind is np.ndarray:
+            return self._array(value)
+        if kind is dict:
+            if all(type(key) is str for key in value):
+                return {"~dict": [[key, self.value(item, depth + 1)] for key, item in value.items()]}
+        elif kind is list:
+            return [self.value(item, depth + 1) for item in value]
+        elif kind is tuple:
+            return {"~tuple": [self.value(item, depth + 1) for item in value]}
+        return self._other(value, depth)
 
+    def _other(self, value, depth):
+        """A value of any other type: numpy's, or a subclass of a built-in type."""
+        if isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+            if int(value) not in INT_RANGE:
+                return {"~unsupported": "int outside the 64-bit range"}
+            return int(value)
+        if isinstance(value, (float, np.floating)):
+            return float(value)
+        if isinstance(value, (np.ndarray, np.bool_)):
+            return self._array(np.asarray(value).view(np.ndarray))
+        if isinstance(value, (list, tuple)):
+            items = [self.value(item, depth + 1) for item in value]
+            return items if type(value) is list else {"~tuple": items}
+        if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+            return {"~dict": [[key, self.value(item, depth + 1)] for key, item in value.items()]}
+        return {"~unsupported": type(value).__name__}
 
-def _encode(value, chunks, offset, budget, depth=0):
-    budget.spend()
-    if depth > MAX_DEPTH:
-        raise WireError(f"values nested more than {MAX_DEPTH} deep")
-    if value is None or isinstance(value, (bool, str)):
-        return value, offset
-    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
-        if int(value) not in INT_RANGE:
-            return {"~unsupported": "int outside the 64-bit range"}, offset
-        return int(value), offset
-    if isinstance(value, (float, np.floating)):
-        return float(value), offset
-    if isinstance(value, (np.ndarray, np.bool_)):
-        array = np.ascontiguousarray(np.asarray(value).view(np.ndarray))
+    def _array(self, array):
+        """An array (of numpy's own class): its bytes go to the payload."""
+        array = np.ascontiguousarray(array)
         if array.dtype.kind not in _DTYPE_KINDS:
-            return {"~unsupported": f"array of dtype {array.dtype}"}, offset
+            return {"~unsupported": f"array of dtype {array.dtype}"}
         data = array.tobytes()
-        chunks.append(data)
-        return {"~array": [offset, array.dtype.str, list(array.shape)]}, offset + len(data)
-    if isinstance(value, (list, tuple)):
-        items = []
-        for item in value:
-            encoded, offset = _encode(item, chunks, offset, budget, depth + 1)
-            items.append(encoded)
-        return (items if type(value) is list else {"~tuple": items}), offset
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        pairs = []
-        for key, item in value.items():
-            encoded, offset = _encode(item, chunks, offset, budget, depth + 1)
-            pairs.append([key, encoded])
-        return {"~dict": pairs}, offset
-    return {"~unsupported": type(value).__name__}, offset
+        self.chunks.append(data)
+        self.offset += len(data)
+        return {"~array": [self.offset - len(data), array.dtype.str, list(array.shape)]}
 
 
 def encode(message):
     """One frame (bytes) holding `message`."""
-    chunks = []
-    header, size = _encode(message, chunks, 0, _Budget())
-    header = json.dumps(header, allow_nan=True).encode()
+    encoder = _Encoder()
+    header = _HEADER_JSON.encode(encoder.value(message, 0)).encode()
+    size = encoder.offset
     if len(header) + size > MAX_FRAME:
         raise WireError(f"message of {len(header) + size} bytes is over the {MAX_FRAME}-byte limit")
-    return _SIZES.pack(len(header), size) + header + b"".join(chunks)
+    return b"".join([_SIZES.pack(len(header), size), header, *encoder.chunks])
 
 
 class Unsupported:
@@ -106,67 +126,87 @@ class Unsupported:
         return f"<unsupported {self.kind}>"
 
 
-def _decode(node, payload, budget, depth=0):
-    budget.spend()
-    if depth > MAX_DEPTH:
-        raise WireError(f"values nested more than {MAX_DEPTH} deep")
-    if isinstance(node, bool) or node is None or isinstance(node, (str, float)):
-        return node
-    if isinstance(node, int):
-        if node not in INT_RANGE:
-            raise WireError("an integer outside the 64-bit range")
-        return node
-    if isinstance(node, list):
-        return [_decode(item, payload, budget, depth + 1) for item in node]
-    if not isinstance(node, dict) or len(node) != 1:
-        raise WireError("malformed value")
-    (tag, body), = node.items()
-    if tag == "~tuple" and isinstance(body, list):
-        return tuple(_decode(item, payload, budget, depth + 1) for item in body)
-    if tag == "~dict" and isinstance(body, list):
-        pairs = {}
-        for pair in body:
-            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
-                raise WireError("malformed dict entry")
-            pairs[pair[0]] = _decode(pair[1], payload, budget, depth + 1)
-        return pairs
-    if tag == "~unsupported" and isinstance(body, str):
-        return Unsupported(body[:200])
-    if tag == "~array":
-        return _decode_array(body, payload, budget)
-    raise WireError("unknown or malformed tag")
+class _Decoder:
+    """Rebuilds one message from its parsed JSON header (json's own types only) and payload."""
+
+    def __init__(self, payload):
+        self.payload = payload
+        self.items = 0  # values so far, against MAX_ITEMS
+
+    def value(self, node, depth):
+        self.items += 1
+        if self.items > MAX_ITEMS:
+            raise WireError(f"more than {MAX_ITEMS} values in one message")
+        if depth > MAX_DEPTH:
+            raise WireError(f"values nested more than {MAX_DEPTH} deep")
+        kind = type(node)
+        if kind is str or kind is float or kind is bool or node is None:
+            return node
+        if kind is int:
+            if not _INT_LOW <= node < _INT_HIGH:
+                raise WireError("an integer outside the 64-bit range")
+            return node
+        if kind is list:
+            return [self.value(item, depth + 1) for item in node]
+        if kind is not dict or len(node) != 1:
+            raise WireError("malformed value")
+        (tag, body), = node.items()
+        if tag == "~dict" and type(body) is list:
+            pairs = {}
+            for pair in body:
+                if not (type(pair) is list and len(pair) == 2 and type(pair[0]) is str):
+                    raise WireError("malformed dict entry")
+                pairs[pair[0]] = self.value(pair[1], depth + 1)
+            return pairs
+        if tag == "~tuple" and type(body) is list:
+            return tuple([self.value(item, depth + 1) for item in body])
+        if tag == "~array":
+            return self._array(body)
+        if tag == "~unsupported" and type(body) is str:
+            return Unsupported(body[:200])
+        raise WireError("unknown or malformed tag")
+
+    def _array(self, body):
+        if not (type(body) is list and len(body) == 3):
+            raise WireError("malformed array")
+        offset, dtype, shape = body
+        if not (type(offset) is int and type(dtype) is str and len(dtype) <= 8 and type(shape) is list
+                and len(shape) <= MAX_DIMENSIONS and all(type(n) is int for n in shape)):
+            raise WireError("malformed array")
+        dtype = _PLAIN_DTYPES.get(dtype) or _plain_dtype(dtype)
+        if any(n < 0 or n > MAX_FRAME for n in shape):
+            raise WireError("array dimension out of range")
+        self.items += len(shape)
+        if self.items > MAX_ITEMS:
+            raise WireError(f"more than {MAX_ITEMS} values in one message")
+        count = 1
+        for n in shape:
+            count *= n  # exact: a product of bounded dimensions, checked against the payload below
+        end = offset + count * dtype.itemsize
+        if not 0 <= offset <= end <= len(self.payload):
+            raise WireError("array runs past the end of the frame")
+        return np.frombuffer(self.payload, dtype=dtype, count=count, offset=offset).reshape(tuple(shape)).copy()
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _decode_array(body, payload, budget):
-    if not (isinstance(body, list) and len(body) == 3):
-        raise WireError("malformed array")
-    offset, dtype, shape = body
-    if not (_is_int(offset) and isinstance(dtype, str) and len(dtype) <= 8 and isinstance(shape, list)
-            and len(shape) <= MAX_DIMENSIONS and all(_is_int(n) for n in shape)):
-        raise WireError("malformed array")
-    dtype = np.dtype(dtype)
+def _plain_dtype(name):
+    """The dtype `name` spells, when it is plain numbers (_DTYPE_KINDS, no fields, no sub-arrays); else WireError."""
+    dtype = np.dtype(name)
     if dtype.kind not in _DTYPE_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"forbidden dtype {dtype}")
-    if any(n < 0 or n > MAX_FRAME for n in shape):
-        raise WireError("array dimension out of range")
-    budget.spend(len(shape))
-    count = 1
-    for n in shape:
-        count *= n  # exact: a product of bounded dimensions, checked against the payload below
-    end = offset + count * dtype.itemsize
-    if not 0 <= offset <= end <= len(payload):
-        raise WireError("array runs past the end of the frame")
-    return np.frombuffer(payload, dtype=dtype, count=count, offset=offset).reshape(tuple(shape)).copy()
+    return dtype
+
+
+# The spellings encode writes (dtype.str), looked up instead of parsed; any other is parsed and checked.
+_PLAIN_DTYPES = {
+    spelling: _plain_dtype(spelling)
+    for code in "?bhilqBHILQefdg" for spelling in (np.dtype(code).str, np.dtype(code).newbyteorder().str)
+}
 
 
 def decode(header, payload):
     """The message held by a frame's header and payload bytes."""
     try:
-        return _decode(json.loads(header.decode()), payload, _Budget())
+        return _Decoder(payload).value(json.loads(header.decode()), 0)
     except WireError:
         raise
     except (ValueError, TypeError, KeyError, OverflowError, RecursionError, UnicodeDecodeError) as error:

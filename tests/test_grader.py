@@ -417,6 +417,15 @@ def test_case_rng_draws_other_inputs_for_another_salt():
         checks.case_rng(OTHER_SALT, "alice", specs.DROPOUT, specs.DROPOUT.cases[0]).random()
 
 
+def test_a_cases_generators_draw_as_a_fresh_case_rng_and_its_first_draw():
+    for question in specs.QUESTIONS:
+        for case in question.cases:
+            rng, directions_seed = checks._case_generators(SALT, "alice", question, case, "digest")
+            fresh = checks.case_rng(SALT, "alice", question, case, "digest")
+            assert directions_seed == checks.case_rng(SALT, "alice", question, case, "digest").integers(2**63)
+            assert np.array_equal(rng.standard_normal(8), fresh.standard_normal(8)), (question.function, case.name)
+
+
 # What a submission sees of its inputs, through what its feedback may say: the shapes of a
 # transposed answer, and the relative errors of a wrong one (which depend on the input values).
 REVEALS_INPUTS = {

@@ -42,14 +42,22 @@ def _net_problem(seed=1):
 
 
 def test_the_reference_chain_is_instrumented_for_each_stand_in():
-    calls = standins.reference_calls(specs.NET, _net_problem().args)
+    calls = standins.reference_run(specs.NET, _net_problem().args)[1]
     assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"]
+
+
+def test_the_instrumented_reference_returns_what_the_reference_does():
+    for question in specs.QUESTIONS:
+        problem = question.draw(np.random.default_rng(3), **question.cases[0].params)
+        result, _ = standins.reference_run(question, problem.args)
+        expected = question.unpack(question.reference(*problem.args))
+        assert all(np.array_equal(value, expected[name]) for name, value in question.unpack(result).items()), question.function
 
 
 def test_a_stand_in_answers_the_reference_call_and_nothing_else():
     problem = _net_problem()
     answer = standins.answerer(specs.NET, [problem])
-    (_, dropout_args, dropout_result), (_, bn_args, bn_result) = standins.reference_calls(specs.NET, problem.args)
+    (_, dropout_args, dropout_result), (_, bn_args, bn_result) = standins.reference_run(specs.NET, problem.args)[1]
     dout, bn_cache = bn_args
     reply = answer("batchnorm_backward", [dout * (1 + 1e-12), bn_cache])
     assert all(np.array_equal(got, want) for got, want in zip(reply["value"], bn_result))

@@ -44,6 +44,12 @@ def test_the_decoder_refuses_what_no_worker_writes(header):
         _decode(header)
 
 
+@pytest.mark.parametrize("dtype", ["<f8", "float64", "d", "=f8", ">f8", "|b1", "?", "<i4", "u2"])
+def test_a_plain_dtype_decodes_however_it_is_spelt(dtype):
+    decoded = _decode('{"~array": [0, "%s", [2]]}' % dtype)
+    assert decoded.dtype == np.dtype(dtype) and decoded.shape == (2,) and decoded.flags.writeable
+
+
 def test_an_int_outside_64_bits_is_sent_as_unsupported_not_refused():
     decoded = wire.decode_packet(wire.encode({"value": 10**400}))
     assert isinstance(decoded["value"], wire.Unsupported)
