@@ -570,10 +570,7 @@ def discover(paths, staging, out=None):
 
 def write_intake_csv(path, rows):
     """DIR/intake.csv: every file seen, by path."""
-    from autograder.tables import csv_text
+    from autograder.tables import write_csv_file
 
-    ordered = sorted(rows, key=lambda r: r.path)
-    text = csv_text(["path", "submission", "decision", "reason"], ([r.path, r.submission, r.decision, r.reason] for r in ordered))
-    temporary = Path(path).with_name(f".intake.csv.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    write_csv_file(path, ["path", "submission", "decision", "reason"],
+                   ([r.path, r.submission, r.decision, r.reason] for r in sorted(rows, key=lambda r: r.path)))
