@@ -166,12 +166,11 @@ class Gradebook:
                 return result
         return None
 
-    def latest_scores(self):
-        """{submission: its latest score}, to tell a student what a regrade changed."""
-        return dict(self.db.execute(
-            "SELECT submission, score FROM gradings WHERE id IN"
-            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (self.assignment.name,)
-        ).fetchall())
+    def latest_score(self, name):
+        """The score of the latest grading of `name`, or None: to tell a student what a regrade changed."""
+        row = self.db.execute("SELECT score FROM gradings WHERE submission = ? AND assignment = ? ORDER BY id DESC LIMIT 1",
+                              (name, self.assignment.name)).fetchone()
+        return row[0] if row else None
 
     def score_before_latest(self, name):
         rows = self.db.execute("SELECT score FROM gradings WHERE submission = ? AND assignment = ? ORDER BY id DESC LIMIT 2",
