@@ -450,18 +450,22 @@ def _gradescope_metadata(node, rows):
     return {}
 
 
-def _units(node, units, rows):
-    """[(Identity, Node)] of the students in a folder that holds several."""
+def _add_unit(by_key, identity, node):
+    by_key.setdefault(identity.key, []).append((identity, node))
+
+
+def _units(node, by_key, rows):
+    """Add to `by_key` the (Identity, Node) of the students in a folder that holds several."""
     metadata = _gradescope_metadata(node, rows)
     for child in node.children:
         if child.is_folder:
             identity = metadata.get(child.name) or layouts.from_name(child.name, child.stamp)
             if identity or _is_student_folder(child):
-                units.append((identity or _plain_identity(child), child))
+                _add_unit(by_key, identity or _plain_identity(child), child)
             else:
-                _units(child, units, rows)
+                _units(child, by_key, rows)
         elif kind(child.name) in (NOTEBOOK, PYTHON, ZIP) and (child.path or child.note):  # unreadable: a row all the same
-            units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
+            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
         elif child.name != layouts.METADATA:
             rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
 
@@ -570,18 +574,15 @@ def _tree(paths, budget, rows):
 
 def _by_student(top, rows):
     """{Identity.key: [(Identity, Node), ...]} of the units under `top`, in the tree's order."""
-    units = []
+    by_key = {}
     for child in top.children:
         # A folder named on the command line holds the class; so does a zip, unless it is one student's.
         one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not any(
             layouts.from_name(inside.name) for inside in child.children or ())
         if child.is_folder and not one_students_zip:
-            _units(child, units, rows)
+            _units(child, by_key, rows)
         else:
-            units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
-    by_key = {}
-    for identity, node in units:
-        by_key.setdefault(identity.key, []).append((identity, node))
+            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
     return by_key
 
 
