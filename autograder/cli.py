@@ -66,18 +66,9 @@ def grade_command(args):
         book.set_roster(students)
     book.remember(found.submissions)
     book.start_run(f.name for f in found.submissions)
-    reused, pending = 0, []
-    for submission in found.submissions:
-        if submission.status:  # nothing to grade: a result that says why, at once
-            record_intake_result(book, args.out, intake_result(assignment, submission))
-            continue
-        kept = None if args.regrade else book.unchanged(submission.name, intake.file_digest(submission.path))
-        if kept is None:
-            pending.append((submission.name, submission.path))
-            continue
-        if book.files_missing(kept):  # a run killed between the gradebook and the files
-            write_result_files(args.out, kept, book.score_before_latest(submission.name))
-        reused += 1
+    count, tally = len(found.submissions), intake_tally(found)
+    pending, origins, reused = sort_out(found.submissions, book, assignment, args)
+    del found  # the intake's records of every file: the gradebook and intake.csv hold them now
     print(f"grading {len(pending)} submission(s) with {args.jobs} job(s), isolation: {isolation_level()}"
           + (f"; {reused} unchanged since their last grading kept (--regrade to grade them again)" if reused else ""),
           file=sys.stderr)
@@ -88,8 +79,6 @@ def grade_command(args):
 
     graded = 0
 
-    origins = {submission.name: submission.where for submission in found.submissions}
-
     def on_result(result):
         nonlocal graded
         result.path = origins.get(result.submission, result.path)  # a zip member's place, not its extracted copy
@@ -98,24 +87,46 @@ def grade_command(args):
         grade.progress(graded, len(pending), result.submission)
 
     try:
-        grade.grade_all(assignment, pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_scores(),
+        grade.grade_all(assignment, pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_score,
                         args.self_checks)
     except container.NotProtected as error:
         book.close()
         return fail(f"not grading: {error}")
     book.write_csv()
-    summary = feedback.summary_table(book.run_rows(), len(found.submissions),
+    summary = feedback.summary_table(book.run_rows(), count,
                                      {q.function: q.label for q in assignment.questions})
     missing = sum(row.status == "missing" for row in book.class_rows())
     book.close()
     print(summary)
-    print("\n" + intake_summary(found, missing))
+    print("\n" + intake_summary(tally, missing))
     print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite")
     return 0
 
 
 STAGING = ".intake"  # zip members, extracted for grading
 SKIPPED_LISTED = 20
+
+
+def sort_out(submissions, book, assignment, args):
+    """Record at once the submissions with nothing to grade, keep those unchanged since their
+    last grading (unless --regrade); returns the (name, path) to grade, {name: the place shown}
+    of those whose file is not where it was handed in (a zip member's extracted copy), and the
+    count kept."""
+    pending, origins, reused = [], {}, 0
+    for submission in submissions:
+        if submission.status:  # nothing to grade: a result that says why, at once
+            record_intake_result(book, args.out, intake_result(assignment, submission))
+            continue
+        kept = None if args.regrade else book.unchanged(submission.name, intake.file_digest(submission.path))
+        if kept is None:
+            pending.append((submission.name, submission.path))
+            if intake.shown(submission.path) != submission.where:
+                origins[submission.name] = submission.where
+            continue
+        if book.files_missing(kept):  # a run killed between the gradebook and the files
+            write_result_files(args.out, kept, book.score_before_latest(submission.name))
+        reused += 1
+    return pending, origins, reused
 
 
 def intake_result(assignment, submission):
@@ -134,15 +145,20 @@ def record_intake_result(book, out, result):
     write_result_files(out, result, book.score_before_latest(result.submission))
 
 
-def intake_summary(found, missing):
-    """Counts of what was graded, skipped and missing, and the skipped files (the first few)."""
+def intake_tally(found):
+    """What the end of the run says of the intake: (files graded, superseded, skipped, the lines
+    naming the submissions not graded and the files skipped, the first few of each)."""
     decisions = collections.Counter(row.decision for row in found.rows)
-    skipped = [row for row in found.rows if row.decision == "skipped"]
-    lines = [f"files: {decisions['graded']} graded, {decisions['superseded']} superseded, {len(skipped)} skipped; "
-             f"{missing} missing (on the roster, no submission)"]
-    lines += _listed([f"not graded {f.name}: {f.status}" for f in found.submissions if f.status], "grades.csv")
-    lines += _listed([f"skipped {row.path}: {row.reason}" for row in skipped], "intake.csv")
-    return "\n".join(lines)
+    listed = _listed([f"not graded {f.name}: {f.status}" for f in found.submissions if f.status], "grades.csv")
+    listed += _listed([f"skipped {row.path}: {row.reason}" for row in found.rows if row.decision == "skipped"], "intake.csv")
+    return decisions["graded"], decisions["superseded"], decisions["skipped"], listed
+
+
+def intake_summary(tally, missing):
+    """Counts of what was graded, skipped and missing, and the skipped files (the first few)."""
+    graded, superseded, skipped, listed = tally
+    return "\n".join([f"files: {graded} graded, {superseded} superseded, {skipped} skipped; "
+                      f"{missing} missing (on the roster, no submission)", *listed])
 
 
 def _listed(lines, where):

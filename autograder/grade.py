@@ -103,23 +103,23 @@ def _grade_in_pool(*task):
 
 
 def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None,
-              previous_scores=None, self_checks=False):
+              previous_score=None, self_checks=False):
     """Grade every (name, path) in `found` as submissions of `assignment`,
     calling on_result(SubmissionResult) as each finishes.
 
     With `out_dir`, each submission's results.json and feedback are written
-    there as soon as it is graded (`previous_scores`: {name: score} of the
-    gradings before, for the feedback to say what a regrade changed). With
+    there as soon as it is graded (`previous_score`: name -> the score of its
+    grading before or None, for the feedback to say what a regrade changed). With
     `self_checks`, each result also holds what the public self-checks print.
     """
     isolation = isolation_level()
     if isolation == "container":
         container.secure_grading(PROBE_UID, out_dir, [path for _, path in found], salt, assignment.content_files)
-    previous_scores = previous_scores or {}
+    previous_score = previous_score or (lambda name: None)
     if jobs <= 1:
         for name, path in found:
             on_result(_grade_and_write(assignment, name, path, salt, limits, isolation, budget_seconds, out_dir,
-                                       previous_scores.get(name), self_checks))
+                                       previous_score(name), self_checks))
         return
     context = multiprocessing.get_context("forkserver")
     pending = collections.deque(found)
@@ -135,7 +135,7 @@ def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budge
             name, path = pending.popleft()
             try:
                 future = pool.submit(_grade_in_pool, str(assignment.folder), name, str(path), salt, limits, isolation, budget_seconds,
-                                     out_dir and str(out_dir), previous_scores.get(name), self_checks)
+                                     out_dir and str(out_dir), previous_score(name), self_checks)
             except BrokenProcessPool:
                 pending.appendleft((name, path))
                 broken = True

@@ -23,7 +23,7 @@ from autograder import feedback, roster
 from autograder.intake import file_stem
 from autograder.results import ScoreRow, SubmissionResult
 from autograder.sandbox import isolation_level
-from autograder.tables import csv_text
+from autograder.tables import write_csv_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gradings (
@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS checks (
     error_vs_numeric REAL,
     message TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS checks_by_grading ON checks (grading_id);
 """
 
 def spec_hash(assignment):
@@ -165,12 +166,11 @@ class Gradebook:
                 return result
         return None
 
-    def latest_scores(self):
-        """{submission: its latest score}, to tell a student what a regrade changed."""
-        return dict(self.db.execute(
-            "SELECT submission, score FROM gradings WHERE id IN"
-            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (self.assignment.name,)
-        ).fetchall())
+    def latest_score(self, name):
+        """The score of the latest grading of `name`, or None: to tell a student what a regrade changed."""
+        row = self.db.execute("SELECT score FROM gradings WHERE submission = ? AND assignment = ? ORDER BY id DESC LIMIT 1",
+                              (name, self.assignment.name)).fetchone()
+        return row[0] if row else None
 
     def score_before_latest(self, name):
         rows = self.db.execute("SELECT score FROM gradings WHERE submission = ? AND assignment = ? ORDER BY id DESC LIMIT 2",
@@ -234,59 +234,59 @@ class Gradebook:
 
     def class_rows(self, assignment_name=None):
         """Every submission of an assignment (default: this gradebook's) ever graded here (its
-        latest grading) and every roster student without one, as ClassRows: grades.csv and the LMS exports."""
+        latest grading) and every roster student without one, as ClassRows: grades.csv and the LMS exports.
+        Read from the gradebook one submission at a time (a class of thousands is written out
+        without holding it in memory)."""
         assignment_name = assignment_name or self.assignment.name
         students = self.roster()
         matcher = roster.Matcher(students)
-        identities = {row[0]: row[1:] for row in self.db.execute(
-            "SELECT submission, student_id, email, login, origin, file_stem, partners FROM identities")}
-        statuses = dict(self.db.execute(
-            "SELECT submission, status FROM gradings WHERE id IN"
-            " (SELECT max(id) FROM gradings WHERE assignment = ? GROUP BY submission)", (assignment_name,)))
         matched = set()
-        for row in self._latest_rows(False, assignment_name):
-            student_id, email, login, origin, stem, partners = identities.get(
-                row.submission, ("", "", "", "", file_stem(row.submission), "[]"))
+        for row, status, identity in self._latest(False, assignment_name):
+            student_id, email, login, origin, stem, partners = identity
             # A group's submission (Gradescope) is each submitter's: a row each.
             for student_id, email in [(student_id, email)] + [tuple(p) for p in json.loads(partners)]:
                 student = matcher.match(row.submission, student_id, email, login)
-                status = statuses.get(row.submission, "graded")
+                shown_status = status
                 if student is not None:
                     matched.add(student["id"])
                 elif students:
-                    status += ", not in roster"
-                yield ClassRow(row, student["id"] if student else student_id, status, student, email, origin, stem,
+                    shown_status += ", not in roster"
+                yield ClassRow(row, student["id"] if student else student_id, shown_status, student, email, origin, stem,
                                assignment_name)
         for student in students:
             if student["id"] not in matched:
                 yield ClassRow(None, student["id"], "missing", student, student["email"], "", "", assignment_name)
 
     def run_rows(self):
-        """The latest scores of this run's submissions, by name (see _latest_rows)."""
-        return self._latest_rows(True, self.assignment.name)
+        """The latest scores of this run's submissions, by name, as ScoreRows."""
+        return (row for row, _, _ in self._latest(True, self.assignment.name))
 
-    def _latest_rows(self, this_run_only, assignment_name):
-        """The latest scores of this run's submissions, or of all, of one
-        assignment, by name, as ScoreRows, read from the gradebook one at a
-        time (a class of thousands is summed up without holding it in memory)."""
+    def _latest(self, this_run_only, assignment_name):
+        """(ScoreRow, status, identity) of the latest grading of this run's submissions, or of
+        all, of one assignment, by name; identity: (student_id, email, login, origin, file_stem,
+        partners) as remember() stored it. The gradings are walked in the order of their index
+        and each one's checks summed on their own: neither SQLite nor this process sorts or
+        holds the class."""
         functions = self.graded_assignments().get(assignment_name, ())
         order = {function: number for number, function in enumerate(functions)}
-        where = "AND submission IN (SELECT name FROM run_names)" if this_run_only else ""
-        query = (
-            "SELECT g.submission, g.score, g.max_score, c.question, sum(c.points), sum(c.max_points)"
-            " FROM gradings g JOIN checks c ON c.grading_id = g.id"
-            f" WHERE g.id IN (SELECT max(id) FROM gradings WHERE assignment = ? {where} GROUP BY submission)"
-            " GROUP BY g.id, c.question ORDER BY g.submission"
+        where = "AND g.submission IN (SELECT name FROM run_names)" if this_run_only else ""
+        latest = (
+            "SELECT g.id, g.submission, g.score, g.max_score, g.status,"
+            " i.student_id, i.email, i.login, i.origin, i.file_stem, i.partners"
+            " FROM gradings g LEFT JOIN identities i ON i.submission = g.submission"
+            f" WHERE g.id = (SELECT max(id) FROM gradings WHERE submission = g.submission AND assignment = ?) {where}"
+            " ORDER BY g.submission"
         )
-        current, questions = None, []
-        for name, score, max_score, question, points, max_points in self.db.execute(query, (assignment_name,)):
-            if current is not None and current[0] != name:
-                yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
-                questions = []
-            current = (name, score, max_score)
-            questions.append((question, round(points, 6), max_points))
-        if current is not None:
-            yield ScoreRow(*current, tuple(sorted(questions, key=lambda q: order.get(q[0], 99))))
+        for grading_id, name, score, max_score, status, *identity in self.db.execute(latest, (assignment_name,)):
+            questions = self.db.execute(
+                "SELECT question, sum(points), sum(max_points) FROM checks WHERE grading_id = ? GROUP BY question",
+                (grading_id,)).fetchall()
+            if not questions:  # nothing was checked: no scores to show
+                continue
+            if identity[0] is None:  # graded before remember() kept who it was
+                identity = ("", "", "", "", file_stem(name), "[]")
+            questions = sorted(((q, round(points, 6), most) for q, points, most in questions), key=lambda q: order.get(q[0], 99))
+            yield ScoreRow(name, score, max_score, tuple(questions)), status, tuple(identity)
 
     def write_csv(self):
         """grades.csv: for each assignment graded into this folder, every submission ever
@@ -295,7 +295,7 @@ class Gradebook:
         functions = tuple(dict.fromkeys(f for names in graded.values() for f in names))
         header = ["submission", "assignment", "student_id", "status", "total", "max_total", *functions]
         rows = (_grades_cells(row, functions, graded[name]) for name in graded for row in self.class_rows(name))
-        write_atomically(self.out / "grades.csv", csv_text(header, rows))
+        write_csv_file(self.out / "grades.csv", header, rows)
 
     def close(self):
         self.db.close()

@@ -141,7 +141,7 @@ def file_stem(name):
 
 # ---------------------------------------------------------------- what is found
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One line of intake.csv."""
 
@@ -151,7 +151,7 @@ class Row:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """A file or folder seen (on disk or in a zip)."""
 
@@ -198,45 +198,48 @@ def _walk(path, where, depth, budget, rows):
     """The Node of folder `path`, its entries in name order, links never followed."""
     node = Node(shown(os.path.basename(path) or path), where, children=[])
     try:
+        # Names alone, not the DirEntries (each holds two stat buffers): a folder of a class of thousands.
         with os.scandir(path) as entries:
-            listed = sorted(entries, key=lambda entry: os.fsencode(entry.name))
+            listed = sorted((entry.name for entry in entries), key=os.fsencode)
     except OSError as error:
         rows.append(Row(where, "", "skipped", f"could not list the folder: {error.strerror}"))
         return node
-    for entry in listed:
-        name = shown(entry.name)
+    for entry_name in listed:
+        name = shown(entry_name)
         child_where = f"{where}/{name}"
         if not budget.take_entry():
             rows.append(Row(child_where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
             continue
         try:
-            _add_entry(entry, name, child_where, node, depth, budget, rows)
+            _add_entry(os.path.join(path, entry_name), entry_name, name, child_where, node, depth, budget, rows)
         except OSError as error:  # gone or changed while listed
             rows.append(Row(child_where, "", "skipped", f"could not be looked at: {error.strerror}"))
     return node
 
 
-def _add_entry(entry, name, where, folder, depth, budget, rows):
+def _add_entry(path, raw_name, name, where, folder, depth, budget, rows):
     """Add a folder's entry to its Node, or a row saying why it is skipped."""
-    if entry.name.startswith(".") or entry.name == HIDDEN:
+    if raw_name.startswith(".") or raw_name == HIDDEN:
         rows.append(Row(where, "", "skipped", "hidden (checkpoints, macOS metadata): not a submission"))
-    elif entry.is_symlink():
+        return
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
         rows.append(Row(where, "", "skipped", SYMLINK))
-    elif entry.is_dir(follow_symlinks=False):
-        if (entry.stat(follow_symlinks=False).st_dev, entry.inode()) == budget.exclude:
+    elif stat.S_ISDIR(status.st_mode):
+        if (status.st_dev, status.st_ino) == budget.exclude:
             rows.append(Row(where, "", "skipped", "the grader's output folder (--out)"))
         elif depth >= MAX_DEPTH:
             rows.append(Row(where, "", "skipped", f"a folder deeper than {MAX_DEPTH} levels"))
         else:
-            folder.children.append(_walk(entry.path, where, depth + 1, budget, rows))
-    elif not entry.is_file(follow_symlinks=False):
+            folder.children.append(_walk(path, where, depth + 1, budget, rows))
+    elif not stat.S_ISREG(status.st_mode):
         rows.append(Row(where, "", "skipped", NOT_REGULAR))
-    elif kind(entry.name) == ZIP:
-        folder.children.append(_open_zip(entry.path, name, where, budget, rows, 1))
+    elif kind(raw_name) == ZIP:
+        folder.children.append(_open_zip(path, name, where, budget, rows, 1))
     else:
-        size = entry.stat(follow_symlinks=False).st_size
-        note = _too_large(size, RAW_LIMIT) if size > RAW_LIMIT else ""  # read_submission_file would refuse it
-        folder.children.append(Node(name, where, path=entry.path, note=note))
+        note = _too_large(status.st_size, RAW_LIMIT) if status.st_size > RAW_LIMIT else ""  # read_submission_file would refuse it
+        # One string for both when the place shown is the path itself, as it usually is: a class of thousands.
+        folder.children.append(Node(name, where, path=where if path == where else path, note=note))
 
 
 # ---------------------------------------------------------------- zips
@@ -380,7 +383,7 @@ def _extract(data, name, budget):
 
 # ---------------------------------------------------------------- students
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """One student's submission: the file to grade, or why none is graded."""
 
@@ -395,7 +398,7 @@ class Found:
         return self.identity.name
 
 
-@dataclass
+@dataclass(slots=True)
 class Intake:
     submissions: list  # [Found], by name
     rows: list  # [Row]: every file seen
@@ -447,18 +450,22 @@ def _gradescope_metadata(node, rows):
     return {}
 
 
-def _units(node, units, rows):
-    """[(Identity, Node)] of the students in a folder that holds several."""
+def _add_unit(by_key, identity, node):
+    by_key.setdefault(identity.key, []).append((identity, node))
+
+
+def _units(node, by_key, rows):
+    """Add to `by_key` the (Identity, Node) of the students in a folder that holds several."""
     metadata = _gradescope_metadata(node, rows)
     for child in node.children:
         if child.is_folder:
             identity = metadata.get(child.name) or layouts.from_name(child.name, child.stamp)
             if identity or _is_student_folder(child):
-                units.append((identity or _plain_identity(child), child))
+                _add_unit(by_key, identity or _plain_identity(child), child)
             else:
-                _units(child, units, rows)
+                _units(child, by_key, rows)
         elif kind(child.name) in (NOTEBOOK, PYTHON, ZIP) and (child.path or child.note):  # unreadable: a row all the same
-            units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
+            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
         elif child.name != layouts.METADATA:
             rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
 
@@ -526,6 +533,27 @@ def discover(paths, staging, out=None):
         status = os.stat(out)
         exclude = (status.st_dev, status.st_ino)
     budget, rows = _Budget(staging, exclude), []
+    # The tree of every file is let go once each unit has its student, and a student's
+    # files once one of them is chosen: the records of a class of thousands are never held twice.
+    by_key = _by_student(_tree(paths, budget, rows), rows)
+    by_name = {}
+    for key, group in by_key.items():
+        if key[0] == "name" and len(group) > 1:
+            # Two files of the same plain name are two students, or one student twice: nobody can tell.
+            for identity, node in group:
+                by_name.setdefault(identity.name, []).append(_choose([(identity, node)], rows))
+        else:
+            found = _choose(group, rows)
+            by_name.setdefault(found.name, []).append(found)
+        group.clear()
+    submissions = []
+    for name, founds in sorted(by_name.items()):
+        submissions.append(founds[0] if len(founds) == 1 else _collision(name, founds, rows))
+    return Intake(submissions, rows)
+
+
+def _tree(paths, budget, rows):
+    """A folder Node of the PATHs named on the command line."""
     top = Node("", "", children=[])
     for given in paths:
         given = os.fspath(given)
@@ -541,39 +569,26 @@ def discover(paths, staging, out=None):
             top.children.append(Node(shown(os.path.basename(given)), shown(given), path=os.path.realpath(given)))
         else:
             raise ValueError(f"{shown(given)} is not a notebook (.ipynb), a Python file (.py) or a zip")
-    units = []
+    return top
+
+
+def _by_student(top, rows):
+    """{Identity.key: [(Identity, Node), ...]} of the units under `top`, in the tree's order."""
+    by_key = {}
     for child in top.children:
         # A folder named on the command line holds the class; so does a zip, unless it is one student's.
         one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not any(
             layouts.from_name(inside.name) for inside in child.children or ())
         if child.is_folder and not one_students_zip:
-            _units(child, units, rows)
+            _units(child, by_key, rows)
         else:
-            units.append((layouts.from_name(child.name, child.stamp) or _plain_identity(child), child))
-    by_key = {}
-    for identity, node in units:
-        by_key.setdefault(identity.key, []).append((identity, node))
-    by_name = {}
-    for key, group in by_key.items():
-        if key[0] == "name" and len(group) > 1:
-            # Two files of the same plain name are two students, or one student twice: nobody can tell.
-            for identity, node in group:
-                by_name.setdefault(identity.name, []).append(_choose([(identity, node)], rows))
-        else:
-            found = _choose(group, rows)
-            by_name.setdefault(found.name, []).append(found)
-    submissions = []
-    for name, founds in sorted(by_name.items()):
-        submissions.append(founds[0] if len(founds) == 1 else _collision(name, founds, rows))
-    return Intake(submissions, rows)
+            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
+    return by_key
 
 
 def write_intake_csv(path, rows):
     """DIR/intake.csv: every file seen, by path."""
-    from autograder.tables import csv_text
+    from autograder.tables import write_csv_file
 
-    ordered = sorted(rows, key=lambda r: r.path)
-    text = csv_text(["path", "submission", "decision", "reason"], ([r.path, r.submission, r.decision, r.reason] for r in ordered))
-    temporary = Path(path).with_name(f".intake.csv.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    write_csv_file(path, ["path", "submission", "decision", "reason"],
+                   ([r.path, r.submission, r.decision, r.reason] for r in sorted(rows, key=lambda r: r.path)))

@@ -25,7 +25,7 @@ MAX_SUBMITTERS = 20  # of one group submission
 METADATA = "submission_metadata.yml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """Who handed a file in, as the export says."""
 

@@ -19,8 +19,8 @@ as it is), never a 0 that looks earned.
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder.gradebook import Gradebook, write_atomically
-from autograder.tables import csv_text
+from autograder.gradebook import Gradebook
+from autograder.tables import write_csv_file
 
 FORMATS = ("canvas", "moodle", "csv")
 
@@ -74,5 +74,5 @@ def export(out_dir, kind, column=None, path=None, assignment=None):
         book.close()
     header, lines = {"canvas": canvas, "moodle": moodle, "csv": plain}[kind](rows, column)
     path = Path(path) if path else out / f"export-{kind}.csv"
-    write_atomically(path, csv_text(header, lines))
+    write_csv_file(path, header, lines)
     return path, len(lines), len(rows) - len(lines)

@@ -1,7 +1,8 @@
 """CSV files the grader writes for people and for LMS imports: every text cell neutralised."""
 
 import csv
-import io
+import os
+from pathlib import Path
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP's list).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -15,11 +16,15 @@ def csv_cell(value):
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_text(header, rows):
-    """The CSV text of a header and rows of cells (a row is written through csv_cell)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([csv_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return buffer.getvalue()
+def write_csv_file(path, header, rows):
+    """Write a header and rows of cells (each through csv_cell) to `path` as CSV, row by row
+    (a class of thousands is never held as one text), under a temporary name then renamed,
+    so that the file is never half-written."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([csv_cell(cell) for cell in header])
+        for row in rows:
+            writer.writerow([csv_cell(cell) for cell in row])
+    os.replace(temporary, path)
