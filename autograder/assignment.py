@@ -43,6 +43,7 @@ class AssignmentError(ValueError):
     """A folder that is not a valid assignment, with what is wrong."""
 
 
+@functools.cache  # read once a run: the grader asks for it for every submission it records
 def default_folder():
     """The assignment graded when none is named: pyproject.toml's default-assignment."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())

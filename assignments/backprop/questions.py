@@ -349,8 +349,12 @@ def draw_bn_net(rng, p, upstream):
     else:
         dscores = rng.standard_normal((N, C))
 
+    masks = np.random.default_rng(mask_seed)
+    first_mask = masks.bit_generator.state
+
     def loss():
-        return float(np.sum(layers.bn_net_forward(X, params, p=p, rng=np.random.default_rng(mask_seed))[0] * dscores))
+        masks.bit_generator.state = first_mask  # the same dropout mask on every pass (cheaper than a new generator)
+        return float(np.sum(layers.bn_net_forward(X, params, p=p, rng=masks)[0] * dscores))
 
     return Problem((dscores, cache), {**params, "X": X}, loss)
 
