@@ -37,6 +37,7 @@ import fcntl
 import functools
 import os
 import resource
+import secrets
 import selectors
 import shutil
 import signal
@@ -62,8 +63,8 @@ WORKER_FILES = (HERE / "worker.py", HERE / "harness.py", HERE / "wire.py")
 def worker_files(release):
     """The files bound into the sandbox for an assignment whose release is the folder `release`."""
     return (*WORKER_FILES, *sorted(Path(release).glob("*.py")))
-SANDBOX_UID_BASE = 60000
-PROBE_UID = SANDBOX_UID_BASE - 1  # no sandbox's: for checking what any unprivileged user can read
+SANDBOX_UIDS = range(60000, 70000)
+PROBE_UID = SANDBOX_UIDS.start - 1  # no sandbox's: for checking what any unprivileged user can read
 
 
 @dataclass(frozen=True)
@@ -255,13 +256,22 @@ class Sandbox:
         self.files = worker_files(release)
 
     def _claim_uid(self):
-        """An unprivileged user id no other sandbox on this machine is using
-        (held by a lock for this sandbox's life), so that the process limit
-        counts this sandbox's processes alone."""
+        """An unprivileged user id no other sandbox is using, held by a lock
+        for this sandbox's life, so that the process limit counts this
+        sandbox's processes alone. A uid with a live process is passed over
+        too (a grader with another temporary folder, or its leftovers), and
+        the search starts at a random place: graders on one kernel that
+        cannot see each other's locks or processes (containers) then rarely
+        meet on one uid."""
         if self.uid_lock is None:
             folder = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-users"
             folder.mkdir(mode=0o700, exist_ok=True)
-            for uid in range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + 1000):
+            busy = {owner for _, _, owner in _processes()}
+            start = secrets.randbelow(len(SANDBOX_UIDS))
+            for index in range(len(SANDBOX_UIDS)):
+                uid = SANDBOX_UIDS[(start + index) % len(SANDBOX_UIDS)]
+                if uid in busy:
+                    continue
                 lock = open(folder / str(uid), "a")
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -489,6 +489,30 @@ def test_two_graders_on_one_machine_do_not_disturb_each_other(tmp_path):
     assert [rows[1][0], rows[1][4]] == ["sleeper", f"{BACKPROP.points:g}"]
 
 
+def test_a_sandbox_user_with_a_live_process_is_passed_over(tmp_path, monkeypatch):
+    """Graders that do not share a temporary folder (another TMPDIR, a chroot) cannot see each
+    other's locks: a uid one of them uses has live processes, and the other must not take it
+    (its process limit would count both). Seen when the fresh-OS test's grader and one on this
+    machine both took the first uid: each killed or starved the other's workers."""
+    from autograder import sandbox
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # locks no other grader sees
+    monkeypatch.setattr(sandbox.tempfile, "tempdir", None)
+    monkeypatch.setattr(sandbox.secrets, "randbelow", lambda n: 0)  # the search starts at the first uid
+    first = sandbox.SANDBOX_UIDS[0]
+    holder = subprocess.Popen(["sleep", "30"], user=first)
+    try:
+        claimed = sandbox.Sandbox(release=BACKPROP.release)
+        try:
+            assert claimed._claim_uid() == first + 1
+        finally:
+            claimed.close()
+            claimed.uid_lock.close()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 # --- 6. the command line ---------------------------------------------------------------------------
 
 
