@@ -37,7 +37,6 @@ import fcntl
 import functools
 import os
 import resource
-import secrets
 import selectors
 import shutil
 import signal
@@ -63,7 +62,7 @@ WORKER_FILES = (HERE / "worker.py", HERE / "harness.py", HERE / "wire.py")
 def worker_files(release):
     """The files bound into the sandbox for an assignment whose release is the folder `release`."""
     return (*WORKER_FILES, *sorted(Path(release).glob("*.py")))
-SANDBOX_UIDS = range(60000, 70000)
+SANDBOX_UIDS = range(60000, 61000)
 PROBE_UID = SANDBOX_UIDS.start - 1  # no sandbox's: for checking what any unprivileged user can read
 
 
@@ -259,17 +258,15 @@ class Sandbox:
         """An unprivileged user id no other sandbox is using, held by a lock
         for this sandbox's life, so that the process limit counts this
         sandbox's processes alone. A uid with a live process is passed over
-        too (a grader with another temporary folder, or its leftovers), and
-        the search starts at a random place: graders on one kernel that
-        cannot see each other's locks or processes (containers) then rarely
-        meet on one uid."""
+        too: a grader whose temporary folder is another (TMPDIR, a chroot)
+        does not see this lock, or leftovers of a killed grader. The lowest
+        free one is taken, so that its scratch mount and staged files are
+        reused rather than left behind."""
         if self.uid_lock is None:
             folder = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-users"
             folder.mkdir(mode=0o700, exist_ok=True)
             busy = {owner for _, _, owner in _processes()}
-            start = secrets.randbelow(len(SANDBOX_UIDS))
-            for index in range(len(SANDBOX_UIDS)):
-                uid = SANDBOX_UIDS[(start + index) % len(SANDBOX_UIDS)]
+            for uid in SANDBOX_UIDS:
                 if uid in busy:
                     continue
                 lock = open(folder / str(uid), "a")
