@@ -72,16 +72,16 @@ def _as_array(value, expected, zero_dim_ok, sizes):
     return value, ""
 
 
-def numeric_error(problem, name, value, rng, absolute):
-    """How far `value` is from the numerical gradient, along random directions.
+def numeric_error(problem, name, value, directions, absolute):
+    """How far `value` is from the numerical gradient, along `directions`
+    (random arrays of its shape, specs.DIRECTIONS of them).
 
     Relative to the gradient's size (|<g, v> - d_v| / (|g| |v| + |d_v|)), so
     that a direction nearly orthogonal to the gradient cannot inflate it;
     absolute for a gradient that is zero by construction.
     """
     worst = 0.0
-    for _ in range(specs.DIRECTIONS):
-        direction = rng.standard_normal(value.shape)
+    for direction in directions:
         # A unit step: a longer one would move inputs by more than the margin
         # a spec keeps from a kink, and grow the difference's own error.
         direction /= max(np.linalg.norm(direction), 1e-300)
@@ -92,8 +92,11 @@ def numeric_error(problem, name, value, rng, absolute):
     return float(worst)
 
 
-def _compare(output, value, expected, vs_numeric, returned):
-    """(passed, error vs reference, message) for one output.
+def _compare(output, value, expected, numeric, returned):
+    """(passed, error vs reference, error vs the numerical gradient, message)
+    for one output. `numeric()` is the latter (None for an output that is no
+    input's gradient), computed only for an answer that agrees with the
+    reference: a wrong one fails either way, and the forward passes it costs are most of a check.
 
     Gradients are float64 (the notes): an output holding float32 numbers (its
     dtype, or float64 values that are all float32 numbers) never passes,
@@ -101,16 +104,19 @@ def _compare(output, value, expected, vs_numeric, returned):
     and a small real mistake cannot hide in float32 rounding."""
     if output.zero_by_construction:
         vs_reference = float(np.max(np.abs(value - expected), initial=0.0))
+        vs_numeric = numeric() if vs_reference <= specs.ATOL else None
         passed = vs_reference <= specs.ATOL and (vs_numeric is None or vs_numeric <= specs.ATOL)
         message = "" if passed else f"should be zero (up to rounding): largest entry off by {vs_reference:.1e}"
-        return passed, vs_reference, message
+        return passed, vs_reference, vs_numeric, message
     vs_reference = rel_error(value, expected)
     if diagnosis.is_float32(returned):
         close = vs_reference <= diagnosis.FLOAT32_AGREEMENT
-        return False, vs_reference, "float32 numbers" + (": right to float32 precision only (float64 required)" if close else " (float64 required)")
+        return (False, vs_reference, None,
+                "float32 numbers" + (": right to float32 precision only (float64 required)" if close else " (float64 required)"))
+    vs_numeric = numeric() if vs_reference <= specs.RTOL else None
     passed = vs_reference <= specs.RTOL and (vs_numeric is None or vs_numeric <= specs.NUMERIC_RTOL)
     message = "" if passed else f"relative error {vs_reference:.1e}"
-    return passed, vs_reference, message
+    return passed, vs_reference, vs_numeric, message
 
 
 
@@ -156,9 +162,9 @@ def _public_run(session, question, case, watch):
     that never saw hidden ones: the words the feedback may show."""
     problem = question.draw(np.random.default_rng(PUBLIC_SEED), **case.params)
     session.close()
+    # The later questions' graded calls go on in this worker: the words are taken before any hidden input reaches it.
     (reply,) = session.call_cases(question.function, [problem.args], question.oracles,
                                   standins.answerer(question, [problem]), watch)
-    session.close()  # the graded calls go on in a worker of their own
     where = f"Run again on public inputs of this case (numpy.random.default_rng({PUBLIC_SEED}), the same draw for everyone)"
     if not isinstance(reply, dict):
         return f"{where}, it did not finish.", ""
@@ -270,10 +276,13 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
                 result.checks.append(Check(case.name, output.name, 0.0, points, False, message))
                 passed_outputs[output.name] = False
                 continue
-            vs_numeric = None
-            if output.name in problem.inputs:
-                vs_numeric = numeric_error(problem, output.name, value, directions, output.zero_by_construction)
-            passed, vs_reference, message = _compare(output, value, expected[output.name], vs_numeric, answer[output.name])
+            # Drawn whether or not they are used, so that each output's directions never depend on another's result.
+            drawn = [directions.standard_normal(value.shape) for _ in range(specs.DIRECTIONS)] if output.name in problem.inputs else None
+
+            def numeric(output=output, value=value, drawn=drawn):
+                return numeric_error(problem, output.name, value, drawn, output.zero_by_construction) if drawn else None
+
+            passed, vs_reference, vs_numeric, message = _compare(output, value, expected[output.name], numeric, answer[output.name])
             result.checks.append(Check(case.name, output.name, points if passed else 0.0, points, passed, message,
                                        vs_reference, vs_numeric, output.zero_by_construction))
             passed_outputs[output.name] = passed
