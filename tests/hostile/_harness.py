@@ -18,7 +18,9 @@ comments, then the code:
   reference notebook (the given forward passes and the five graded functions,
   exactly as `release.render(assignment, reference=True)` holds them), after
   `import numpy as np`. A case overrides a function by defining it again
-  after the include, or removes one with `del`.
+  after the include, or removes one with `del`. `# include: NAME` is replaced
+  by the file `_NAME.py` here (`_channel.py`: the worker's protocol socket
+  and `_forge(message)`, for the cases that forge frames).
 - `# expect: QUESTION OP VALUE`: QUESTION is dropout, softmax, cross_entropy,
   batchnorm, net, `all` (every question) or `total`; OP is =, >= or <=; VALUE
   a number or `full` (the question's points). A question no line names must
@@ -69,9 +71,8 @@ QUESTION_NAMES = {
     "net": "bn_net_backward",
 }
 FUNCTIONS = tuple(QUESTION_NAMES.values())
-POINTS = {"dropout_backward": 15, "softmax_backward": 20, "softmax_cross_entropy": 10,
-          "batchnorm_backward": 25, "bn_net_backward": 30}
-TOTAL = sum(POINTS.values())
+POINTS = {function: BACKPROP.question(function).points for function in FUNCTIONS}
+TOTAL = BACKPROP.points
 _HEADER = re.compile(r"^#\s*(hostile|expect|status|message|absent|absent-line|max-seconds|max-bytes|bug|include)\s*:\s*(.*?)\s*$")
 # A grades.csv cell starting with one of these is neutralised with a leading ' (gradebook.csv_cell).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -209,9 +210,12 @@ def parse_case(path, base=None):
         elif key == "max-seconds":
             case.max_seconds = float(value)
         elif key == "include":
-            if value != "base":
-                raise ValueError(f"{path.name}: only `# include: base` is known")
-            code.append(base if base is not None else reference_base())
+            if value == "base":
+                code.append(base if base is not None else reference_base())
+            elif (HERE / f"_{value}.py").is_file():
+                code.append((HERE / f"_{value}.py").read_text())
+            else:
+                raise ValueError(f"{path.name}: no `# include: {value}` (base, or a file _{value}.py here)")
     case.code = "\n".join(code) + "\n"
     if not case.description:
         raise ValueError(f"{path.name}: no `# hostile:` line")
