@@ -20,7 +20,8 @@ comments, then the code:
   `import numpy as np`. A case overrides a function by defining it again
   after the include, or removes one with `del`. `# include: NAME` is replaced
   by the file `_NAME.py` here (`_channel.py`: the worker's protocol socket
-  and `_forge(message)`, for the cases that forge frames).
+  and `_forge(message)`, for the cases that forge frames; `_self_check.py`:
+  `_in_self_check()`, for the cases that act otherwise in a public self-check).
 - `# expect: QUESTION OP VALUE`: QUESTION is dropout, softmax, cross_entropy,
   batchnorm, net, `all` (every question) or `total`; OP is =, >= or <=; VALUE
   a number or `full` (the question's points). A question no line names must

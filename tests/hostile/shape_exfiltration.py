@@ -3,18 +3,7 @@
 # absent: 987654321
 # message: the worker sent a malformed reply (array dimension out of range)
 # include: base
-
-
-import sys
-
-
-def _in_self_check():
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__", "").startswith("public_checks"):
-            return True
-        frame = frame.f_back
-    return False
+# include: self_check
 
 
 def dropout_backward(dout, cache):

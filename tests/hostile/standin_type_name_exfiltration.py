@@ -4,17 +4,7 @@
 # expect: batchnorm = 0
 # absent: EXFILTRATED
 # include: base
-
-import sys
-
-
-def _in_self_check():
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__", "").startswith("public_checks"):
-            return True
-        frame = frame.f_back
-    return False
+# include: self_check
 
 
 def _carrier(values):

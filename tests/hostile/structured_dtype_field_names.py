@@ -2,17 +2,7 @@
 # expect: softmax = 0
 # absent: FIELDLEAK
 # include: base
-
-import sys
-
-
-def _in_self_check():
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__", "").startswith("public_checks"):
-            return True
-        frame = frame.f_back
-    return False
+# include: self_check
 
 
 def softmax_backward(da, cache):
