@@ -9,7 +9,6 @@ renamed, so that none is ever half-written.
 
 import hashlib
 import json
-import os
 import sqlite3
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import assignment as assignments
-from autograder import feedback, roster
+from autograder import atomic, feedback, roster
 from autograder.intake import file_stem
 from autograder.results import ScoreRow, SubmissionResult
 from autograder.sandbox import isolation_level
@@ -99,13 +98,6 @@ def salt_hash(salt):
     return hashlib.sha256(salt.encode()).hexdigest()[:16]
 
 
-def write_atomically(path, text):
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
 def files_folder(out_dir, assignment_name):
     """Where the results/, feedback/ and report of an assignment graded into
     `out_dir` go: `out_dir` itself for the default assignment, else out_dir/NAME/,
@@ -124,8 +116,8 @@ def write_result_files(out_dir, result, previous_score=None):
     these themselves, in parallel; the gradebook is the record. (The HTML
     pages of the feedback are made by `autograder report`.)"""
     results_json, feedback_md = result_files(out_dir, result.submission, result.assignment)
-    write_atomically(results_json, json.dumps(feedback.gradescope_results(result), indent=2))
-    write_atomically(feedback_md, feedback.markdown(result, previous_score))
+    atomic.write_text(results_json, json.dumps(feedback.gradescope_results(result), indent=2))
+    atomic.write_text(feedback_md, feedback.markdown(result, previous_score))
 
 
 class Gradebook:

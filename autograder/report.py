@@ -13,7 +13,6 @@ Submission names, messages, notes and printed output come from student code:
 every string goes through pages.e (html.escape) on its way into a page.
 """
 
-import os
 import re
 import statistics
 import time
@@ -21,7 +20,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder import feedback, gradebook
+from autograder import atomic, feedback, gradebook
 from autograder.intake import file_stem
 from autograder.pages import REPORT_CSS, e, feedback_page, page
 from autograder.plots import histogram_plot, mistakes_plot, questions_plot
@@ -39,13 +38,6 @@ MISTAKES_PER_QUESTION = 5
 def _first_line(text, limit=300):
     line = (str(text).strip().splitlines() or [""])[0]
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _write_atomically(path, text):
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 # ---------------------------------------------------------------- reading
@@ -318,7 +310,7 @@ def write_report(out_dir):
         history = gradebook.read_history(database, name)
         write_feedback_pages(folder, history)
         path = folder / "report.html"
-        _write_atomically(path, render_report(history, str(database), titles.get(name) or name))
+        atomic.write_text(path, render_report(history, str(database), titles.get(name) or name))
         paths.append(path)
     return paths
 
@@ -328,4 +320,4 @@ def write_feedback_pages(folder, history):
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
     for submission, gradings in history.items():
         previous = gradings[-2].result.score if len(gradings) > 1 else None
-        _write_atomically(folder / "feedback" / f"{file_stem(submission)}.html", feedback_page(gradings[-1].result, previous))
+        atomic.write_text(folder / "feedback" / f"{file_stem(submission)}.html", feedback_page(gradings[-1].result, previous))

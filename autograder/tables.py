@@ -1,8 +1,8 @@
 """CSV files the grader writes for people and for LMS imports: every text cell neutralised."""
 
 import csv
-import os
-from pathlib import Path
+
+from autograder import atomic
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP's list).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -18,13 +18,9 @@ def csv_cell(value):
 
 def write_csv_file(path, header, rows):
     """Write a header and rows of cells (each through csv_cell) to `path` as CSV, row by row
-    (a class of thousands is never held as one text), under a temporary name then renamed,
-    so that the file is never half-written."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", newline="") as out:
+    (a class of thousands is never held as one text), whole or not at all (atomic.py)."""
+    with atomic.replacing(path, newline="") as out:
         writer = csv.writer(out)
         writer.writerow([csv_cell(cell) for cell in header])
         for row in rows:
             writer.writerow([csv_cell(cell) for cell in row])
-    os.replace(temporary, path)
