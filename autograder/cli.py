@@ -259,7 +259,8 @@ def parser():
     grading.add_argument("paths", nargs="+", metavar="PATH")
     grading.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     grading.add_argument("--jobs", type=positive(int), default=grade.default_jobs(), metavar="N",
-                         help="submissions graded at once (default: the number of cores, %(default)s here)")
+                         help="submissions graded at once (default: the number of cores, %(default)s here); "
+                              "with one job per core or more, each grading process keeps to one core")
     grading.add_argument("--timeout", type=positive(float), default=10.0, metavar="SECONDS",
                          help="time limit for one cell or one graded call (default: %(default)s)")
     grading.add_argument("--budget", type=positive(float), default=120.0, metavar="SECONDS",

@@ -2,11 +2,15 @@
 compiled once run in a child as if compiled there (their tracebacks name the
 cell), a request names the watched functions and the child counts them, and a
 child's reap collected before the next fork still leaves each child an empty
-scratch space."""
+scratch space, and with a job per CPU each grading process keeps to a CPU of
+its own (where its sandbox's children run too)."""
+
+import multiprocessing
+import os
 
 import pytest
 
-from autograder import release
+from autograder import grade, release
 from autograder.sandbox import Limits, Sandbox, isolation_level
 from backprop import BACKPROP
 
@@ -78,3 +82,20 @@ def test_a_session_asks_only_for_functions_the_sandbox_was_prepared_with(sandbox
     session = Session(Submission("x", "x.py"), sandbox)
     with pytest.raises(ValueError):
         session.call_cases("f", [[]], (), None, [("f", "def f(): pass\n")])
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing to pin")
+def test_with_a_job_per_cpu_each_grading_process_takes_a_cpu_of_its_own():
+    cpus = sorted(os.sched_getaffinity(0))
+    context = multiprocessing.get_context("fork")
+    options = grade._one_cpu_each(context, len(cpus))
+    taken = []
+    for _ in cpus:
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=lambda: writer.send(
+            (options["initializer"](*options["initargs"]), sorted(os.sched_getaffinity(0)))[1]))
+        process.start()
+        taken.append(reader.recv())
+        process.join()
+    assert sorted(taken) == [[cpu] for cpu in cpus]
+    assert grade._one_cpu_each(context, len(cpus) - 1) == {}  # fewer jobs than CPUs: the scheduler places them
