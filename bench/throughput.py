@@ -190,6 +190,12 @@ def read_results(out):
     return {name: json.loads(result) for name, result in rows}
 
 
+def steady_rate(out):
+    """Submissions per second from the first results file written to the last (their modification times)."""
+    times = sorted(path.stat().st_mtime for path in (out / "results").glob("*.json"))
+    return (len(times) - 1) / max(times[-1] - times[0], 1e-9)
+
+
 def read_scores(out):
     with open(out / "grades.csv") as handle:
         return {row["submission"]: row for row in csv.DictReader(handle)}
@@ -306,6 +312,9 @@ def run(args, work):
         rate = len(correct) / wall
         print(f"correct notebooks only: {len(correct)} in {wall:.1f} s: {rate:.1f} submissions/s, "
               f"{100 * rate / floor_rate:.0f}% of the floor; full marks: {full} of {len(correct)}")
+        steady = steady_rate(work / "correct-out")
+        print(f"  from the first result written to the last (the command's start-up left out): {steady:.1f} submissions/s, "
+              f"{100 * steady / floor_rate:.0f}% of the floor")
         failures += len(correct) - full
 
     folder = _fresh(work / "class")
@@ -315,6 +324,12 @@ def run(args, work):
     per_submission = [r["seconds"] * 1000 for r in results.values()]
     print(f"graded {len(results)} in {wall:.1f} s: {len(results) / wall:.1f} submissions/s "
           f"(start-up of the command included)")
+    waiting = [name for name, (kind, _) in kinds.items() if kind in ("slow", "endless")]
+    waited = sum(results[name]["seconds"] for name in waiting if name in results)
+    rest_wall = max(wall - waited / args.jobs, 1e-9)
+    print(f"  of which the {len(waiting)} slow and endless ones (sleeps, and loops until the time limit) kept a job "
+          f"waiting {waited:.1f} s in all; the other {len(results) - len(waiting)} in the remaining {rest_wall:.1f} s "
+          f"of the {args.jobs} jobs: {(len(results) - len(waiting)) / rest_wall:.1f} submissions/s")
     print(f"per submission: median {statistics.median(per_submission):.0f} ms, p95 {percentile(per_submission, 0.95):.0f} ms, "
           f"max {max(per_submission):.0f} ms")
     for key, kilobytes in peak.items():

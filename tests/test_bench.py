@@ -24,5 +24,7 @@ def test_benchmark_of_40_grades_every_submission_as_expected(tmp_path):
     assert "scores identical to one-at-a-time grading: 40 of 40" in run.stdout
     assert "scores as expected for their kind: 40 of 40" in run.stdout
     assert "submissions/s" in run.stdout and "peak memory, worker" in run.stdout
+    assert "from the first result written to the last" in run.stdout
+    assert "slow and endless ones (sleeps, and loops until the time limit) kept a job waiting" in run.stdout
     assert "floor: the checks of all" in run.stdout and "of the floor; full marks: 10 of 10" in run.stdout
     assert len(list((tmp_path / "class").glob("*.ipynb"))) == 40
