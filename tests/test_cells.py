@@ -128,6 +128,17 @@ def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, m
                                        "save my copy.ipynb and submit that file itself.\n")
 
 
+def test_a_release_cell_left_as_it_is_is_not_run_however_a_py_export_spaces_it():
+    skip = release.cells_not_run_when_grading(BACKPROP)
+    check = 'grader.check("dropout_backward")'
+    assert check in skip
+    exported = f"# In[3]:\n\n\n{check}\n\n\n# ## 2. Softmax (20 points)\n# \n# Softmax turns...\n\n"
+    parsed = cells.parse(exported.encode(), ".py", skip)
+    assert parsed.not_run == 1 and parsed.cells == []
+    # Changed code is run: only blank lines, comment lines and trailing spaces are ignored.
+    assert cells.parse(f"{check}  # it passes".encode(), ".py", skip).not_run == 0
+
+
 def test_the_release_notebook_converts_to_a_py_script():
     metadata = json.loads(BACKPROP.student_notebook.read_text())["metadata"]["language_info"]
     assert metadata["file_extension"] == ".py" and metadata["name"] == "python"

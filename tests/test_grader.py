@@ -356,6 +356,22 @@ def test_py_submission_is_graded(folder):
     assert_full_marks_except(result)
 
 
+def test_a_py_export_and_edited_self_check_cells_grade_without_a_note(folder):
+    """nbconvert's .py of the notebook (blank lines around each cell, markdown
+    as comments) and a self-check cell the student edited: the self-checks
+    still do nothing while grading, and the feedback has no note about them
+    (they used to raise "'NoneType' object has no attribute 'check'")."""
+    from nbconvert import PythonExporter
+
+    script, _ = PythonExporter().from_notebook_node(sf.notebook())
+    path = folder / "exported.py"
+    path.write_text(script)
+    edited = sf.notebook(extra_cells=[("after:dropout_backward", 'print(grader.check("dropout_backward"))  # PASS now')])
+    for result in (graded(folder, "exported", path=path), graded(folder, "edited_self_check", edited)):
+        assert_full_marks_except(result)
+        assert not [note for note in result.notes if "grader" in note], result.notes
+
+
 def test_py_submission_with_a_syntax_error_loses_only_that_function(folder):
     path = folder / "module_syntax_error.py"
     source = sf.reference_module_source()
