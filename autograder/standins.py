@@ -5,8 +5,9 @@ While a question is graded, the reference versions of the earlier questions
 it names as oracles stand in for the student's, so that a mistake in an
 earlier part costs points once. A stand-in must not become a reference on
 demand: it answers only the call the reference chain itself makes for the
-case, with arguments equal (within STANDIN_MATCH) to the reference's
-intermediates, of the same types, shapes and dtypes. Its answer is the
+case (or that a correct chain the spec lists as an alternative makes), with
+arguments equal (within STANDIN_MATCH) to the reference's intermediates, of
+the same types, shapes and dtypes. Its answer is the
 reference's own result for that call, an array the grader made; any other
 call is "not a reference call", and the worker runs the student's own
 function instead.
@@ -29,12 +30,23 @@ NOT_A_REFERENCE_CALL = {"own": True}
 
 def reference_run(question, args):
     """The reference's result on `args`, and [(function name, arguments,
-    result)] of the calls it makes to `question.oracles`: the reference
-    chain, run once, instrumented (its result is the expected answer too)."""
+    result)] of the calls to `question.oracles` that a correct chain makes:
+    the reference, run once, instrumented (its result is the expected answer
+    too), then each of the spec's alternative correct forms
+    (Question.alternatives), so that a correct chain written in another
+    order (the network's ReLU mask before its dropout backward) gets the
+    stand-ins too and a mistake of an earlier part still costs points once."""
     if not question.oracles:
         return question.reference(*args), []
     recorded = []
+    result = _instrumented(question.reference, question.oracles, recorded)(*args)
+    for alternative in question.alternatives:
+        _instrumented(alternative, question.oracles, recorded)(*args)
+    return result, recorded
 
+
+def _instrumented(function, oracles, recorded):
+    """`function` with each oracle it calls by its global name recording (name, arguments, result) in `recorded`."""
     def recorder(name, real):
         def record(*call_args):
             result = real(*call_args)
@@ -43,11 +55,9 @@ def reference_run(question, args):
             return result
         return record
 
-    reference = question.reference
-    names = {**reference.__globals__}
-    names.update({name: recorder(name, names[name]) for name in question.oracles})
-    result = types.FunctionType(reference.__code__, names, reference.__name__, reference.__defaults__)(*args)
-    return result, recorded
+    names = {**function.__globals__}
+    names.update({name: recorder(name, names[name]) for name in oracles if name in names})
+    return types.FunctionType(function.__code__, names, function.__name__, function.__defaults__)
 
 
 def _equal(got, expected):

@@ -356,6 +356,23 @@ def test_py_submission_is_graded(folder):
     assert_full_marks_except(result)
 
 
+def test_a_mistake_in_dropout_costs_points_once_whatever_the_order_of_the_networks_masks(folder):
+    """The network's ReLU mask before its dropout backward is a correct chain: the reference
+    dropout stands in for the student's wrong one there too (it did not: 16.5 of 30 lost)."""
+    nb = sf.notebook({
+        "dropout_backward": sf.MISTAKES["dropout_no_rescale"][1],
+        "bn_net_backward": sf.source("""
+            def bn_net_backward(dscores, cache):
+                dzbn, dW2, db2 = affine_backward(dscores, cache["affine2"])
+                d = dropout_backward(relu_backward(dzbn, cache["relu"]), cache["dropout"])
+                dy1, dgamma, dbeta = batchnorm_backward(d, cache["bn"])
+                dX, dW1, db1 = affine_backward(dy1, cache["affine1"])
+                return {"W1": dW1, "b1": db1, "gamma": dgamma, "beta": dbeta, "W2": dW2, "b2": db2, "X": dX}
+        """),
+    })
+    assert_full_marks_except(graded(folder, "net_relu_mask_first_wrong_dropout", nb), "dropout_backward")
+
+
 def test_a_py_export_and_edited_self_check_cells_grade_without_a_note(folder):
     """nbconvert's .py of the notebook (blank lines around each cell, markdown
     as comments) and a self-check cell the student edited: the self-checks

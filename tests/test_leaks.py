@@ -16,6 +16,7 @@ from autograder.grade import grade_submission
 from autograder.results import SubmissionResult
 from autograder.wire import Unsupported
 from backprop import BACKPROP
+from solutions import layers as L
 
 SALT = "leaks-salt"
 
@@ -43,7 +44,20 @@ def _net_problem(seed=1):
 
 def test_the_reference_chain_is_instrumented_for_each_stand_in():
     calls = standins.reference_run(specs.NET, _net_problem().args)[1]
-    assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"]
+    # The reference's calls, then those of the alternative chain (the ReLU mask before the dropout backward).
+    assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"] * 2
+
+
+def test_a_correct_chain_in_another_order_gets_the_stand_ins_too():
+    """A network whose ReLU mask comes before its dropout backward (the masks commute) is
+    correct: its calls get the reference's answers, so that a mistake in dropout_backward
+    costs points in part 1 only."""
+    problem = _net_problem()
+    dscores, cache = problem.args
+    dzbn = dscores @ cache["affine2"][1].T
+    masked_first = L.relu_backward(dzbn, cache["relu"])
+    reply = standins.answerer(specs.NET, [problem])("dropout_backward", [masked_first, cache["dropout"]])
+    assert np.array_equal(reply["value"], L.dropout_backward(masked_first, cache["dropout"]))
 
 
 def test_the_instrumented_reference_returns_what_the_reference_does():
@@ -57,7 +71,7 @@ def test_the_instrumented_reference_returns_what_the_reference_does():
 def test_a_stand_in_answers_the_reference_call_and_nothing_else():
     problem = _net_problem()
     answer = standins.answerer(specs.NET, [problem])
-    (_, dropout_args, dropout_result), (_, bn_args, bn_result) = standins.reference_run(specs.NET, problem.args)[1]
+    (_, dropout_args, dropout_result), (_, bn_args, bn_result), *_ = standins.reference_run(specs.NET, problem.args)[1]
     dout, bn_cache = bn_args
     reply = answer("batchnorm_backward", [dout * (1 + 1e-12), bn_cache])
     assert all(np.array_equal(got, want) for got, want in zip(reply["value"], bn_result))

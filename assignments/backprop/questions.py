@@ -10,6 +10,7 @@ import numpy as np
 
 from autograder.specs import Case, Mistake, Output, Problem, Question, distinct_sizes, fields, keys, negated, one
 from solutions import layers
+from solutions.layers import affine_backward, batchnorm_backward, dropout_backward, relu_backward
 
 # The given forward passes, counted while a backward pass runs: a backward
 # pass never needs them (softmax_cross_entropy's given loss calls softmax
@@ -408,6 +409,17 @@ _NET_W2_FROM = (
 )
 
 
+def _net_relu_mask_before_dropout(dscores, cache):
+    """A correct chain in another order: the ReLU mask before the dropout backward (two element-wise
+    masks commute). It calls the oracles by name, so that its calls get the stand-ins too (standins.py)."""
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = affine_backward(dscores, cache["affine2"])
+    d = dropout_backward(relu_backward(dzbn, cache["relu"]), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = affine_backward(dy1, cache["affine1"])
+    return grads
+
+
 NET = Question(
     function="bn_net_backward",
     label="bn_net",
@@ -440,6 +452,7 @@ NET = Question(
         Mistake("has the sign flipped", "Check the signs along the chain.", negated(layers.bn_net_backward)),
     ),
     oracles=("dropout_backward", "batchnorm_backward"),
+    alternatives=(_net_relu_mask_before_dropout,),
     locations=(
         (("gamma", "beta", "W1", "b1", "X"),
          "goes wrong between the second affine layer and gamma, beta",
