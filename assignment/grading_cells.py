@@ -199,9 +199,17 @@ def _at_most(sources):
     return first + ([rest] if rest.strip() else [])
 
 
+def code_lines(source):
+    """A cell's code as the lines that run: without blank lines, comment
+    lines and trailing spaces, which a .py export (`nbconvert --to script`
+    puts blank lines around each cell, and markdown as comments) or an
+    editor changes in a cell the student left as it was."""
+    return tuple(line.rstrip() for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+
+
 def parse(data, suffix, skip=frozenset(), given=()):
     """The cells of a submission's bytes (`suffix` ".ipynb" or ".py"),
-    leaving out those whose source is in `skip`, with the release's `given`
+    leaving out those whose code (code_lines) is that of a source in `skip`, with the release's `given`
     cells ([(names, source)]) in place of the student's copies. Never raises:
     a problem becomes `error`."""
     parsed = Parsed()
@@ -226,8 +234,9 @@ def parse(data, suffix, skip=frozenset(), given=()):
     summaries = _Summaries()
     restore = _Restorer(given, summaries)
     kept = []
+    skip = {code_lines(source) for source in skip}
     for source, metadata in sources:
-        if source in skip:
+        if code_lines(source) in skip:
             parsed.not_run += 1
             continue
         names = summaries[source].names

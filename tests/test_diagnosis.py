@@ -542,6 +542,21 @@ def test_float32_signature_needs_every_value_to_be_a_float32_number():
     assert not diagnosis.is_float32(np.zeros(5))
 
 
+@pytest.mark.parametrize("answer", [softmax_float32, softmax_float32_returned_as_float64, softmax_list])
+def test_the_self_check_fails_what_the_grader_gives_no_points(answer, capsys):
+    """float32 numbers and a list for an array earn nothing in the grader: the notebook's
+    self-check said PASS for them (a float32 softmax agrees with the numerical gradient to 5e-8)."""
+    import gradcheck
+    import self_checks
+
+    assert grade("softmax_backward", answer).score == 0
+    assert not self_checks.check_softmax_backward(L.softmax_forward, answer)
+    assert "FAIL" in capsys.readouterr().out
+    assert self_checks.check_softmax_backward(L.softmax_forward, L.softmax_backward)
+    # A gradient zero by construction is compared absolutely: its few-digit rounding is no float32 answer.
+    assert gradcheck.report("b1", np.array([2.0**-56, 0.0]), np.zeros(2), atol=1e-8)
+
+
 # --- the headline ---------------------------------------------------------------------------------
 
 def _submission(*questions):
