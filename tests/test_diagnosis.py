@@ -557,6 +557,22 @@ def test_the_self_check_fails_what_the_grader_gives_no_points(answer, capsys):
     assert gradcheck.report("b1", np.array([2.0**-56, 0.0]), np.zeros(2), atol=1e-8)
 
 
+def cross_entropy_onehot_from_eye_of_n(z, y):
+    # np.eye(N) where np.eye(C) belongs, cut to C columns: right when N > C, an IndexError when N < C.
+    N, C = z.shape
+    loss, _ = L.softmax_cross_entropy(z, y)
+    return loss, (L.softmax(z) - np.eye(N)[y][:, :C]) / N
+
+
+@pytest.mark.parametrize("student", ["alice", "bob", "carol", "dave", "erin", "frank"])
+def test_an_answer_right_in_one_orientation_only_loses_points_for_every_student(student):
+    """Each question with an (N, C) layout has a case with N > C and one with N < C: the
+    cross-entropy's two cases used to draw theirs at random, and this answer got full marks
+    for about one student in four."""
+    result = grade("softmax_cross_entropy", cross_entropy_onehot_from_eye_of_n, submission=student)
+    assert 0 < result.score < result.max_score
+
+
 # --- the headline ---------------------------------------------------------------------------------
 
 def _submission(*questions):
@@ -670,7 +686,8 @@ def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_q
         "returns NaN or infinity in dz only for logits of order 1e3"]
     assert [d["mistake"] for d in questions["batchnorm_backward"].diagnoses] == [
         "returns dgamma with an extra axis of length 1 (keepdims)"]
-    assert feedback.headline(result) == "70/100 — softmax_backward returns dz right to float32 precision only"
+    assert feedback.headline(result) == f"{result.score:g}/100 — softmax_backward returns dz right to float32 precision only"
+    assert result.score == pytest.approx(100 - points["softmax_backward"] - stress - dgamma)
     text = feedback.markdown(result)
     assert "subtract each row's maximum" in text and "dx and dbeta are right" in text
     # The loss of shape (1,) is accepted: its rows pass.

@@ -163,8 +163,9 @@ SOFTMAX = Question(
 
 # 3. Softmax with cross-entropy ---------------------------------------------------
 
-def draw_cross_entropy(rng, offset=0.0):
-    N, C = distinct_sizes(rng, 2)
+def draw_cross_entropy(rng, offset=0.0, wide=False):
+    # Both orientations, as for softmax: an answer right only when N > C (or N < C) cannot pass by the draw's luck.
+    N, C = sorted(distinct_sizes(rng, 2), reverse=not wide)
     z = offset + rng.standard_normal((N, C))
     y = rng.integers(0, C, size=N)
     return Problem((z, y), {"dz": z}, lambda: float(layers.softmax_cross_entropy(z, y)[0]))
@@ -210,8 +211,9 @@ CROSS_ENTROPY = Question(
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
     cases=(
-        Case("random logits", 5, {}),
-        Case("logits of order 1e3", 5, {"offset": 1000.0}, stress="logits of order 1e3",
+        Case("more examples than classes (N > C)", 4, {}),
+        Case("fewer examples than classes (N < C)", 3, {"wide": True}),
+        Case("logits of order 1e3", 3, {"offset": 1000.0}, stress="logits of order 1e3",
              stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
                          "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
     ),
