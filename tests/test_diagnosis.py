@@ -564,6 +564,26 @@ def cross_entropy_onehot_from_eye_of_n(z, y):
     return loss, (L.softmax(z) - np.eye(N)[y][:, :C]) / N
 
 
+def cross_entropy_columns_of_y(z, y):
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    dz = L.softmax(z)
+    dz[:, y] -= 1  # whole columns y, not the entries (n, y[n])
+    return loss, dz / N
+
+
+def test_no_case_has_one_class_for_every_example():
+    """With y constant, onehot(y) is one whole column and dz[:, y] -= 1 is right: a student's
+    draw of 5 examples of 3 classes, y = [1 1 1 1 1], gave that answer the case's points."""
+    for seed in range(300):
+        for case in specs.CROSS_ENTROPY.cases:
+            _, y = specs.CROSS_ENTROPY.draw(np.random.default_rng(seed), **case.params).args
+            assert len(set(y.tolist())) > 1
+    for student in ("alice", "bob", "carol"):
+        result = grade("softmax_cross_entropy", cross_entropy_columns_of_y, submission=student)
+        assert result.score == 0, [c.case for c in result.checks if c.passed and c.output == "dz"]
+
+
 @pytest.mark.parametrize("student", ["alice", "bob", "carol", "dave", "erin", "frank"])
 def test_an_answer_right_in_one_orientation_only_loses_points_for_every_student(student):
     """Each question with an (N, C) layout has a case with N > C and one with N < C: the

@@ -163,11 +163,20 @@ SOFTMAX = Question(
 
 # 3. Softmax with cross-entropy ---------------------------------------------------
 
+def labels(rng, N, C):
+    """N correct classes of C, at least two of them different: with one class for every example,
+    onehot(y) is a whole column, and subtracting 1 from the columns y (dz[:, y] -= 1) would pass."""
+    while True:
+        y = rng.integers(0, C, size=N)
+        if np.any(y != y[0]):
+            return y
+
+
 def draw_cross_entropy(rng, offset=0.0, wide=False):
     # Both orientations, as for softmax: an answer right only when N > C (or N < C) cannot pass by the draw's luck.
     N, C = sorted(distinct_sizes(rng, 2), reverse=not wide)
     z = offset + rng.standard_normal((N, C))
-    y = rng.integers(0, C, size=N)
+    y = labels(rng, N, C)
     return Problem((z, y), {"dz": z}, lambda: float(layers.softmax_cross_entropy(z, y)[0]))
 
 
@@ -347,7 +356,7 @@ def draw_bn_net(rng, p, upstream):
         if np.min(np.abs(cache["relu"])) > 1e-3:
             break
     if upstream == "cross-entropy":
-        y = rng.integers(0, C, size=N)
+        y = labels(rng, N, C)
         _, dscores = layers.softmax_cross_entropy(scores, y)
     else:
         dscores = rng.standard_normal((N, C))
