@@ -584,6 +584,20 @@ def test_no_case_has_one_class_for_every_example():
         assert result.score == 0, [c.case for c in result.checks if c.passed and c.output == "dz"]
 
 
+def test_no_case_makes_a_mask_unneeded():
+    """A dropout mask keeping every unit (p > 0), or ReLU inputs all of one sign, would let an
+    answer that leaves that mask out pass the case (5 of the first 3,000 draws of p = 0.3 kept every unit)."""
+    (p_03,) = [case for case in specs.DROPOUT.cases if case.params == {"p": 0.3, "train": True}]
+    for seed in range(3000):
+        _, cache = specs.DROPOUT.draw(np.random.default_rng(seed), **p_03.params).args
+        assert cache["keep"].any() and not cache["keep"].all()
+    for seed in range(100):
+        for case in specs.NET.cases[:2]:
+            _, cache = specs.NET.draw(np.random.default_rng(seed), **case.params).args
+            assert not cache["dropout"]["keep"].all()
+            assert (cache["relu"] < 0).any() and (cache["relu"] > 0).any()
+
+
 @pytest.mark.parametrize("student", ["alice", "bob", "carol", "dave", "erin", "frank"])
 def test_an_answer_right_in_one_orientation_only_loses_points_for_every_student(student):
     """Each question with an (N, C) layout has a case with N > C and one with N < C: the

@@ -41,8 +41,9 @@ def draw_dropout(rng, p, train):
     while True:
         mask_seed = int(rng.integers(2**31))
         _, cache = layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))
-        # A mask dropping every unit makes dx zero, whatever the scale: a wrong one would pass.
-        if not train or cache["keep"].any():
+        # A mask dropping every unit makes dx zero, whatever the scale; one keeping every unit (p > 0)
+        # makes the mask itself unneeded: in either a wrong answer would pass.
+        if not train or (cache["keep"].any() and (p == 0 or not cache["keep"].all())):
             break
 
     def forward():
@@ -343,8 +344,8 @@ NET_OUTPUTS = ("W1", "b1", "gamma", "beta", "W2", "b2", "X")
 
 def draw_bn_net(rng, p, upstream):
     N, D, H_, C = distinct_sizes(rng, 4, low=3, high=14)
-    mask_seed = int(rng.integers(2**31))
     while True:
+        mask_seed = int(rng.integers(2**31))  # drawn anew with the rest: a mask keeping every unit is refused
         X = rng.standard_normal((N, D))
         params = layers.init_bn_net(D, H_, C, rng, weight_scale=0.5)
         params["b1"] = rng.standard_normal(H_)
@@ -352,8 +353,11 @@ def draw_bn_net(rng, p, upstream):
         params["beta"] = rng.standard_normal(H_)
         scores, cache = layers.bn_net_forward(X, params, p=p, rng=np.random.default_rng(mask_seed))
         # Keep the ReLU inputs away from the kink, where the numerical
-        # gradient would straddle it (notes.md section 5).
-        if np.min(np.abs(cache["relu"])) > 1e-3:
+        # gradient would straddle it (notes.md section 5); some on each side
+        # of it, and some units dropped when p > 0, so that neither mask is unneeded.
+        keep = cache["dropout"]["keep"]
+        if (np.min(np.abs(cache["relu"])) > 1e-3 and np.any(cache["relu"] < 0) and np.any(cache["relu"] > 0)
+                and (p == 0 or not keep.all())):
             break
     if upstream == "cross-entropy":
         y = labels(rng, N, C)
