@@ -21,7 +21,10 @@ def found_functions(assignment, submission, load_errors):
     for question in assignment.questions:
         cells_defining = [number for number, names in submission.defines.items() if question.function in names]
         loaded = [number for number in cells_defining if number not in load_errors]
-        if loaded:
+        # Bound otherwise (`f = lambda ...`, `f = Class.method`, a def under `if`): found when a cell that loaded binds it.
+        bound = [number for number, source in submission.cells
+                 if number not in load_errors and question.function in cells.bound_names(source)]
+        if loaded or bound:
             where[question.function] = "found"
         elif cells_defining:
             where[question.function] = f"NOT FOUND: {submission.labels[cells_defining[-1]]} failed to load"

@@ -61,14 +61,14 @@ def _never_bound(result, question, submission, load_errors):
     bound_elsewhere = set()
     for number, source in sources.items():
         if number not in load_errors:
-            bound_elsewhere |= _bound(source, from_line=1)
+            bound_elsewhere |= cells.bound_names(source, from_line=1)
     for number, (kind, error) in sorted(load_errors.items()):
         if kind != "raised" or number not in sources:
             continue
         last, where = _summary(error)
         failed_at = int(_LINE.findall(error)[-1]) if where else 1
-        before = _bound(sources[number], 1, until=failed_at)
-        unbound = sorted(read & (_bound(sources[number], failed_at) - before - bound_elsewhere))
+        before = cells.bound_names(sources[number], 1, until=failed_at)
+        unbound = sorted(read & (cells.bound_names(sources[number], failed_at) - before - bound_elsewhere))
         if not unbound:
             continue
         names = ", ".join(unbound)
@@ -91,17 +91,3 @@ def _names_read(function, submission, sources):
         return set()
     return {node.id for node in ast.walk(definitions[-1]) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
-
-def _bound(source, from_line, until=None):
-    """The names the top-level statements of `source` starting on lines from_line..until (excluded) bind."""
-    found = set()
-    for node in cells._parsed(source) or ():
-        if node.lineno < from_line or (until is not None and node.lineno >= until):
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            found |= {alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*"}
-        else:
-            found |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return found
