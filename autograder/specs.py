@@ -136,7 +136,7 @@ def one(name):
 
 def fields(*names):
     # A list of the outputs in order is read as the tuple: a caller unpacks both alike (the
-    # self-checks do: `dx, dgamma, dbeta = batchnorm_backward(...)`), so it is right too.
+    # self-checks do: `first, second = f(...)`), so it is right too.
     def unpack(value):
         if not isinstance(value, (tuple, list)) or len(value) != len(names):
             raise ValueError(f"should return a tuple ({', '.join(names)}), got {describe(value)}")

@@ -115,6 +115,33 @@ def defined_functions(source):
     return _summary(source).names
 
 
+def bound_names(source, from_line=1, until=None):
+    """The global names the top-level statements of `source` that start on
+    lines from_line..until (excluded) bind: functions and classes (also under
+    an `if` or a `try`), imports, assignments (`f = lambda ...`, `f = C.f`)."""
+    found = set()
+    for node in _parsed(source) or ():
+        if node.lineno < from_line or (until is not None and node.lineno >= until):
+            continue
+        for inner in _outside_bodies(node):
+            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(inner.name)
+            elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+                found |= {alias.asname or alias.name.split(".")[0] for alias in inner.names if alias.name != "*"}
+            elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                found.add(inner.id)
+    return found
+
+
+def _outside_bodies(node):
+    """`node` and the nodes under it, but not inside a function's or class's body (their names are local)."""
+    yield node
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _outside_bodies(child)
+
+
 def label(source, defines=()):
     """How a student finds a cell: its first line of code, and what it defines."""
     lines = (match[0].strip() for match in re.finditer(r"[^\n]*\S[^\n]*", source))  # lazily: a cell may be long
