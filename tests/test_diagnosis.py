@@ -466,6 +466,16 @@ def cross_entropy_through_softmax_backward(z, y):
     return loss, L.softmax_backward(da, {"a": a})
 
 
+def batchnorm_variance_from_the_second_moment(dout, cache):
+    # E[x^2] - mu^2: exact enough at the large-mean case's mean and spread (so the hint does not blame it).
+    x, gamma, eps = cache["x"], cache["gamma"], cache["eps"]
+    mu = x.mean(axis=0)
+    inv_std = 1 / np.sqrt((x ** 2).mean(axis=0) - mu ** 2 + eps)
+    x_hat = (x - mu) * inv_std
+    dgamma = (dout * x_hat).sum(axis=0)
+    return gamma * inv_std * (dout - dout.mean(axis=0) - x_hat * dgamma / len(x)), dgamma, dout.sum(axis=0)
+
+
 def batchnorm_list(dout, cache):
     # Unpacked as the tuple is, by the self-check and any caller: right.
     return list(L.batchnorm_backward(dout, cache))
@@ -493,6 +503,7 @@ CORRECT = {
     "cross_entropy_through_softmax_backward": ("softmax_cross_entropy", cross_entropy_through_softmax_backward),
     "dropout_eval_returns_dout_itself": ("dropout_backward", dropout_eval_returns_dout_itself),
     "batchnorm_list": ("batchnorm_backward", batchnorm_list),
+    "batchnorm_variance_from_the_second_moment": ("batchnorm_backward", batchnorm_variance_from_the_second_moment),
     "cross_entropy_list": ("softmax_cross_entropy", cross_entropy_list),
 }
 
