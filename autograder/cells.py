@@ -116,12 +116,13 @@ def defined_functions(source):
 
 
 def bound_names(source, from_line=1, until=None):
-    """The global names the top-level statements of `source` that start on
-    lines from_line..until (excluded) bind: functions and classes (also under
-    an `if` or a `try`), imports, assignments (`f = lambda ...`, `f = C.f`)."""
+    """The global names bound by the top-level statements of `source` that
+    start on line from_line or later and end before line `until`: functions
+    and classes (also under an `if` or a `try`), imports, assignments
+    (`f = lambda ...`, `f = C.f`)."""
     found = set()
     for node in _parsed(source) or ():
-        if node.lineno < from_line or (until is not None and node.lineno >= until):
+        if node.lineno < from_line or (until is not None and node.end_lineno >= until):
             continue
         for inner in _outside_bodies(node):
             if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -17,6 +17,7 @@ from autograder import cells, checks
 
 ONLY_NUMPY = "Only numpy and Python's standard library are available when grading."
 _LINE = re.compile(r'line (\d{1,7})')
+_MODULE_LINE = re.compile(r'line (\d{1,7}), in <module>')
 
 
 def _summary(error):
@@ -26,6 +27,18 @@ def _summary(error):
     last = last if len(last) <= 200 else last[:197] + "..."
     where = _LINE.findall(error)
     return last, (f" (line {where[-1]})" if where else "")
+
+
+def failing_line(error):
+    """The line of its cell at which a cell's load error stopped it: the cell's own frame (a frame
+    inside a function it called is not where the cell stopped), else the line a syntax error names; 1 if unknown."""
+    found = _MODULE_LINE.findall(error) or _LINE.findall(error)
+    return int(found[-1]) if found else 1
+
+
+def defined_before_failing(source, error):
+    """The names a cell that failed to load bound all the same, in the statements ending before its failing line."""
+    return cells.bound_names(source, 1, until=failing_line(error))
 
 
 def explain(result, question, submission, load_errors):
@@ -66,8 +79,8 @@ def _never_bound(result, question, submission, load_errors):
         if kind != "raised" or number not in sources:
             continue
         last, where = _summary(error)
-        failed_at = int(_LINE.findall(error)[-1]) if where else 1
-        before = cells.bound_names(sources[number], 1, until=failed_at)
+        failed_at = failing_line(error)
+        before = defined_before_failing(sources[number], error)
         unbound = sorted(read & (cells.bound_names(sources[number], failed_at) - before - bound_elsewhere))
         if not unbound:
             continue

@@ -357,8 +357,9 @@ def test_a_missing_module_is_the_first_thing_said(tmp_path):
 
 
 def test_check_finds_a_function_bound_otherwise_than_by_a_def(tmp_path):
-    """`softmax_backward = lambda ...` and a def under `if`: the grader calls them (full marks),
-    and `autograder check` said "NOT FOUND: no cell defines it" and "will not grade"."""
+    """`softmax_backward = lambda ...`, a def under `if`, a def followed by a test call that
+    raises: the grader calls them (full marks), and `autograder check` said "NOT FOUND" and
+    "will not grade"."""
     from autograder import precheck
 
     def edit(cells):
@@ -366,10 +367,12 @@ def test_check_finds_a_function_bound_otherwise_than_by_a_def(tmp_path):
             "softmax_backward = lambda da, cache: (da - np.sum(da * cache['a'], axis=1, keepdims=True)) * cache['a']\n")
         dropout = _cell_defining(cells, "dropout_backward")
         dropout.source = "if True:\n" + "".join("    " + line for line in dropout.source.splitlines(keepends=True))
+        # A test call after the def that raises (inside the function): the def ran, the grader finds it.
+        _cell_defining(cells, "batchnorm_backward").source += "\n\nprint(batchnorm_backward(np.ones((2, 3)), {}))\n"
 
     said = []
     assert precheck.check(BACKPROP, _reference_with(tmp_path, edit), write=said.append) == 0, said
-    assert "- softmax_backward: found" in said and "- dropout_backward: found" in said
+    assert {"- softmax_backward: found", "- dropout_backward: found", "- batchnorm_backward: found"} <= set(said)
 
 
 @pytest.mark.slow
