@@ -239,6 +239,13 @@ ALSO = {
 }
 
 
+def batchnorm_n_from_the_wrong_axis(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    D = dout.shape[1]  # meant N = dout.shape[0]
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma / (D * np.sqrt(cache["var"] + cache["eps"])) * (D * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
 def batchnorm_dgamma_dbeta_swapped(dout, cache):
     dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
     return dx, dbeta, dgamma
@@ -359,6 +366,9 @@ WRONG.update({
     "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
     "net_dw1_skipping_batchnorm": ("bn_net_backward", net_dw1_skipping_batchnorm, "computes W1 from dL/dX_BN instead of dL/dY1", "identity"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
+    # N/D is a different number in each case, 2 in some: each term's phrase must fit every case.
+    "batchnorm_n_from_the_wrong_axis": ("batchnorm_backward", batchnorm_n_from_the_wrong_axis,
+                                        "the term through the mean multiplied by N/D and the term through the variance multiplied by N/D", "twice"),
 })
 
 
