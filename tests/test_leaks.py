@@ -44,8 +44,8 @@ def _net_problem(seed=1):
 
 def test_the_reference_chain_is_instrumented_for_each_stand_in():
     calls = standins.reference_run(specs.NET, _net_problem().args)[1]
-    # The reference's calls, then those of the alternative chain (the ReLU mask before the dropout backward).
-    assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"] * 2
+    # The reference's calls, then those of the alternative chains (the ReLU mask before the dropout backward).
+    assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"] * (1 + len(specs.NET.alternatives))
 
 
 def test_a_correct_chain_in_another_order_gets_the_stand_ins_too():
@@ -56,8 +56,12 @@ def test_a_correct_chain_in_another_order_gets_the_stand_ins_too():
     dscores, cache = problem.args
     dzbn = dscores @ cache["affine2"][1].T
     masked_first = L.relu_backward(dzbn, cache["relu"])
-    reply = standins.answerer(specs.NET, [problem])("dropout_backward", [masked_first, cache["dropout"]])
+    answer = standins.answerer(specs.NET, [problem])
+    reply = answer("dropout_backward", [masked_first, cache["dropout"]])
     assert np.array_equal(reply["value"], L.dropout_backward(masked_first, cache["dropout"]))
+    from_the_output = dzbn * (cache["affine2"][0] > 0)  # the mask of Z_BN, zero where dropped too
+    reply = answer("dropout_backward", [from_the_output, cache["dropout"]])
+    assert np.array_equal(reply["value"], L.dropout_backward(from_the_output, cache["dropout"]))
 
 
 def test_the_instrumented_reference_returns_what_the_reference_does():

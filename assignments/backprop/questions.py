@@ -436,6 +436,18 @@ def _net_relu_mask_before_dropout(dscores, cache):
     return grads
 
 
+def _net_relu_mask_from_the_output_before_dropout(dscores, cache):
+    """Another correct order: the ReLU mask read from the network's hidden output Z_BN (zero where ReLU or
+    dropout zeroed it), before the dropout backward, which zeroes the dropped units anyway."""
+    grads = {}
+    zbn = cache["affine2"][0]
+    dzbn, grads["W2"], grads["b2"] = affine_backward(dscores, cache["affine2"])
+    d = dropout_backward(dzbn * (zbn > 0), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = affine_backward(dy1, cache["affine1"])
+    return grads
+
+
 NET = Question(
     function="bn_net_backward",
     label="bn_net",
@@ -468,7 +480,7 @@ NET = Question(
         Mistake("has the sign flipped", "Check the signs along the chain.", negated(layers.bn_net_backward)),
     ),
     oracles=("dropout_backward", "batchnorm_backward"),
-    alternatives=(_net_relu_mask_before_dropout,),
+    alternatives=(_net_relu_mask_before_dropout, _net_relu_mask_from_the_output_before_dropout),
     locations=(
         (("gamma", "beta", "W1", "b1", "X"),
          "goes wrong between the second affine layer and gamma, beta",
