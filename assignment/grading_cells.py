@@ -35,6 +35,8 @@ MAX_CELLS = 500
 # size); the grader goes by `def` lines and text instead.
 AST_LIMIT = 256 * 1024
 GIVEN_TAG = "autograder_given"
+# UTF-8, with the byte-order mark some Windows editors write first left out (it is no part of the code or the JSON).
+UTF8 = "utf-8-sig"
 _MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
 _MAGIC_PREFIXES = ("%", "!", "get_ipython()")
@@ -187,7 +189,7 @@ def notebook_sources(data):
     """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
     import nbformat
 
-    text = data.decode("utf-8", errors="replace")
+    text = data.decode(UTF8, errors="replace")
     notebook = json.loads(text)
     if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
         notebook = nbformat.reads(text, as_version=4)
@@ -245,7 +247,7 @@ def parse(data, suffix, skip=frozenset(), given=()):
         parsed.error = _too_big(len(data))
         return parsed
     if suffix == ".py":
-        sources = [(source, {}) for source in script_sources(data.decode("utf-8", errors="replace"))]
+        sources = [(source, {}) for source in script_sources(data.decode(UTF8, errors="replace"))]
     else:
         try:
             sources = notebook_sources(data)

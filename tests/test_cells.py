@@ -128,6 +128,18 @@ def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, m
                                        "save my copy.ipynb and submit that file itself.\n")
 
 
+def test_a_byte_order_mark_is_no_part_of_a_notebook_or_a_py_file():
+    """Notepad's "UTF-8 with BOM": a .py whose first cell failed to compile (every function then
+    lacked np: 45/100), a notebook that was "not a readable notebook" (0/100)."""
+    bom = b"\xef\xbb\xbf"
+    script = cells.parse(bom + b"import numpy as np\n\n\ndef f():\n    return np.pi\n", ".py")
+    assert script.cells[0][1].startswith("import numpy") and not script.error
+    notebook = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                           "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}]})
+    parsed = cells.parse(bom + notebook.encode(), ".ipynb")
+    assert not parsed.error and parsed.cells == [(1, "x = 1")]
+
+
 def test_a_release_cell_left_as_it_is_is_not_run_however_a_py_export_spaces_it():
     skip = release.cells_not_run_when_grading(BACKPROP)
     check = 'grader.check("dropout_backward")'
