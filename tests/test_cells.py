@@ -130,7 +130,7 @@ def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, m
 
 def test_a_byte_order_mark_is_no_part_of_a_notebook_or_a_py_file():
     """Notepad's "UTF-8 with BOM": a .py whose first cell failed to compile (every function then
-    lacked np: 45/100), a notebook that was "not a readable notebook" (0/100)."""
+    lacked np: 45/100), a notebook that was "not a readable notebook" (0/100); and UTF-16."""
     bom = b"\xef\xbb\xbf"
     script = cells.parse(bom + b"import numpy as np\n\n\ndef f():\n    return np.pi\n", ".py")
     assert script.cells[0][1].startswith("import numpy") and not script.error
@@ -138,6 +138,8 @@ def test_a_byte_order_mark_is_no_part_of_a_notebook_or_a_py_file():
                            "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}]})
     parsed = cells.parse(bom + notebook.encode(), ".ipynb")
     assert not parsed.error and parsed.cells == [(1, "x = 1")]
+    # PowerShell 5's `jupyter nbconvert --to script --stdout > hw.py` writes UTF-16 with its mark.
+    assert cells.parse("x = 1\n".encode("utf-16"), ".py").cells == [(1, "x = 1\n")]
 
 
 def test_a_release_cell_left_as_it_is_is_not_run_however_a_py_export_spaces_it():

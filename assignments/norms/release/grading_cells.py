@@ -19,6 +19,7 @@ line and the functions they define (`label`).
 """
 
 import ast
+import codecs
 import functools
 import itertools
 import json
@@ -35,8 +36,6 @@ MAX_CELLS = 500
 # size); the grader goes by `def` lines and text instead.
 AST_LIMIT = 256 * 1024
 GIVEN_TAG = "autograder_given"
-# UTF-8, with the byte-order mark some Windows editors write first left out (it is no part of the code or the JSON).
-UTF8 = "utf-8-sig"
 _MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
 _MAGIC_PREFIXES = ("%", "!", "get_ipython()")
@@ -185,11 +184,19 @@ def strip_magics(source, describe, notes):
     return "\n".join(kept)
 
 
+def decoded(data):
+    """A submission's text: UTF-8, or UTF-16 when it starts with UTF-16's byte-order mark (what
+    Windows PowerShell 5's `>` writes); a byte-order mark (Notepad's "UTF-8 with BOM") is no part of it."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
 def notebook_sources(data):
     """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
     import nbformat
 
-    text = data.decode(UTF8, errors="replace")
+    text = decoded(data)
     notebook = json.loads(text)
     if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
         notebook = nbformat.reads(text, as_version=4)
@@ -247,7 +254,7 @@ def parse(data, suffix, skip=frozenset(), given=()):
         parsed.error = _too_big(len(data))
         return parsed
     if suffix == ".py":
-        sources = [(source, {}) for source in script_sources(data.decode(UTF8, errors="replace"))]
+        sources = [(source, {}) for source in script_sources(decoded(data))]
     else:
         try:
             sources = notebook_sources(data)
