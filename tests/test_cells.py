@@ -128,6 +128,17 @@ def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, m
                                        "save my copy.ipynb and submit that file itself.\n")
 
 
+def test_a_time_cell_magic_runs_its_body_and_a_bash_one_is_skipped():
+    """`%%time` above a function: IPython runs the body in the notebook's namespace, so the
+    function exists; the grader skipped the whole cell (0 for that question)."""
+    notes = []
+    timed = cells.strip_magics("%%time\ndef f():\n    return 1\n", lambda: "the cell", notes)
+    assert timed.splitlines() == ["", "def f():", "    return 1"]  # line numbers kept
+    assert notes == ["the cell: ran the cell without its first line '%%time' (a cell magic)"]
+    assert cells.strip_magics("%%bash\nls\n", lambda: "the cell", notes) == ""
+    assert cells.strip_magics("%%timeit\nf()\n", lambda: "the cell", notes) == ""  # its body runs in a function of its own
+
+
 def test_a_byte_order_mark_is_no_part_of_a_notebook_or_a_py_file():
     """Notepad's "UTF-8 with BOM": a .py whose first cell failed to compile (every function then
     lacked np: 45/100), a notebook that was "not a readable notebook" (0/100); and UTF-16."""

@@ -39,6 +39,9 @@ GIVEN_TAG = "autograder_given"
 _MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
 _MAGIC_PREFIXES = ("%", "!", "get_ipython()")
+# The cell magics whose body IPython runs as Python in the notebook's namespace (what it defines stays);
+# %%timeit's body runs in a function of its own, %%bash and the like are not Python.
+_PYTHON_CELL_MAGICS = ("%%time", "%%capture", "%%prun")
 _MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
 # What ast.parse raises for code it cannot read (deep nesting included).
 _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -170,8 +173,16 @@ def strip_magics(source, describe, notes):
         return source
     name = describe()
     if source.lstrip().startswith("%%"):
-        notes.append(f"{name}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
-        return ""
+        magic = source.strip().splitlines()[0]
+        if magic.split()[0] not in _PYTHON_CELL_MAGICS:
+            notes.append(f"{name}: skipped the whole cell (a cell magic, {magic[:60]!r})")
+            return ""
+        # Its body is Python run in the notebook's namespace: run it, the magic's line left blank.
+        head, _, body = source.partition(magic)
+        source = head + body
+        notes.append(f"{name}: ran the cell without its first line {magic[:60]!r} (a cell magic)")
+        if not _MAGIC_LINE.search(source):
+            return source
     kept, skipped = [], []
     for line in source.splitlines():
         if line.lstrip().startswith(_MAGIC_PREFIXES):
