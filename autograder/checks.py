@@ -141,13 +141,18 @@ UNWATCHED_DIAGNOSIS = {
 }
 
 
-def _finite_differences(calls):
-    """Whether the watched call counts show a numerical gradient rather than a backward pass."""
+def _finite_differences(calls, args):
+    """Whether the watched call counts show a numerical gradient rather than a backward pass.
+
+    A few calls, plus one per example (a loop over the rows calling softmax on each: a
+    backward pass all the same); a numerical gradient needs two per entry of an input,
+    at least twice as many as it has examples."""
     if not isinstance(calls, dict):
         return False
     counts = {name: count for name, count in calls.items() if isinstance(count, int)}
     numerical = sum(count for name, count in counts.items() if name in specs.NUMERICAL_HELPERS)
-    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED
+    examples = max((len(arg) for arg in args if isinstance(arg, np.ndarray) and arg.ndim), default=0)
+    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED + examples
 
 
 def _error_hint(error, own_hints):
@@ -253,7 +258,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if UNWATCHED_DIAGNOSIS not in diagnoses:
                 diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
-        if _finite_differences(reply.get("calls")):
+        if _finite_differences(reply.get("calls"), problem.args):
             result.checks += _failed_case(case, question, FINITE_DIFFERENCES)
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:
                 diagnoses.append(FINITE_DIFFERENCES_DIAGNOSIS)

@@ -117,8 +117,10 @@ DIRECTIONS = 1
 
 # A graded function that calls a numerical-gradient helper, or the
 # assignment's forward passes (its specs' FORWARD_PASSES) more often than
-# this, is differentiating numerically: the assignment asks for the
-# derivation, so such an answer earns no points.
+# this plus once per example (the largest first axis of its array
+# arguments: a loop over the examples may call one on each), is
+# differentiating numerically: the assignment asks for the derivation, so
+# such an answer earns no points.
 NUMERICAL_HELPERS = ("numerical_gradient", "numerical_vjp", "directional_derivative")
 FORWARD_CALLS_ALLOWED = 3
 
