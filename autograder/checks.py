@@ -25,8 +25,10 @@ from autograder.sandbox import WorkerFailure
 PUBLIC_SEED = 0
 PUBLIC_MESSAGE_LIMIT = 3000
 
-# What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS).
+# What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS, and a
+# question's own error_hints, which come first).
 ERROR_HINTS = {
+    "NoneType": "Something is None where an array belongs: look for a function (a helper of yours) that returns nothing, a missing return.",
     "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes whose sizes all differ.",
     "shapes": "A matrix product had mismatched shapes: check which factor is transposed (the hidden tests use non-square shapes).",
 }
@@ -155,10 +157,12 @@ def _finite_differences(calls, args):
     return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED + examples
 
 
-def _error_hint(error, own_hints):
-    for pattern, hint in {**ERROR_HINTS, **own_hints}.items():
-        if pattern in error:
-            return hint
+def _error_hint(error, *hints):
+    """The hint of the first pattern found in `error`, looking in each of `hints` (dicts) in turn."""
+    for table in hints:
+        for pattern, hint in table.items():
+            if pattern in error:
+                return hint
     return ""
 
 
@@ -243,7 +247,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
                 if public is None:
                     public = _public_run(session, question, case, watch)
                 message = f"raised an exception ({exception}) on the hidden inputs. {public[0]}"
-                hint = _error_hint(public[1], error_hints or {})
+                hint = _error_hint(public[1], question.error_hints, error_hints or {}, ERROR_HINTS)
             result.checks += _failed_case(case, question, message)
             if hint and not any(d["hint"] == hint for d in diagnoses):
                 diagnoses.append({"mistake": "raises an exception", "hint": hint})

@@ -94,6 +94,9 @@ class Question:
     label: str = ""  # a short name for the columns of tables (the function's name when empty)
     # Correct answers written differently (a loop, an explicit Jacobian...): the build checks that each gets full marks.
     alternatives: tuple = ()
+    # What an exception's message suggests when this question's function raises: {text in the message: hint},
+    # looked at before the assignment's ERROR_HINTS and the engine's.
+    error_hints: dict = field(default_factory=dict)
     # The named numbers of a case a diagnosed factor may be made of, besides the sizes of the outputs' axes:
     # (case.params) -> {name: value}, e.g. a drop probability p and 1 - p.
     factors: Callable | None = None

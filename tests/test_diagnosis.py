@@ -628,6 +628,28 @@ def test_an_answer_right_in_one_orientation_only_loses_points_for_every_student(
     assert 0 < result.score < result.max_score
 
 
+def _mean_of(x):
+    x.mean(axis=0)  # the return forgotten: the helper gives None
+
+
+def batchnorm_helper_without_return(dout, cache):
+    mu = _mean_of(cache["x"])
+    return L.batchnorm_backward(dout, {**cache, "x": cache["x"] - mu})
+
+
+def dropout_mask_read_in_eval_mode(dout, cache):
+    return dout * cache["keep"] / (1 - cache["p"])
+
+
+def test_an_exception_about_none_gets_the_hint_of_its_own_question():
+    """"NoneType" in a message meant the dropout cache's mask in eval mode, in every question: a
+    batchnorm_backward whose helper forgot its return was told about dropout's eval mode."""
+    hints = [d["hint"] for d in grade("batchnorm_backward", batchnorm_helper_without_return).diagnoses]
+    assert any("missing return" in hint for hint in hints) and not any("dropout" in hint for hint in hints), hints
+    hints = [d["hint"] for d in grade("dropout_backward", dropout_mask_read_in_eval_mode).diagnoses]
+    assert any("in eval mode the dropout cache holds no mask" in hint for hint in hints), hints
+
+
 # --- the headline ---------------------------------------------------------------------------------
 
 def _submission(*questions):

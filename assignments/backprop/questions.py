@@ -20,11 +20,6 @@ FORWARD_PASSES = (
     "batchnorm_forward", "bn_net_forward",
 )
 
-# What an exception's message suggests, whatever the question.
-ERROR_HINTS = {
-    "NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there).",
-}
-
 
 def drop_factors(params):
     """The drop probability and the keep probability, factors a dropout mistake is made of."""
@@ -83,6 +78,7 @@ DROPOUT = Question(
         Mistake("has the sign flipped", "Check the sign: dropout multiplies by a non-negative mask.", negated(layers.dropout_backward)),
     ),
     factors=drop_factors,
+    error_hints={"NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there)."},
 )
 
 
