@@ -146,7 +146,7 @@ UNWATCHED_DIAGNOSIS = {
 def _finite_differences(calls, args):
     """Whether the watched call counts show a numerical gradient rather than a backward pass.
 
-    A few calls, plus one per example (a loop over the rows calling softmax on each: a
+    A few calls, plus one per example (a loop over the rows calling a forward pass on each: a
     backward pass all the same); a numerical gradient needs two per entry of an input,
     at least twice as many as it has examples."""
     if not isinstance(calls, dict):
