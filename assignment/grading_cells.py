@@ -19,6 +19,7 @@ line and the functions they define (`label`).
 """
 
 import ast
+import codecs
 import functools
 import itertools
 import json
@@ -38,6 +39,9 @@ GIVEN_TAG = "autograder_given"
 _MARKER = re.compile(r"^# ?(?:%%|In\[[ 0-9]*\]:)[^\n]*(?:\n|$)", re.M)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n(?=[^ \t\r\n#)\]}])")  # a blank line, then code at the margin
 _MAGIC_PREFIXES = ("%", "!", "get_ipython()")
+# The cell magics whose body IPython runs as Python in the notebook's namespace (what it defines stays);
+# %%timeit's body runs in a function of its own, %%bash and the like are not Python.
+_PYTHON_CELL_MAGICS = ("%%time", "%%capture", "%%prun")
 _MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
 # What ast.parse raises for code it cannot read (deep nesting included).
 _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -115,6 +119,34 @@ def defined_functions(source):
     return _summary(source).names
 
 
+def bound_names(source, from_line=1, until=None):
+    """The global names bound by the top-level statements of `source` that
+    start on line from_line or later and end before line `until`: functions
+    and classes (also under an `if` or a `try`), imports, assignments
+    (`f = lambda ...`, `f = C.f`)."""
+    found = set()
+    for node in _parsed(source) or ():
+        if node.lineno < from_line or (until is not None and node.end_lineno >= until):
+            continue
+        for inner in _outside_bodies(node):
+            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(inner.name)
+            elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+                found |= {alias.asname or alias.name.split(".")[0] for alias in inner.names if alias.name != "*"}
+            elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                found.add(inner.id)
+    return found
+
+
+def _outside_bodies(node):
+    """`node` and the nodes under it, but not inside a function's or class's body (their names are local)."""
+    yield node
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _outside_bodies(child)
+
+
 def label(source, defines=()):
     """How a student finds a cell: its first line of code, and what it defines."""
     lines = (match[0].strip() for match in re.finditer(r"[^\n]*\S[^\n]*", source))  # lazily: a cell may be long
@@ -141,8 +173,16 @@ def strip_magics(source, describe, notes):
         return source
     name = describe()
     if source.lstrip().startswith("%%"):
-        notes.append(f"{name}: skipped the whole cell (a cell magic, {source.strip().splitlines()[0][:60]!r})")
-        return ""
+        magic = source.strip().splitlines()[0]
+        if magic.split()[0] not in _PYTHON_CELL_MAGICS:
+            notes.append(f"{name}: skipped the whole cell (a cell magic, {magic[:60]!r})")
+            return ""
+        # Its body is Python run in the notebook's namespace: run it, the magic's line left blank.
+        head, _, body = source.partition(magic)
+        source = head + body
+        notes.append(f"{name}: ran the cell without its first line {magic[:60]!r} (a cell magic)")
+        if not _MAGIC_LINE.search(source):
+            return source
     kept, skipped = [], []
     for line in source.splitlines():
         if line.lstrip().startswith(_MAGIC_PREFIXES):
@@ -155,11 +195,19 @@ def strip_magics(source, describe, notes):
     return "\n".join(kept)
 
 
+def decoded(data):
+    """A submission's text: UTF-8, or UTF-16 when it starts with UTF-16's byte-order mark (what
+    Windows PowerShell 5's `>` writes); a byte-order mark (Notepad's "UTF-8 with BOM") is no part of it."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
 def notebook_sources(data):
     """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
     import nbformat
 
-    text = data.decode("utf-8", errors="replace")
+    text = decoded(data)
     notebook = json.loads(text)
     if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
         notebook = nbformat.reads(text, as_version=4)
@@ -199,9 +247,17 @@ def _at_most(sources):
     return first + ([rest] if rest.strip() else [])
 
 
+def code_lines(source):
+    """A cell's code as the lines that run: without blank lines, comment
+    lines and trailing spaces, which a .py export (`nbconvert --to script`
+    puts blank lines around each cell, and markdown as comments) or an
+    editor changes in a cell the student left as it was."""
+    return tuple(line.rstrip() for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+
+
 def parse(data, suffix, skip=frozenset(), given=()):
     """The cells of a submission's bytes (`suffix` ".ipynb" or ".py"),
-    leaving out those whose source is in `skip`, with the release's `given`
+    leaving out those whose code (code_lines) is that of a source in `skip`, with the release's `given`
     cells ([(names, source)]) in place of the student's copies. Never raises:
     a problem becomes `error`."""
     parsed = Parsed()
@@ -209,7 +265,7 @@ def parse(data, suffix, skip=frozenset(), given=()):
         parsed.error = _too_big(len(data))
         return parsed
     if suffix == ".py":
-        sources = [(source, {}) for source in script_sources(data.decode("utf-8", errors="replace"))]
+        sources = [(source, {}) for source in script_sources(decoded(data))]
     else:
         try:
             sources = notebook_sources(data)
@@ -226,8 +282,9 @@ def parse(data, suffix, skip=frozenset(), given=()):
     summaries = _Summaries()
     restore = _Restorer(given, summaries)
     kept = []
+    skip = {code_lines(source) for source in skip}
     for source, metadata in sources:
-        if source in skip:
+        if code_lines(source) in skip:
             parsed.not_run += 1
             continue
         names = summaries[source].names

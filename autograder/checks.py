@@ -25,8 +25,10 @@ from autograder.sandbox import WorkerFailure
 PUBLIC_SEED = 0
 PUBLIC_MESSAGE_LIMIT = 3000
 
-# What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS).
+# What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS, and a
+# question's own error_hints, which come first).
 ERROR_HINTS = {
+    "NoneType": "Something is None where an array belongs: look for a function (a helper of yours) that returns nothing, a missing return.",
     "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes whose sizes all differ.",
     "shapes": "A matrix product had mismatched shapes: check which factor is transposed (the hidden tests use non-square shapes).",
 }
@@ -141,19 +143,26 @@ UNWATCHED_DIAGNOSIS = {
 }
 
 
-def _finite_differences(calls):
-    """Whether the watched call counts show a numerical gradient rather than a backward pass."""
+def _finite_differences(calls, args):
+    """Whether the watched call counts show a numerical gradient rather than a backward pass.
+
+    A few calls, plus one per example (a loop over the rows calling a forward pass on each: a
+    backward pass all the same); a numerical gradient needs two per entry of an input,
+    at least twice as many as it has examples."""
     if not isinstance(calls, dict):
         return False
     counts = {name: count for name, count in calls.items() if isinstance(count, int)}
     numerical = sum(count for name, count in counts.items() if name in specs.NUMERICAL_HELPERS)
-    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED
+    examples = max((len(arg) for arg in args if isinstance(arg, np.ndarray) and arg.ndim), default=0)
+    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED + examples
 
 
-def _error_hint(error, own_hints):
-    for pattern, hint in {**ERROR_HINTS, **own_hints}.items():
-        if pattern in error:
-            return hint
+def _error_hint(error, *hints):
+    """The hint of the first pattern found in `error`, looking in each of `hints` (dicts) in turn."""
+    for table in hints:
+        for pattern, hint in table.items():
+            if pattern in error:
+                return hint
     return ""
 
 
@@ -238,7 +247,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
                 if public is None:
                     public = _public_run(session, question, case, watch)
                 message = f"raised an exception ({exception}) on the hidden inputs. {public[0]}"
-                hint = _error_hint(public[1], error_hints or {})
+                hint = _error_hint(public[1], question.error_hints, error_hints or {}, ERROR_HINTS)
             result.checks += _failed_case(case, question, message)
             if hint and not any(d["hint"] == hint for d in diagnoses):
                 diagnoses.append({"mistake": "raises an exception", "hint": hint})
@@ -253,7 +262,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if UNWATCHED_DIAGNOSIS not in diagnoses:
                 diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
-        if _finite_differences(reply.get("calls")):
+        if _finite_differences(reply.get("calls"), problem.args):
             result.checks += _failed_case(case, question, FINITE_DIFFERENCES)
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:
                 diagnoses.append(FINITE_DIFFERENCES_DIAGNOSIS)

@@ -23,7 +23,7 @@ from itertools import combinations
 import numpy as np
 
 from autograder import specs
-from autograder.gradcheck import rel_error
+from autograder.gradcheck import holds_float32, rel_error
 
 # An answer "agrees to float32 precision" within this relative error: about
 # a hundred float32 roundings, far above float64 rounding (1e-15).
@@ -442,9 +442,9 @@ def _output_kind_finding(question, name, usable):
             mistake, because = kinds[0][1]
             return {"qualify": True, "mistake": mistake, "hint": because + (" " + hint if hint else "")}
         if first == "terms":
-            changes = {k[1] for k in kinds}
-            if len(changes) == 1:
-                return {"qualify": True, "mistake": f"returns {name} with {changes.pop()}", "hint": hint}
+            change = _consistent_terms([k[1] for k in kinds])
+            if change:
+                return {"qualify": True, "mistake": f"returns {name} with {change}", "hint": hint}
         if first == "factor":
             named = _consistent_factor(question, output, failing)
             if named == "-1":
@@ -534,14 +534,8 @@ def _right_up_to_a_factor(value, expected):
 
 
 def is_float32(raw):
-    """Whether a returned array holds float32 numbers: float32 (or half) dtype, or float64 values
-    that are all exactly float32 numbers (computed in float32, then converted)."""
-    if not isinstance(raw, np.ndarray) or raw.dtype.kind != "f":
-        return False
-    if raw.dtype.itemsize < 8:
-        return True
-    finite = raw[np.isfinite(raw)]
-    return bool(np.any(finite)) and bool(np.all(finite.astype(np.float32).astype(np.float64) == finite))
+    """Whether a returned array holds float32 numbers (gradcheck.holds_float32, the self-checks' rule too)."""
+    return isinstance(raw, np.ndarray) and holds_float32(raw)
 
 
 def _factor(value, expected):
@@ -613,27 +607,37 @@ def _factor_phrase(name):
 
 
 def _term_change(question, output, attempt, value):
-    """How the answer recombines the reference's terms (each with coefficient 1), in words, or ''."""
+    """How the answer recombines the reference's terms (each with coefficient 1): for each term
+    whose coefficient is not 1, (its label, the phrases that say what it is instead, simplest
+    first), or None when no recombination of the terms gives the answer."""
     table = _candidates(_quantities(question, output, attempt))
     terms = output.terms(*attempt.args)
     matrix = np.stack([np.ravel(np.broadcast_to(term, value.shape)) for _, term in terms], axis=1)
     coefficients, *_ = np.linalg.lstsq(matrix, np.ravel(value), rcond=None)
     if rel_error(matrix @ coefficients, np.ravel(value)) > specs.RTOL:
-        return ""
+        return None
     changes = []
     for (label, _), c in zip(terms, coefficients):
         if abs(c - 1) <= CLOSE:
             continue
-        if abs(c) <= FACTOR_MATCH:
-            changes.append(f"{label} missing")
-        elif abs(c + 1) <= FACTOR_MATCH:
-            changes.append(f"{label} with the wrong sign")
-        elif abs(c - 2) <= FACTOR_MATCH:
-            changes.append(f"{label} counted twice")
-        else:
-            named = next((n for n, v in table.items() if abs(c - v) <= FACTOR_MATCH * abs(v)), None)
-            changes.append(f"{label} {_factor_phrase(named)}" if named else f"{label} scaled wrongly")
-    return _listing(changes) if changes else ""
+        phrases = [phrase for target, phrase in ((0.0, "missing"), (-1.0, "with the wrong sign"), (2.0, "counted twice"))
+                   if abs(c - target) <= FACTOR_MATCH]
+        phrases += [_factor_phrase(n) for n, v in table.items() if abs(c - v) <= FACTOR_MATCH * abs(v)]
+        changes.append((label, tuple(phrases) + ("scaled wrongly",)))
+    return tuple(changes) or None
+
+
+def _consistent_terms(changes):
+    """The changes of the terms in words, when every case changes the same terms and some phrase
+    of each fits them in every case (N/D is 2 in one case, 3/2 in another: 'multiplied by N/D'), or ''."""
+    labels = [label for label, _ in changes[0]]
+    if any([label for label, _ in change] != labels for change in changes):
+        return ""
+    parts = []
+    for index, label in enumerate(labels):
+        common = [phrase for phrase in changes[0][index][1] if all(phrase in change[index][1] for change in changes)]
+        parts.append(f"{label} {common[0]}")
+    return _listing(parts)
 
 
 def _symbolic(output):

@@ -9,7 +9,7 @@ cell that loaded.
 
 from pathlib import Path
 
-from autograder import cells, release
+from autograder import cells, release, root_causes
 from autograder.sandbox import Limits, Sandbox, WorkerFailure, isolation_level
 from autograder.session import Session
 from autograder.submissions import load
@@ -21,7 +21,12 @@ def found_functions(assignment, submission, load_errors):
     for question in assignment.questions:
         cells_defining = [number for number, names in submission.defines.items() if question.function in names]
         loaded = [number for number in cells_defining if number not in load_errors]
-        if loaded:
+        # Bound otherwise (`f = lambda ...`, `f = Class.method`, a def under `if`), or before the line at which
+        # its cell failed (a test call after the def): found, as the grader finds it.
+        bound = [number for number, source in submission.cells
+                 if question.function in (cells.bound_names(source) if number not in load_errors
+                                          else root_causes.defined_before_failing(source, load_errors[number][1]))]
+        if loaded or bound:
             where[question.function] = "found"
         elif cells_defining:
             where[question.function] = f"NOT FOUND: {submission.labels[cells_defining[-1]]} failed to load"

@@ -94,6 +94,9 @@ class Question:
     label: str = ""  # a short name for the columns of tables (the function's name when empty)
     # Correct answers written differently (a loop, an explicit Jacobian...): the build checks that each gets full marks.
     alternatives: tuple = ()
+    # What an exception's message suggests when this question's function raises: {text in the message: hint},
+    # looked at before the assignment's ERROR_HINTS and the engine's.
+    error_hints: dict = field(default_factory=dict)
     # The named numbers of a case a diagnosed factor may be made of, besides the sizes of the outputs' axes:
     # (case.params) -> {name: value}, e.g. a drop probability p and 1 - p.
     factors: Callable | None = None
@@ -117,8 +120,10 @@ DIRECTIONS = 1
 
 # A graded function that calls a numerical-gradient helper, or the
 # assignment's forward passes (its specs' FORWARD_PASSES) more often than
-# this, is differentiating numerically: the assignment asks for the
-# derivation, so such an answer earns no points.
+# this plus once per example (the largest first axis of its array
+# arguments: a loop over the examples may call one on each), is
+# differentiating numerically: the assignment asks for the derivation, so
+# such an answer earns no points.
 NUMERICAL_HELPERS = ("numerical_gradient", "numerical_vjp", "directional_derivative")
 FORWARD_CALLS_ALLOWED = 3
 
@@ -135,8 +140,10 @@ def one(name):
 
 
 def fields(*names):
+    # A list of the outputs in order is read as the tuple: a caller unpacks both alike (the
+    # self-checks do: `first, second = f(...)`), so it is right too.
     def unpack(value):
-        if not isinstance(value, tuple) or len(value) != len(names):
+        if not isinstance(value, (tuple, list)) or len(value) != len(names):
             raise ValueError(f"should return a tuple ({', '.join(names)}), got {describe(value)}")
         return dict(zip(names, value))
     return unpack

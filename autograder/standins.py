@@ -5,8 +5,9 @@ While a question is graded, the reference versions of the earlier questions
 it names as oracles stand in for the student's, so that a mistake in an
 earlier part costs points once. A stand-in must not become a reference on
 demand: it answers only the call the reference chain itself makes for the
-case, with arguments equal (within STANDIN_MATCH) to the reference's
-intermediates, of the same types, shapes and dtypes. Its answer is the
+case (or that a correct chain the spec lists as an alternative makes), with
+arguments equal (within STANDIN_MATCH) to the reference's intermediates, of
+the same types, shapes and dtypes. Its answer is the
 reference's own result for that call, an array the grader made; any other
 call is "not a reference call", and the worker runs the student's own
 function instead.
@@ -34,7 +35,24 @@ def reference_run(question, args):
     if not question.oracles:
         return question.reference(*args), []
     recorded = []
+    result = _instrumented(question.reference, question.oracles, recorded)(*args)
+    return result, recorded
 
+
+def alternative_calls(question, args):
+    """[(function name, arguments, result)] of the calls to `question.oracles`
+    that the spec's alternative correct forms (Question.alternatives) make on
+    `args`: a correct chain in another order (the network's ReLU mask before
+    its dropout backward) gets the stand-ins too, so that a mistake of an
+    earlier part still costs points once."""
+    recorded = []
+    for alternative in question.alternatives:
+        _instrumented(alternative, question.oracles, recorded)(*args)
+    return recorded
+
+
+def _instrumented(function, oracles, recorded):
+    """`function` with each oracle it calls by its global name recording (name, arguments, result) in `recorded`."""
     def recorder(name, real):
         def record(*call_args):
             result = real(*call_args)
@@ -43,11 +61,9 @@ def reference_run(question, args):
             return result
         return record
 
-    reference = question.reference
-    names = {**reference.__globals__}
-    names.update({name: recorder(name, names[name]) for name in question.oracles})
-    result = types.FunctionType(reference.__code__, names, reference.__name__, reference.__defaults__)(*args)
-    return result, recorded
+    names = {**function.__globals__}
+    names.update({name: recorder(name, names[name]) for name in oracles if name in names})
+    return types.FunctionType(function.__code__, names, function.__name__, function.__defaults__)
 
 
 def _equal(got, expected):
@@ -76,12 +92,22 @@ def answerer(question, problems, runs=None):
     if runs is None:
         runs = [reference_run(question, problem.args) for problem in problems] if question.oracles else []
     calls = [call for _, recorded in runs for call in recorded]
+    alternatives = []  # the alternative chains' calls, made at the first call the reference's do not match (most never)
+
+    def matching(function, args, candidates):
+        for name, expected, result in candidates:
+            if name == function and len(args) == len(expected) and all(map(_equal, args, expected)):
+                return {"value": result}
+        return None
 
     def answer(function, args):
-        if isinstance(args, list):
-            for name, expected, result in calls:
-                if name == function and len(args) == len(expected) and all(map(_equal, args, expected)):
-                    return {"value": result}
-        return NOT_A_REFERENCE_CALL
+        if not isinstance(args, list):
+            return NOT_A_REFERENCE_CALL
+        found = matching(function, args, calls)
+        if found is None and question.alternatives and question.oracles:
+            if not alternatives:
+                alternatives.append([call for problem in problems for call in alternative_calls(question, problem.args)])
+            found = matching(function, args, alternatives[0])
+        return found or NOT_A_REFERENCE_CALL
 
     return answer

@@ -128,6 +128,42 @@ def test_the_running_notebook_is_found_or_the_export_says_what_to_do(tmp_path, m
                                        "save my copy.ipynb and submit that file itself.\n")
 
 
+def test_a_time_cell_magic_runs_its_body_and_a_bash_one_is_skipped():
+    """`%%time` above a function: IPython runs the body in the notebook's namespace, so the
+    function exists; the grader skipped the whole cell (0 for that question)."""
+    notes = []
+    timed = cells.strip_magics("%%time\ndef f():\n    return 1\n", lambda: "the cell", notes)
+    assert timed.splitlines() == ["", "def f():", "    return 1"]  # line numbers kept
+    assert notes == ["the cell: ran the cell without its first line '%%time' (a cell magic)"]
+    assert cells.strip_magics("%%bash\nls\n", lambda: "the cell", notes) == ""
+    assert cells.strip_magics("%%timeit\nf()\n", lambda: "the cell", notes) == ""  # its body runs in a function of its own
+
+
+def test_a_byte_order_mark_is_no_part_of_a_notebook_or_a_py_file():
+    """Notepad's "UTF-8 with BOM": a .py whose first cell failed to compile (every function then
+    lacked np: 45/100), a notebook that was "not a readable notebook" (0/100); and UTF-16."""
+    bom = b"\xef\xbb\xbf"
+    script = cells.parse(bom + b"import numpy as np\n\n\ndef f():\n    return np.pi\n", ".py")
+    assert script.cells[0][1].startswith("import numpy") and not script.error
+    notebook = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                           "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}]})
+    parsed = cells.parse(bom + notebook.encode(), ".ipynb")
+    assert not parsed.error and parsed.cells == [(1, "x = 1")]
+    # PowerShell 5's `jupyter nbconvert --to script --stdout > hw.py` writes UTF-16 with its mark.
+    assert cells.parse("x = 1\n".encode("utf-16"), ".py").cells == [(1, "x = 1\n")]
+
+
+def test_a_release_cell_left_as_it_is_is_not_run_however_a_py_export_spaces_it():
+    skip = release.cells_not_run_when_grading(BACKPROP)
+    check = 'grader.check("dropout_backward")'
+    assert check in skip
+    exported = f"# In[3]:\n\n\n{check}\n\n\n# ## 2. Softmax (20 points)\n# \n# Softmax turns...\n\n"
+    parsed = cells.parse(exported.encode(), ".py", skip)
+    assert parsed.not_run == 1 and parsed.cells == []
+    # Changed code is run: only blank lines, comment lines and trailing spaces are ignored.
+    assert cells.parse(f"{check}  # it passes".encode(), ".py", skip).not_run == 0
+
+
 def test_the_release_notebook_converts_to_a_py_script():
     metadata = json.loads(BACKPROP.student_notebook.read_text())["metadata"]["language_info"]
     assert metadata["file_extension"] == ".py" and metadata["name"] == "python"

@@ -136,8 +136,8 @@ def batchnorm_dgamma_uses_x(dout, cache):
     return dx, np.sum(dout * cache["x"], axis=0), dbeta
 
 
-def batchnorm_list(dout, cache):
-    return list(L.batchnorm_backward(dout, cache))
+def batchnorm_list_of_four(dout, cache):
+    return [*L.batchnorm_backward(dout, cache), None]
 
 
 def batchnorm_tuple_of_four(dout, cache):
@@ -207,7 +207,7 @@ WRONG = {
     "batchnorm_dgamma_eps_missing": ("batchnorm_backward", batchnorm_dgamma_eps_missing, "returns dgamma close to the gradient", "constants"),
     "batchnorm_gamma_twice": ("batchnorm_backward", batchnorm_gamma_twice, "dx off by a different factor in each column", "forgets gamma"),
     "batchnorm_dgamma_uses_x": ("batchnorm_backward", batchnorm_dgamma_uses_x, "returns a wrong dgamma", "sum(dout)"),
-    "batchnorm_list": ("batchnorm_backward", batchnorm_list, "returns a list of 3 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
+    "batchnorm_list_of_four": ("batchnorm_backward", batchnorm_list_of_four, "returns a list of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_tuple_of_four": ("batchnorm_backward", batchnorm_tuple_of_four, "returns a tuple of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "net_b1_from_wrong_tensor": ("bn_net_backward", net_b1_from_wrong_tensor, "returns a wrong b1", "identity"),
     "net_relu_mask_on_y1": ("bn_net_backward", net_relu_mask_on_y1, "goes wrong between the second affine layer and gamma, beta", "forgets the ReLU mask"),
@@ -225,7 +225,7 @@ ALSO = {
     "cross_entropy_three_outputs": "The values are right",
     "batchnorm_dgamma_keepdims": "dx and dbeta are right",
     "batchnorm_dbeta_wrong_axis": "dx and dgamma are right",
-    "batchnorm_list": "The values are right",
+    "batchnorm_list_of_four": "The values are right",
     "batchnorm_dict": "The values are right",
     "cross_entropy_dz_only": "dz is right",
     "net_keys_with_d": "The values are right",
@@ -237,6 +237,13 @@ ALSO = {
     "net_dropout_backward_twice": "dropout backward",
     "net_b1_summed_before_batchnorm": "W1, gamma, beta, W2, b2 and X are right",
 }
+
+
+def batchnorm_n_from_the_wrong_axis(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    D = dout.shape[1]  # meant N = dout.shape[0]
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma / (D * np.sqrt(cache["var"] + cache["eps"])) * (D * dout - dbeta - x_hat * dgamma), dgamma, dbeta
 
 
 def batchnorm_dgamma_dbeta_swapped(dout, cache):
@@ -359,6 +366,9 @@ WRONG.update({
     "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
     "net_dw1_skipping_batchnorm": ("bn_net_backward", net_dw1_skipping_batchnorm, "computes W1 from dL/dX_BN instead of dL/dY1", "identity"),
     "cross_entropy_divided_by_c": ("softmax_cross_entropy", cross_entropy_divided_by_c, "returns dz multiplied by N/C", "forgets"),
+    # N/D is a different number in each case, 2 in some: each term's phrase must fit every case.
+    "batchnorm_n_from_the_wrong_axis": ("batchnorm_backward", batchnorm_n_from_the_wrong_axis,
+                                        "the term through the mean multiplied by N/D and the term through the variance multiplied by N/D", "twice"),
 })
 
 
@@ -466,6 +476,25 @@ def cross_entropy_through_softmax_backward(z, y):
     return loss, L.softmax_backward(da, {"a": a})
 
 
+def batchnorm_variance_from_the_second_moment(dout, cache):
+    # E[x^2] - mu^2: exact enough at the large-mean case's mean and spread (so the hint does not blame it).
+    x, gamma, eps = cache["x"], cache["gamma"], cache["eps"]
+    mu = x.mean(axis=0)
+    inv_std = 1 / np.sqrt((x ** 2).mean(axis=0) - mu ** 2 + eps)
+    x_hat = (x - mu) * inv_std
+    dgamma = (dout * x_hat).sum(axis=0)
+    return gamma * inv_std * (dout - dout.mean(axis=0) - x_hat * dgamma / len(x)), dgamma, dout.sum(axis=0)
+
+
+def batchnorm_list(dout, cache):
+    # Unpacked as the tuple is, by the self-check and any caller: right.
+    return list(L.batchnorm_backward(dout, cache))
+
+
+def cross_entropy_list(z, y):
+    return list(L.softmax_cross_entropy(z, y))
+
+
 def dropout_eval_returns_dout_itself(dout, cache):
     return dout if not cache["train"] else dout * (cache["keep"] / (1 - cache["p"]))
 
@@ -483,6 +512,9 @@ CORRECT = {
     "net_relu_before_dropout": ("bn_net_backward", net_relu_before_dropout),
     "cross_entropy_through_softmax_backward": ("softmax_cross_entropy", cross_entropy_through_softmax_backward),
     "dropout_eval_returns_dout_itself": ("dropout_backward", dropout_eval_returns_dout_itself),
+    "batchnorm_list": ("batchnorm_backward", batchnorm_list),
+    "batchnorm_variance_from_the_second_moment": ("batchnorm_backward", batchnorm_variance_from_the_second_moment),
+    "cross_entropy_list": ("softmax_cross_entropy", cross_entropy_list),
 }
 
 
@@ -529,6 +561,93 @@ def test_float32_signature_needs_every_value_to_be_a_float32_number():
     assert diagnosis.is_float32(values.astype(np.float32))
     assert diagnosis.is_float32(values.astype(np.float32).astype(np.float64))
     assert not diagnosis.is_float32(np.zeros(5))
+
+
+@pytest.mark.parametrize("answer", [softmax_float32, softmax_float32_returned_as_float64, softmax_list])
+def test_the_self_check_fails_what_the_grader_gives_no_points(answer, capsys):
+    """float32 numbers and a list for an array earn nothing in the grader: the notebook's
+    self-check said PASS for them (a float32 softmax agrees with the numerical gradient to 5e-8)."""
+    import gradcheck
+    import self_checks
+
+    assert grade("softmax_backward", answer).score == 0
+    assert not self_checks.check_softmax_backward(L.softmax_forward, answer)
+    assert "FAIL" in capsys.readouterr().out
+    assert self_checks.check_softmax_backward(L.softmax_forward, L.softmax_backward)
+    # A gradient zero by construction is compared absolutely: its few-digit rounding is no float32 answer.
+    assert gradcheck.report("b1", np.array([2.0**-56, 0.0]), np.zeros(2), atol=1e-8)
+
+
+def cross_entropy_onehot_from_eye_of_n(z, y):
+    # np.eye(N) where np.eye(C) belongs, cut to C columns: right when N > C, an IndexError when N < C.
+    N, C = z.shape
+    loss, _ = L.softmax_cross_entropy(z, y)
+    return loss, (L.softmax(z) - np.eye(N)[y][:, :C]) / N
+
+
+def cross_entropy_columns_of_y(z, y):
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    dz = L.softmax(z)
+    dz[:, y] -= 1  # whole columns y, not the entries (n, y[n])
+    return loss, dz / N
+
+
+def test_no_case_has_one_class_for_every_example():
+    """With y constant, onehot(y) is one whole column and dz[:, y] -= 1 is right: a student's
+    draw of 5 examples of 3 classes, y = [1 1 1 1 1], gave that answer the case's points."""
+    for seed in range(300):
+        for case in specs.CROSS_ENTROPY.cases:
+            _, y = specs.CROSS_ENTROPY.draw(np.random.default_rng(seed), **case.params).args
+            assert len(set(y.tolist())) > 1
+    for student in ("alice", "bob", "carol"):
+        result = grade("softmax_cross_entropy", cross_entropy_columns_of_y, submission=student)
+        assert result.score == 0, [c.case for c in result.checks if c.passed and c.output == "dz"]
+
+
+def test_no_case_makes_a_mask_unneeded():
+    """A dropout mask keeping every unit (p > 0), or ReLU inputs all of one sign, would let an
+    answer that leaves that mask out pass the case (5 of the first 3,000 draws of p = 0.3 kept every unit)."""
+    (p_03,) = [case for case in specs.DROPOUT.cases if case.params == {"p": 0.3, "train": True}]
+    for seed in range(3000):
+        _, cache = specs.DROPOUT.draw(np.random.default_rng(seed), **p_03.params).args
+        assert cache["keep"].any() and not cache["keep"].all()
+    for seed in range(100):
+        for case in specs.NET.cases[:2]:
+            _, cache = specs.NET.draw(np.random.default_rng(seed), **case.params).args
+            assert not cache["dropout"]["keep"].all()
+            assert (cache["relu"] < 0).any() and (cache["relu"] > 0).any()
+
+
+@pytest.mark.parametrize("student", ["alice", "bob", "carol", "dave", "erin", "frank"])
+def test_an_answer_right_in_one_orientation_only_loses_points_for_every_student(student):
+    """Each question with an (N, C) layout has a case with N > C and one with N < C: the
+    cross-entropy's two cases used to draw theirs at random, and this answer got full marks
+    for about one student in four."""
+    result = grade("softmax_cross_entropy", cross_entropy_onehot_from_eye_of_n, submission=student)
+    assert 0 < result.score < result.max_score
+
+
+def _mean_of(x):
+    x.mean(axis=0)  # the return forgotten: the helper gives None
+
+
+def batchnorm_helper_without_return(dout, cache):
+    mu = _mean_of(cache["x"])
+    return L.batchnorm_backward(dout, {**cache, "x": cache["x"] - mu})
+
+
+def dropout_mask_read_in_eval_mode(dout, cache):
+    return dout * cache["keep"] / (1 - cache["p"])
+
+
+def test_an_exception_about_none_gets_the_hint_of_its_own_question():
+    """"NoneType" in a message meant the dropout cache's mask in eval mode, in every question: a
+    batchnorm_backward whose helper forgot its return was told about dropout's eval mode."""
+    hints = [d["hint"] for d in grade("batchnorm_backward", batchnorm_helper_without_return).diagnoses]
+    assert any("missing return" in hint for hint in hints) and not any("dropout" in hint for hint in hints), hints
+    hints = [d["hint"] for d in grade("dropout_backward", dropout_mask_read_in_eval_mode).diagnoses]
+    assert any("in eval mode the dropout cache holds no mask" in hint for hint in hints), hints
 
 
 # --- the headline ---------------------------------------------------------------------------------
@@ -644,7 +763,8 @@ def test_end_to_end_the_feedback_names_each_unlisted_mistake_and_the_costliest_q
         "returns NaN or infinity in dz only for logits of order 1e3"]
     assert [d["mistake"] for d in questions["batchnorm_backward"].diagnoses] == [
         "returns dgamma with an extra axis of length 1 (keepdims)"]
-    assert feedback.headline(result) == "70/100 — softmax_backward returns dz right to float32 precision only"
+    assert feedback.headline(result) == f"{result.score:g}/100 — softmax_backward returns dz right to float32 precision only"
+    assert result.score == pytest.approx(100 - points["softmax_backward"] - stress - dgamma)
     text = feedback.markdown(result)
     assert "subtract each row's maximum" in text and "dx and dbeta are right" in text
     # The loss of shape (1,) is accepted: its rows pass.

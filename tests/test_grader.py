@@ -356,6 +356,61 @@ def test_py_submission_is_graded(folder):
     assert_full_marks_except(result)
 
 
+def test_a_mistake_in_dropout_costs_points_once_whatever_the_order_of_the_networks_masks(folder):
+    """The network's ReLU mask before its dropout backward is a correct chain: the reference
+    dropout stands in for the student's wrong one there too (it did not: 16.5 of 30 lost)."""
+    nb = sf.notebook({
+        "dropout_backward": sf.MISTAKES["dropout_no_rescale"][1],
+        "bn_net_backward": sf.source("""
+            def bn_net_backward(dscores, cache):
+                dzbn, dW2, db2 = affine_backward(dscores, cache["affine2"])
+                d = dropout_backward(relu_backward(dzbn, cache["relu"]), cache["dropout"])
+                dy1, dgamma, dbeta = batchnorm_backward(d, cache["bn"])
+                dX, dW1, db1 = affine_backward(dy1, cache["affine1"])
+                return {"W1": dW1, "b1": db1, "gamma": dgamma, "beta": dbeta, "W2": dW2, "b2": db2, "X": dX}
+        """),
+    })
+    assert_full_marks_except(graded(folder, "net_relu_mask_first_wrong_dropout", nb), "dropout_backward")
+
+
+def test_a_name_a_failed_cell_never_defined_is_named_as_the_cause(folder):
+    """`import matplotlib.pyplot as plt` above `import numpy as np`: every function using np
+    raises NameError; the feedback says why first (it said only that np is not defined)."""
+    nb = sf.notebook()
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    first.source = "import matplotlib.pyplot as plt\n" + first.source
+    result = graded(folder, "matplotlib_above_numpy", nb)
+    softmax = by_function(result)["softmax_backward"]
+    assert softmax.score == 0
+    (cause, *_) = softmax.diagnoses
+    assert cause["mistake"] == "uses np, never defined because the cell defining it failed to load first"
+    assert "No module named 'matplotlib'" in cause["hint"] and "Remove that import" in cause["hint"]
+    assert feedback.headline(result).endswith(cause["mistake"])
+    # A NameError of the function's own (a typo) is not blamed on a cell that failed after defining np.
+    nb = sf.notebook({"softmax_backward": sf.source("""
+        def softmax_backward(da, cache):
+            return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+    """)}, extra_cells=[("start", "import numpy as np\nimport matplotlib\nplt = 1")])
+    softmax = by_function(graded(folder, "typo_and_failed_cell", nb))["softmax_backward"]
+    assert softmax.score == 0 and not any("never defined" in d["mistake"] for d in softmax.diagnoses), softmax.diagnoses
+
+
+def test_a_py_export_and_edited_self_check_cells_grade_without_a_note(folder):
+    """nbconvert's .py of the notebook (blank lines around each cell, markdown
+    as comments) and a self-check cell the student edited: the self-checks
+    still do nothing while grading, and the feedback has no note about them
+    (they used to raise "'NoneType' object has no attribute 'check'")."""
+    from nbconvert import PythonExporter
+
+    script, _ = PythonExporter().from_notebook_node(sf.notebook())
+    path = folder / "exported.py"
+    path.write_text(script)
+    edited = sf.notebook(extra_cells=[("after:dropout_backward", 'print(grader.check("dropout_backward"))  # PASS now')])
+    for result in (graded(folder, "exported", path=path), graded(folder, "edited_self_check", edited)):
+        assert_full_marks_except(result)
+        assert not [note for note in result.notes if "grader" in note], result.notes
+
+
 def test_py_submission_with_a_syntax_error_loses_only_that_function(folder):
     path = folder / "module_syntax_error.py"
     source = sf.reference_module_source()

@@ -16,6 +16,7 @@ from autograder.grade import grade_submission
 from autograder.results import SubmissionResult
 from autograder.wire import Unsupported
 from backprop import BACKPROP
+from solutions import layers as L
 
 SALT = "leaks-salt"
 
@@ -44,6 +45,25 @@ def _net_problem(seed=1):
 def test_the_reference_chain_is_instrumented_for_each_stand_in():
     calls = standins.reference_run(specs.NET, _net_problem().args)[1]
     assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"]
+    # Each alternative chain (the ReLU mask before the dropout backward) makes them too.
+    calls = standins.alternative_calls(specs.NET, _net_problem().args)
+    assert [name for name, _, _ in calls] == ["dropout_backward", "batchnorm_backward"] * len(specs.NET.alternatives)
+
+
+def test_a_correct_chain_in_another_order_gets_the_stand_ins_too():
+    """A network whose ReLU mask comes before its dropout backward (the masks commute) is
+    correct: its calls get the reference's answers, so that a mistake in dropout_backward
+    costs points in part 1 only."""
+    problem = _net_problem()
+    dscores, cache = problem.args
+    dzbn = dscores @ cache["affine2"][1].T
+    masked_first = L.relu_backward(dzbn, cache["relu"])
+    answer = standins.answerer(specs.NET, [problem])
+    reply = answer("dropout_backward", [masked_first, cache["dropout"]])
+    assert np.array_equal(reply["value"], L.dropout_backward(masked_first, cache["dropout"]))
+    from_the_output = dzbn * (cache["affine2"][0] > 0)  # the mask of Z_BN, zero where dropped too
+    reply = answer("dropout_backward", [from_the_output, cache["dropout"]])
+    assert np.array_equal(reply["value"], L.dropout_backward(from_the_output, cache["dropout"]))
 
 
 def test_the_instrumented_reference_returns_what_the_reference_does():

@@ -356,6 +356,25 @@ def test_a_missing_module_is_the_first_thing_said(tmp_path):
     assert precheck.check(BACKPROP, REFERENCE_NOTEBOOK, write=said.append) == 0 and "self-checks: 5 of 5 PASS" in said
 
 
+def test_check_finds_a_function_bound_otherwise_than_by_a_def(tmp_path):
+    """`softmax_backward = lambda ...`, a def under `if`, a def followed by a test call that
+    raises: the grader calls them (full marks), and `autograder check` said "NOT FOUND" and
+    "will not grade"."""
+    from autograder import precheck
+
+    def edit(cells):
+        _cell_defining(cells, "softmax_backward").source = (
+            "softmax_backward = lambda da, cache: (da - np.sum(da * cache['a'], axis=1, keepdims=True)) * cache['a']\n")
+        dropout = _cell_defining(cells, "dropout_backward")
+        dropout.source = "if True:\n" + "".join("    " + line for line in dropout.source.splitlines(keepends=True))
+        # A test call after the def that raises (inside the function): the def ran, the grader finds it.
+        _cell_defining(cells, "batchnorm_backward").source += "\n\nprint(batchnorm_backward(np.ones((2, 3)), {}))\n"
+
+    said = []
+    assert precheck.check(BACKPROP, _reference_with(tmp_path, edit), write=said.append) == 0, said
+    assert {"- softmax_backward: found", "- dropout_backward: found", "- batchnorm_backward: found"} <= set(said)
+
+
 @pytest.mark.slow
 def test_py_files_with_magics_and_cell_markers(tmp_path):
     """A notebook with a magic and a Colab import, run in a kernel, then

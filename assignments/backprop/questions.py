@@ -10,6 +10,7 @@ import numpy as np
 
 from autograder.specs import Case, Mistake, Output, Problem, Question, distinct_sizes, fields, keys, negated, one
 from solutions import layers
+from solutions.layers import affine_backward, batchnorm_backward, dropout_backward, relu_backward
 
 # The given forward passes, counted while a backward pass runs: a backward
 # pass never needs them (softmax_cross_entropy's given loss calls softmax
@@ -18,11 +19,6 @@ FORWARD_PASSES = (
     "affine_forward", "relu_forward", "dropout_forward", "softmax", "softmax_forward",
     "batchnorm_forward", "bn_net_forward",
 )
-
-# What an exception's message suggests, whatever the question.
-ERROR_HINTS = {
-    "NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there).",
-}
 
 
 def drop_factors(params):
@@ -40,8 +36,9 @@ def draw_dropout(rng, p, train):
     while True:
         mask_seed = int(rng.integers(2**31))
         _, cache = layers.dropout_forward(x, p, train=train, rng=np.random.default_rng(mask_seed))
-        # A mask dropping every unit makes dx zero, whatever the scale: a wrong one would pass.
-        if not train or cache["keep"].any():
+        # A mask dropping every unit makes dx zero, whatever the scale; one keeping every unit (p > 0)
+        # makes the mask itself unneeded: in either a wrong answer would pass.
+        if not train or (cache["keep"].any() and (p == 0 or not cache["keep"].all())):
             break
 
     def forward():
@@ -81,6 +78,7 @@ DROPOUT = Question(
         Mistake("has the sign flipped", "Check the sign: dropout multiplies by a non-negative mask.", negated(layers.dropout_backward)),
     ),
     factors=drop_factors,
+    error_hints={"NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there)."},
 )
 
 
@@ -162,10 +160,20 @@ SOFTMAX = Question(
 
 # 3. Softmax with cross-entropy ---------------------------------------------------
 
-def draw_cross_entropy(rng, offset=0.0):
-    N, C = distinct_sizes(rng, 2)
+def labels(rng, N, C):
+    """N correct classes of C, at least two of them different: with one class for every example,
+    onehot(y) is a whole column, and subtracting 1 from the columns y (dz[:, y] -= 1) would pass."""
+    while True:
+        y = rng.integers(0, C, size=N)
+        if np.any(y != y[0]):
+            return y
+
+
+def draw_cross_entropy(rng, offset=0.0, wide=False):
+    # Both orientations, as for softmax: an answer right only when N > C (or N < C) cannot pass by the draw's luck.
+    N, C = sorted(distinct_sizes(rng, 2), reverse=not wide)
     z = offset + rng.standard_normal((N, C))
-    y = rng.integers(0, C, size=N)
+    y = labels(rng, N, C)
     return Problem((z, y), {"dz": z}, lambda: float(layers.softmax_cross_entropy(z, y)[0]))
 
 
@@ -209,8 +217,9 @@ CROSS_ENTROPY = Question(
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
     cases=(
-        Case("random logits", 5, {}),
-        Case("logits of order 1e3", 5, {"offset": 1000.0}, stress="logits of order 1e3",
+        Case("more examples than classes (N > C)", 4, {}),
+        Case("fewer examples than classes (N < C)", 3, {"wide": True}),
+        Case("logits of order 1e3", 3, {"offset": 1000.0}, stress="logits of order 1e3",
              stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
                          "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
     ),
@@ -301,8 +310,9 @@ BATCHNORM = Question(
         Case("more examples than features (N > D)", 9, {"tall": True}),
         Case("fewer examples than features (N < D)", 8, {"tall": False}),
         Case("inputs with a large mean and spread", 8, {"loc": 5.0, "scale": 4.0}, stress="inputs with a large mean and spread",
+             # (E[x^2] - mu^2 for the variance is not a suspect: at this mean and spread it loses no digit that counts.)
              stress_hint="Only the inputs with a large mean fail: look for x used where x - mu (or the cache's x_hat) "
-                         "belongs, and for E[x^2] - mu^2, which loses digits (part 4)."),
+                         "belongs (part 4)."),
     ),
     mistakes=(
         Mistake("treats the mean and variance as constants", "mu and sigma^2 depend on every x_n: dx has two more terms, through the mean and through the variance (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: g * gm * s)),
@@ -331,8 +341,8 @@ NET_OUTPUTS = ("W1", "b1", "gamma", "beta", "W2", "b2", "X")
 
 def draw_bn_net(rng, p, upstream):
     N, D, H_, C = distinct_sizes(rng, 4, low=3, high=14)
-    mask_seed = int(rng.integers(2**31))
     while True:
+        mask_seed = int(rng.integers(2**31))  # drawn anew with the rest: a mask keeping every unit is refused
         X = rng.standard_normal((N, D))
         params = layers.init_bn_net(D, H_, C, rng, weight_scale=0.5)
         params["b1"] = rng.standard_normal(H_)
@@ -340,11 +350,14 @@ def draw_bn_net(rng, p, upstream):
         params["beta"] = rng.standard_normal(H_)
         scores, cache = layers.bn_net_forward(X, params, p=p, rng=np.random.default_rng(mask_seed))
         # Keep the ReLU inputs away from the kink, where the numerical
-        # gradient would straddle it (notes.md section 5).
-        if np.min(np.abs(cache["relu"])) > 1e-3:
+        # gradient would straddle it (notes.md section 5); some on each side
+        # of it, and some units dropped when p > 0, so that neither mask is unneeded.
+        keep = cache["dropout"]["keep"]
+        if (np.min(np.abs(cache["relu"])) > 1e-3 and np.any(cache["relu"] < 0) and np.any(cache["relu"] > 0)
+                and (p == 0 or not keep.all())):
             break
     if upstream == "cross-entropy":
-        y = rng.integers(0, C, size=N)
+        y = labels(rng, N, C)
         _, dscores = layers.softmax_cross_entropy(scores, y)
     else:
         dscores = rng.standard_normal((N, C))
@@ -408,6 +421,29 @@ _NET_W2_FROM = (
 )
 
 
+def _net_relu_mask_before_dropout(dscores, cache):
+    """A correct chain in another order: the ReLU mask before the dropout backward (two element-wise
+    masks commute). It calls the oracles by name, so that its calls get the stand-ins too (standins.py)."""
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = affine_backward(dscores, cache["affine2"])
+    d = dropout_backward(relu_backward(dzbn, cache["relu"]), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+def _net_relu_mask_from_the_output_before_dropout(dscores, cache):
+    """Another correct order: the ReLU mask read from the network's hidden output Z_BN (zero where ReLU or
+    dropout zeroed it), before the dropout backward, which zeroes the dropped units anyway."""
+    grads = {}
+    zbn = cache["affine2"][0]
+    dzbn, grads["W2"], grads["b2"] = affine_backward(dscores, cache["affine2"])
+    d = dropout_backward(dzbn * (zbn > 0), cache["dropout"])
+    dy1, grads["gamma"], grads["beta"] = batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = affine_backward(dy1, cache["affine1"])
+    return grads
+
+
 NET = Question(
     function="bn_net_backward",
     label="bn_net",
@@ -440,6 +476,7 @@ NET = Question(
         Mistake("has the sign flipped", "Check the signs along the chain.", negated(layers.bn_net_backward)),
     ),
     oracles=("dropout_backward", "batchnorm_backward"),
+    alternatives=(_net_relu_mask_before_dropout, _net_relu_mask_from_the_output_before_dropout),
     locations=(
         (("gamma", "beta", "W1", "b1", "X"),
          "goes wrong between the second affine layer and gamma, beta",

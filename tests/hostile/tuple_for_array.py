@@ -1,4 +1,4 @@
-# hostile: a 1-tuple where an array is expected, a list where a tuple is, a tuple where a dict is
+# hostile: a 1-tuple where an array is expected, a list of 4 where a tuple of 3 is (a list of 3 is read as the tuple), a tuple where a dict is
 # expect: softmax = 0
 # expect: batchnorm = 0
 # expect: net = 0
@@ -15,7 +15,7 @@ def softmax_backward(da, cache):
 
 
 def batchnorm_backward(dout, cache):
-    return list(_reference["batchnorm_backward"](dout, cache))
+    return [*_reference["batchnorm_backward"](dout, cache), None]
 
 
 def bn_net_backward(dscores, cache):
