@@ -131,6 +131,12 @@ FINITE_DIFFERENCES_DIAGNOSIS = {
 }
 
 
+ELSEWHERE = (
+    "called a forward pass at other inputs than the case's own (changed, batched, complex or dual numbers), "
+    "which is how a derivative is taken numerically: no points. A backward pass uses the chain rule on the cache."
+)
+
+
 UNWATCHED = (
     "replaced the interpreter's profiling hook during the call (sys.setprofile), which the grader uses to count "
     "calls of the forward passes: no points."
@@ -253,8 +259,9 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if UNWATCHED_DIAGNOSIS not in diagnoses:
                 diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
-        if _finite_differences(reply.get("calls")):
-            result.checks += _failed_case(case, question, FINITE_DIFFERENCES)
+        numerical = _finite_differences(reply.get("calls"))
+        if numerical or reply.get("elsewhere") is True:
+            result.checks += _failed_case(case, question, FINITE_DIFFERENCES if numerical else ELSEWHERE)
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:
                 diagnoses.append(FINITE_DIFFERENCES_DIAGNOSIS)
             continue

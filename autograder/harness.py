@@ -10,7 +10,10 @@ During a call:
 - every call of a watched function (the given forward passes, the gradient
   checker's helpers) is counted by its code, however the student reaches it
   (`watching`): through its name, a module attribute, an alias, a copy, or
-  the same code pasted;
+  the same code pasted; and one that runs anywhere but at the case's own
+  numbers (`at_own_point`) is flagged: a backward pass has no use for a
+  forward pass at a perturbed, batched, complex or dual-number input, which
+  is how a derivative is taken numerically in one or two calls;
 - an exception becomes text: the frames of the student's code and the
   message, bounded, with the type's name only when it is Python's or numpy's.
 
@@ -32,13 +35,15 @@ _setprofile, _getprofile = sys.setprofile, sys.getprofile
 
 
 def code_key(code):
-    """What makes two code objects the same function, whatever their name, file or line numbers."""
+    """What makes two code objects the same function, whatever their name,
+    file, line numbers or local variables' names (a copy of the code with its
+    locals renamed computes the same; only the count of each kind is kept)."""
     consts = tuple(
         code_key(c) if isinstance(c, types.CodeType)
         else repr(sorted(c, key=repr)) if isinstance(c, frozenset) else (type(c).__name__, repr(c))
         for c in code.co_consts
     )
-    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+    return (code.co_code, code.co_names, len(code.co_varnames), len(code.co_freevars), len(code.co_cellvars),
             code.co_argcount, code.co_kwonlyargcount, consts)
 
 
@@ -58,12 +63,75 @@ def watched_codes(sources):
     return names
 
 
-def watching(codes, watched, calls):
+_PLAIN = (bool, int, float, str, type(None))
+_MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a parameter dict
+
+
+def own_numbers(args):
+    """Copies of the floating-point arrays a graded call was given (its
+    arguments and their caches), by (shape, dtype): the case's own point,
+    taken before the student's code can change them in place."""
+    found = {}
+
+    def visit(value, depth):
+        kind = type(value)
+        if kind is numpy.ndarray and value.dtype.kind == "f":
+            found.setdefault((value.shape, value.dtype), []).append(value.copy())
+        elif depth < _MAX_NESTING and kind in (list, tuple):
+            for item in value:
+                visit(item, depth + 1)
+        elif depth < _MAX_NESTING and kind is dict:
+            for item in value.values():
+                visit(item, depth + 1)
+
+    visit(args, 0)
+    return found
+
+
+def at_own_point(value, own, depth=0):
+    """Whether an argument of a forward pass holds only the case's own
+    numbers (`own`, from own_numbers): plain scalars, boolean and integer
+    arrays (masks, labels), constant or single-number arrays, a random
+    generator, and floating-point arrays equal to one the graded call was
+    given; lists, tuples and dicts of those. Anything else (a perturbed or
+    batched copy, another dtype, complex numbers, an object array of dual
+    numbers, an object of the student's) is another point."""
+    kind = type(value)
+    if kind in _PLAIN or kind is numpy.random.Generator:
+        return True
+    if isinstance(value, numpy.generic):
+        return value.dtype.kind in "biuf"
+    if kind is numpy.ndarray:
+        if value.dtype.kind in "biu":
+            return True
+        if value.dtype.kind != "f":
+            return False
+        if value.size <= 1 or bool(numpy.all(value == value.flat[0])):
+            return True
+        return any(numpy.array_equal(value, given) for given in own.get((value.shape, value.dtype), ()))
+    if depth < _MAX_NESTING and kind in (list, tuple):
+        return all(at_own_point(item, own, depth + 1) for item in value)
+    if depth < _MAX_NESTING and kind is dict:
+        return all(at_own_point(item, own, depth + 1) for item in value.values())
+    return False
+
+
+def _arguments(frame):
+    code = frame.f_code
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    local = frame.f_locals
+    return [local.get(name) for name in names]
+
+
+def watching(codes, watched, calls, own=None, elsewhere=None):
     """A profiling hook counting in calls[name] every call of code equal to
-    that of a watched function (those of `codes`, {code key: name}, named in `watched`)."""
+    that of a watched function (those of `codes`, {code key: name}, named in
+    `watched`), and, given the case's `own` numbers (own_numbers), appending
+    to `elsewhere` the name of each such call whose arguments are not all
+    at_own_point."""
     watched = set(watched)
     names = {key: name for key, name in codes.items() if name in watched}
-    shapes = {(key[5], len(key[2])) for key in names}
+    shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
 
     def hook(frame, event, arg):
@@ -76,6 +144,8 @@ def watching(codes, watched, calls):
             seen = known[id(code)] = (code, name)
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
+            if elsewhere is not None and not all(at_own_point(arg, own) for arg in _arguments(frame)):
+                elsewhere.append(seen[1])
 
     return hook
 
@@ -142,14 +212,14 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     `oracles` standing in (asking with `ask`) and the `watched` ones of
     `codes` counted; the reply the grader checks (worker.py's "result")."""
     started = time.perf_counter()
-    value, error, exception, calls, unwatched = None, None, None, {}, False
+    value, error, exception, calls, unwatched, elsewhere = None, None, None, {}, False, []
     target = namespace.get(function)
     if not callable(target):
         return {"value": None, "error": f"NameError: name {function!r} is not defined",
                 "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
-    hook = watching(codes, watched, calls)
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere)
     try:
         _setprofile(hook)
         try:
@@ -165,4 +235,4 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
     return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
-            "unwatched": unwatched, "seconds": time.perf_counter() - started}
+            "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}
