@@ -138,12 +138,12 @@ ELSEWHERE = (
 
 
 UNWATCHED = (
-    "replaced the interpreter's profiling hook during the call (sys.setprofile), which the grader uses to count "
-    "calls of the forward passes: no points."
+    "replaced the interpreter's profiling hook during the call (sys.setprofile) or started a thread, which runs "
+    "without it; the grader uses that hook to count calls of the forward passes: no points."
 )
 UNWATCHED_DIAGNOSIS = {
     "mistake": "switches off the grader's count of forward passes",
-    "hint": "Leave sys.setprofile alone: a backward pass has no use for it.",
+    "hint": "Leave sys.setprofile and threads alone: a backward pass has no use for them.",
 }
 
 

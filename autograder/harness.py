@@ -21,6 +21,7 @@ This module is copied into the worker's sandbox: it uses only the standard
 library and numpy.
 """
 
+import _thread
 import builtins
 import inspect
 import sys
@@ -32,6 +33,10 @@ import numpy
 
 # Taken before any student code runs, which could replace sys's attributes.
 _setprofile, _getprofile = sys.setprofile, sys.getprofile
+# How a thread starts, whatever module the student reaches it through: a thread runs without the
+# profiling hook that counts (sys.setprofile is the calling thread's).
+_THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
+                         if hasattr(_thread, name))
 
 
 def code_key(code):
@@ -123,12 +128,13 @@ def _arguments(frame):
     return [local.get(name) for name in names]
 
 
-def watching(codes, watched, calls, own=None, elsewhere=None):
+def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
     `watched`), and, given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of each such call whose arguments are not all
-    at_own_point."""
+    at_own_point; and to `threads` each thread started, whose code the hook
+    does not see."""
     watched = set(watched)
     names = {key: name for key, name in codes.items() if name in watched}
     shapes = {(key[5], key[2]) for key in names}
@@ -136,6 +142,8 @@ def watching(codes, watched, calls, own=None, elsewhere=None):
 
     def hook(frame, event, arg):
         if event != "call":
+            if event == "c_call" and threads is not None and arg in _THREAD_STARTERS:
+                threads.append(arg)
             return
         code = frame.f_code
         seen = known.get(id(code))
@@ -219,13 +227,14 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
                 "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
-    hook = watching(codes, watched, calls, own_numbers(args), elsewhere)
+    threads = []
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads)
     try:
         _setprofile(hook)
         try:
             value = target(*args)
         finally:
-            unwatched = _getprofile() is not hook
+            unwatched = _getprofile() is not hook or bool(threads)
             _setprofile(None)
             for name, own in saved.items():
                 if own is None:
