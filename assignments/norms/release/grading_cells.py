@@ -41,6 +41,7 @@ _MAGIC_PREFIXES = ("%", "!", "get_ipython()")
 _MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
 # What ast.parse raises for code it cannot read (deep nesting included).
 _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs what it can: only lone ones are left
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
 
 
@@ -169,8 +170,14 @@ def notebook_sources(data):
             source = cell.get("source", "")
             source = "".join(map(str, source)) if isinstance(source, list) else str(source)
             metadata = cell.get("metadata")
-            found.append((source, metadata if isinstance(metadata, dict) else {}))
+            found.append((_encodable(source), metadata if isinstance(metadata, dict) else {}))
     return found
+
+
+def _encodable(text):
+    """`text` as UTF-8 can hold it: JSON's `\\ud800` escapes give lone surrogates,
+    which no file, database or frame the grader writes can take (each becomes U+FFFD)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def script_sources(text):
