@@ -73,14 +73,14 @@ _MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a paramete
 
 
 def own_numbers(args):
-    """Copies of the floating-point arrays a graded call was given (its
-    arguments and their caches), by (shape, dtype): the case's own point,
-    taken before the student's code can change them in place."""
+    """Copies of the numeric arrays a graded call was given (its arguments
+    and their caches), by (shape, dtype): the case's own point, taken before
+    the student's code can change them in place."""
     found = {}
 
     def visit(value, depth):
         kind = type(value)
-        if kind is numpy.ndarray and value.dtype.kind == "f":
+        if kind is numpy.ndarray and value.dtype.kind in "iuf":
             found.setdefault((value.shape, value.dtype), []).append(value.copy())
         elif depth < _MAX_NESTING and kind in (list, tuple):
             for item in value:
@@ -93,29 +93,35 @@ def own_numbers(args):
     return found
 
 
+def _is_number(value):
+    return isinstance(value, (int, float, numpy.number)) and not isinstance(value, bool)
+
+
 def at_own_point(value, own, depth=0):
     """Whether an argument of a forward pass holds only the case's own
-    numbers (`own`, from own_numbers): plain scalars, boolean and integer
-    arrays (masks, labels), constant or single-number arrays, a random
-    generator, and floating-point arrays equal to one the graded call was
-    given; lists, tuples and dicts of those. Anything else (a perturbed or
-    batched copy, another dtype, complex numbers, an object array of dual
-    numbers, an object of the student's) is another point."""
+    numbers (`own`, from own_numbers): plain scalars, boolean arrays (masks),
+    constant or single-number arrays, a random generator, and integer and
+    floating-point arrays equal to one the graded call was given (labels,
+    inputs); dicts of those, and lists and tuples of those but numbers (a
+    list of floats is an array in disguise). Anything else (a perturbed or
+    batched copy, integers standing for scaled reals, another dtype, complex
+    numbers, an object array of dual numbers, an object of the student's) is
+    another point."""
     kind = type(value)
     if kind in _PLAIN or kind is numpy.random.Generator:
         return True
     if isinstance(value, numpy.generic):
         return value.dtype.kind in "biuf"
     if kind is numpy.ndarray:
-        if value.dtype.kind in "biu":
+        if value.dtype.kind == "b":
             return True
-        if value.dtype.kind != "f":
+        if value.dtype.kind not in "iuf":
             return False
         if value.size <= 1 or bool(numpy.all(value == value.flat[0])):
             return True
         return any(numpy.array_equal(value, given) for given in own.get((value.shape, value.dtype), ()))
     if depth < _MAX_NESTING and kind in (list, tuple):
-        return all(at_own_point(item, own, depth + 1) for item in value)
+        return all(not _is_number(item) and at_own_point(item, own, depth + 1) for item in value)
     if depth < _MAX_NESTING and kind is dict:
         return all(at_own_point(item, own, depth + 1) for item in value.values())
     return False
