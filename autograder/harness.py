@@ -141,9 +141,9 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
     `watched`), and, given the case's `own` numbers (own_numbers), appending
-    to `elsewhere` the name of each such call whose arguments are not all
-    at_own_point; and to `threads` each thread started, whose code the hook
-    does not see."""
+    to `elsewhere` the name of the first such call whose arguments are not
+    all at_own_point; and to `threads` the first thread started, whose code
+    the hook does not see."""
     watched = set(watched)
     names = {key: name for key, name in codes.items() if name in watched}
     shapes = {(key[5], key[2]) for key in names}
@@ -151,7 +151,7 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
 
     def hook(frame, event, arg):
         if event != "call":
-            if event == "c_call" and threads is not None and arg in _THREAD_STARTERS:
+            if event == "c_call" and threads is not None and not threads and arg in _THREAD_STARTERS:
                 threads.append(arg)
             return
         code = frame.f_code
@@ -161,7 +161,8 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
             seen = known[id(code)] = (code, name)
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
-            if elsewhere is not None and not all(at_own_point(arg, own) for arg in _arguments(frame)):
+            # The first call elsewhere is enough: the others cost the student no more time in this hook.
+            if elsewhere is not None and not elsewhere and not all(at_own_point(arg, own) for arg in _arguments(frame)):
                 elsewhere.append(seen[1])
 
     return hook
