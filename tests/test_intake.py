@@ -153,6 +153,22 @@ def test_a_zip_bomb_a_traversal_and_a_link_in_a_zip_are_refused(tmp_path):
     assert not (tmp_path / "evil.py").exists()
 
 
+def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tmp_path):
+    """A member 20,000 folders deep (a 40 KB name, one student's zip) made the tree's walk raise
+    RecursionError: the whole `grade` command died, no grades.csv for anyone."""
+    archive = tmp_path / "class" / "mallory.zip"
+    archive.parent.mkdir()
+    deep = "d/" * 20000 + "backprop.ipynb"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(deep, NB)
+        zipped.writestr("d/" * (intake.MAX_DEPTH - 1) + "backprop.ipynb", NB)
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, archive.parent)
+    rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
+    assert rows[deep].decision == "skipped" and f"deeper than {intake.MAX_DEPTH}" in rows[deep].reason
+    assert by_name(found)["mallory"].path and by_name(found)["ann"].path
+
+
 # ---------------------------------------------------------------- 2. known export layouts
 
 def test_canvas_names_late_and_resubmissions_give_one_student_by_user_id(tmp_path):
