@@ -253,6 +253,10 @@ def export_stamp(zip_name):
     return found.group(1) if found else ""
 
 
+# What reading a member of a zip raises for a corrupt, encrypted or exotic one.
+UNEXTRACTABLE = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError)
+
+
 def _open_zip(source, name, where, budget, rows, nesting):
     """A zip as a folder Node; `source` is a path or bytes (a zip in a zip)."""
     try:
@@ -268,9 +272,13 @@ def _open_zip(source, name, where, budget, rows, nesting):
         stamp = export_stamp(name)
         for member in members:
             if member.filename == OTTER_ZIP_NAME and member.file_size <= 1024:
-                with archive.open(member) as stream:
-                    stamp = export_stamp(stream.read(1024).decode("utf-8", "replace").strip()) or stamp
-                rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", "otter's record of the export zip's name"))
+                try:
+                    with archive.open(member) as stream:
+                        stamp = export_stamp(stream.read(1024).decode("utf-8", "replace").strip()) or stamp
+                    reason = "otter's record of the export zip's name"
+                except UNEXTRACTABLE as error:
+                    reason = f"otter's record of the export zip's name, unreadable ({type(error).__name__}): not used"
+                rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", reason))
             else:
                 _add_member(archive, member, node, folders, where, budget, rows, nesting)
     node.stamp = stamp
@@ -360,7 +368,7 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     try:
         with archive.open(member) as stream:
             data = stream.read(member.file_size + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
+    except UNEXTRACTABLE as error:
         rows.append(Row(where, "", "skipped", f"could not be extracted ({type(error).__name__})"))
         return
     if len(data) != member.file_size:

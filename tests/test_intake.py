@@ -169,6 +169,23 @@ def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tm
     assert by_name(found)["mallory"].path and by_name(found)["ann"].path
 
 
+def test_a_corrupt_otter_record_in_a_zip_is_noted_not_a_lost_class(tmp_path):
+    """A `__zip_filename__` whose bytes fail their CRC raised BadZipFile out of the intake: the
+    whole `grade` command died."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zipped:
+        zipped.writestr(intake.OTTER_ZIP_NAME, "backprop_2026_11_30T10_00_00_000000.zip")
+        zipped.writestr("backprop.ipynb", NB)
+    data = bytearray(buffer.getvalue())
+    data[data.find(b"backprop_2026")] ^= 0x20
+    touch(tmp_path / "class" / "eve.zip", bytes(data))
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, tmp_path / "class")
+    rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
+    assert "unreadable (BadZipFile)" in rows[intake.OTTER_ZIP_NAME].reason
+    assert by_name(found)["eve"].path and by_name(found)["ann"].path
+
+
 # ---------------------------------------------------------------- 2. known export layouts
 
 def test_canvas_names_late_and_resubmissions_give_one_student_by_user_id(tmp_path):
