@@ -186,6 +186,18 @@ def test_a_corrupt_otter_record_in_a_zip_is_noted_not_a_lost_class(tmp_path):
     assert by_name(found)["eve"].path and by_name(found)["ann"].path
 
 
+def test_a_name_with_thousands_of_digits_is_a_plain_name_not_a_lost_class(tmp_path):
+    """int() of a 5,000-digit submission id or resubmission number (a zip member's name) raised
+    ValueError out of the intake: the whole `grade` command stopped."""
+    with zipfile.ZipFile(touch(tmp_path / "class" / "zed.zip", b""), "w") as zipped:
+        zipped.writestr("backprop-" + "9" * 5000 + ".ipynb", NB)
+        zipped.writestr("doe_1_" + "9" * 5000 + "_backprop.ipynb", NB)
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, tmp_path / "class")
+    assert by_name(found)["ann"].path
+    assert len(found.submissions) == 3
+
+
 # ---------------------------------------------------------------- 2. known export layouts
 
 def test_canvas_names_late_and_resubmissions_give_one_student_by_user_id(tmp_path):
