@@ -198,6 +198,22 @@ def test_a_name_with_thousands_of_digits_is_a_plain_name_not_a_lost_class(tmp_pa
     assert len(found.submissions) == 3
 
 
+def test_a_zip_of_a_version_zipfile_does_not_know_is_unreadable_not_a_lost_class(tmp_path):
+    """A central directory claiming "version 6.7" (one byte flipped in a download does it) raised
+    NotImplementedError out of the intake: the whole `grade` command died."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("backprop.ipynb", NB)
+    data = bytearray(buffer.getvalue())
+    directory = data.rfind(b"PK\x01\x02")
+    data[directory + 6] = 67  # "version needed to extract": 6.7
+    touch(tmp_path / "class" / "eve.zip", bytes(data))
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, tmp_path / "class")
+    assert by_name(found)["ann"].path
+    assert "not a readable zip (NotImplementedError)" in by_name(found)["eve"].reason
+
+
 # ---------------------------------------------------------------- 2. known export layouts
 
 def test_canvas_names_late_and_resubmissions_give_one_student_by_user_id(tmp_path):
