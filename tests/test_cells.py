@@ -192,3 +192,13 @@ def test_lone_surrogates_of_a_notebooks_json_become_replacement_characters():
     assert source == "x = 1/0  # \ufffd and \ufffd\n"
     assert "\ufffd" in parsed.labels[number]
     parsed.labels[number].encode("utf-8")
+
+
+@pytest.mark.parametrize("tag", [[{}], [["dropout_forward"]], {"a": 1}, "dropout_forward", [1, None], None])
+def test_a_given_tag_that_is_not_a_list_of_names_is_ignored(tag):
+    """The tag is the student's JSON: ["affine_forward", {}] raised TypeError (unhashable) out of
+    the parse, and with --jobs 1 the whole grade command died (no grades.csv)."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    notebook.cells[0].metadata[cells.GIVEN_TAG] = tag
+    parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
+    assert not parsed.error and "x = 1" in [source for _, source in parsed.cells]

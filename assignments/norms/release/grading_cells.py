@@ -298,7 +298,9 @@ class _Restorer:
             self.defined.update(names)
             return [source]
         tag = metadata.get(GIVEN_TAG)
-        tagged = isinstance(tag, list) and tuple(tag) in {given_names for given_names, _ in self.given}
+        # The tag is the notebook's JSON, the student's to write: only a list of names can name given cells.
+        tagged = (isinstance(tag, list) and all(isinstance(name, str) for name in tag)
+                  and tuple(tag) in {given_names for given_names, _ in self.given})
         other_code = self.summaries[source].other_code
         changed = self._changed(source)
         given_only = bool(names) and set(names) <= set(self.functions)
