@@ -45,6 +45,7 @@ _PYTHON_CELL_MAGICS = ("%%time", "%%capture", "%%prun")
 _MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
 # What ast.parse raises for code it cannot read (deep nesting included).
 _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs what it can: only lone ones are left
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
 
 
@@ -217,8 +218,14 @@ def notebook_sources(data):
             source = cell.get("source", "")
             source = "".join(map(str, source)) if isinstance(source, list) else str(source)
             metadata = cell.get("metadata")
-            found.append((source, metadata if isinstance(metadata, dict) else {}))
+            found.append((_encodable(source), metadata if isinstance(metadata, dict) else {}))
     return found
+
+
+def _encodable(text):
+    """`text` as UTF-8 can hold it: JSON's `\\ud800` escapes give lone surrogates,
+    which no file, database or frame the grader writes can take (each becomes U+FFFD)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def script_sources(text):
@@ -348,7 +355,9 @@ class _Restorer:
             self.defined.update(names)
             return [source]
         tag = metadata.get(GIVEN_TAG)
-        tagged = isinstance(tag, list) and tuple(tag) in {given_names for given_names, _ in self.given}
+        # The tag is the notebook's JSON, the student's to write: only a list of names can name given cells.
+        tagged = (isinstance(tag, list) and all(isinstance(name, str) for name in tag)
+                  and tuple(tag) in {given_names for given_names, _ in self.given})
         other_code = self.summaries[source].other_code
         changed = self._changed(source)
         given_only = bool(names) and set(names) <= set(self.functions)

@@ -133,13 +133,19 @@ FINITE_DIFFERENCES_DIAGNOSIS = {
 }
 
 
+ELSEWHERE = (
+    "called a forward pass at other inputs than the case's own (changed, batched, complex or dual numbers), "
+    "which is how a derivative is taken numerically: no points. A backward pass uses the chain rule on the cache."
+)
+
+
 UNWATCHED = (
-    "replaced the interpreter's profiling hook during the call (sys.setprofile), which the grader uses to count "
-    "calls of the forward passes: no points."
+    "replaced the interpreter's profiling hook during the call (sys.setprofile) or started a thread, which runs "
+    "without it; the grader uses that hook to count calls of the forward passes: no points."
 )
 UNWATCHED_DIAGNOSIS = {
     "mistake": "switches off the grader's count of forward passes",
-    "hint": "Leave sys.setprofile alone: a backward pass has no use for it.",
+    "hint": "Leave sys.setprofile and threads alone: a backward pass has no use for them.",
 }
 
 
@@ -262,8 +268,9 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if UNWATCHED_DIAGNOSIS not in diagnoses:
                 diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
-        if _finite_differences(reply.get("calls"), problem.args):
-            result.checks += _failed_case(case, question, FINITE_DIFFERENCES)
+        numerical = _finite_differences(reply.get("calls"), problem.args)
+        if numerical or reply.get("elsewhere") is True:
+            result.checks += _failed_case(case, question, FINITE_DIFFERENCES if numerical else ELSEWHERE)
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:
                 diagnoses.append(FINITE_DIFFERENCES_DIAGNOSIS)
             continue

@@ -58,7 +58,7 @@ def grade_command(args):
     if not found.submissions:
         return fail(f"{', '.join(map(str, args.paths))} holds no .ipynb, .py or zip submission")
     try:
-        book = Gradebook(args.out, args.salt, assignment)
+        book = Gradebook(args.out, args.salt, assignment, grading_settings(args))
     except (OSError, sqlite3.Error) as error:
         return fail(f"cannot use {args.out} as the output folder: {getattr(error, 'strerror', None) or error}")
     intake.write_intake_csv(Path(args.out) / "intake.csv", found.rows)
@@ -101,6 +101,12 @@ def grade_command(args):
     print("\n" + intake_summary(tally, missing))
     print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite")
     return 0
+
+
+def grading_settings(args):
+    """The options of `grade` that change a result, for the key of a kept one: a submission that
+    timed out under --timeout 3 is graded again under --timeout 10, and --self-checks adds their output."""
+    return f"timeout={args.timeout!r} budget={args.budget!r} self-checks={bool(args.self_checks)}"
 
 
 STAGING = ".intake"  # zip members, extracted for grading

@@ -216,9 +216,44 @@ def stage(uid, prefix, binary, numpy_site, worker_files, package_folders):
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
-def remove_left_by(uid):
-    """Remove what `uid` made in SHARED_FOLDERS (the grader, as root, after each child)."""
-    for folder in SHARED_FOLDERS:
+# How deep the folders inside SHARED_FOLDERS are looked into for world-writable ones.
+SHARED_DEPTH = 4
+
+
+def shared_folders(uid):
+    """SHARED_FOLDERS and every folder inside them that `uid` may write in
+    without owning it (it has no groups): a world-writable folder reached
+    through folders anyone may search (/tmp/.X11-unix, another program's 1777
+    folder in /tmp), which a cleanup of the top-level entries alone never
+    reaches. Found once per sandbox; links are never followed."""
+    found = []
+
+    def visit(path, level):
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                status = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(status.st_mode) and status.st_uid != uid and status.st_mode & stat.S_IXOTH:
+                if status.st_mode & stat.S_IWOTH:
+                    found.append(entry.path)
+                if level < SHARED_DEPTH:
+                    visit(entry.path, level + 1)
+
+    for top in SHARED_FOLDERS:
+        if os.path.isdir(top):
+            found.append(top)
+            visit(top, 1)
+    return found
+
+
+def remove_left_by(uid, folders=SHARED_FOLDERS):
+    """Remove what `uid` made in `folders` (shared_folders: the grader, as root, after each child)."""
+    for folder in folders:
         try:
             entries = list(os.scandir(folder))
         except OSError:

@@ -118,8 +118,12 @@ def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budge
     previous_score = previous_score or (lambda name: None)
     if jobs <= 1:
         for name, path in found:
-            on_result(_grade_and_write(assignment, name, path, salt, limits, isolation, budget_seconds, out_dir,
-                                       previous_score(name), self_checks))
+            try:
+                result = _grade_and_write(assignment, name, path, salt, limits, isolation, budget_seconds, out_dir,
+                                          previous_score(name), self_checks)
+            except Exception as error:  # noqa: BLE001  (as in a pool: a grader bug costs one submission, not the batch)
+                result = _process_failed(assignment, name, path, isolation, out_dir, repr(error))
+            on_result(result)
         return
     context = multiprocessing.get_context("forkserver")
     pending = collections.deque(found)

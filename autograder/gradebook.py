@@ -78,13 +78,14 @@ CREATE TABLE IF NOT EXISTS checks (
 CREATE INDEX IF NOT EXISTS checks_by_grading ON checks (grading_id);
 """
 
-def spec_hash(assignment):
+def spec_hash(assignment, settings=""):
     """A fingerprint of how a result was graded: the grader's own code (every
     module of autograder/: the sandbox, the worker, the wire format, the
     checks...), the assignment's content (its manifest, the hidden tests, the
-    reference, the release's helpers the worker loads), and the Python and
-    numpy running them. A change to any means regrading."""
-    digest = hashlib.sha256(f"{sys.version}\x00{np.__version__}".encode())
+    reference, the release's helpers the worker loads), the Python and numpy
+    running them, and the `settings` of the run that change a result (its
+    time limits, whether self-checks ran). A change to any means regrading."""
+    digest = hashlib.sha256(f"{sys.version}\x00{np.__version__}\x00{settings}".encode())
     here = Path(__file__).resolve().parent
     for path in sorted(here.rglob("*.py")):
         digest.update(str(path.relative_to(here)).encode() + b"\x00" + path.read_bytes())
@@ -121,7 +122,8 @@ def write_result_files(out_dir, result, previous_score=None):
 
 
 class Gradebook:
-    def __init__(self, out_dir, salt, assignment):
+    def __init__(self, out_dir, salt, assignment, settings=""):
+        """`settings`: how this run grades, as far as it changes a result (see spec_hash)."""
         self.assignment = assignment
         self.out = Path(out_dir)
         files = files_folder(self.out, assignment.name)
@@ -141,7 +143,7 @@ class Gradebook:
             self.db.execute("INSERT OR REPLACE INTO assignments VALUES (?, ?, ?)",
                             (assignment.name, json.dumps(assignment.functions), assignment.title))
         self.salt_hash = salt_hash(salt)
-        self.spec_hash = spec_hash(assignment)
+        self.spec_hash = spec_hash(assignment, settings)
 
     def unchanged(self, name, digest):
         """The latest result for `name` if it was graded from the same file and

@@ -10,7 +10,10 @@ During a call:
 - every call of a watched function (the given forward passes, the gradient
   checker's helpers) is counted by its code, however the student reaches it
   (`watching`): through its name, a module attribute, an alias, a copy, or
-  the same code pasted;
+  the same code pasted; and one that runs anywhere but at the case's own
+  numbers (`at_own_point`) is flagged: a backward pass has no use for a
+  forward pass at a perturbed, batched, complex or dual-number input, which
+  is how a derivative is taken numerically in one or two calls;
 - an exception becomes text: the frames of the student's code and the
   message, bounded, with the type's name only when it is Python's or numpy's.
 
@@ -18,6 +21,7 @@ This module is copied into the worker's sandbox: it uses only the standard
 library and numpy.
 """
 
+import _thread
 import builtins
 import inspect
 import sys
@@ -29,16 +33,22 @@ import numpy
 
 # Taken before any student code runs, which could replace sys's attributes.
 _setprofile, _getprofile = sys.setprofile, sys.getprofile
+# How a thread starts, whatever module the student reaches it through: a thread runs without the
+# profiling hook that counts (sys.setprofile is the calling thread's).
+_THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
+                         if hasattr(_thread, name))
 
 
 def code_key(code):
-    """What makes two code objects the same function, whatever their name, file or line numbers."""
+    """What makes two code objects the same function, whatever their name,
+    file, line numbers or local variables' names (a copy of the code with its
+    locals renamed computes the same; only the count of each kind is kept)."""
     consts = tuple(
         code_key(c) if isinstance(c, types.CodeType)
         else repr(sorted(c, key=repr)) if isinstance(c, frozenset) else (type(c).__name__, repr(c))
         for c in code.co_consts
     )
-    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+    return (code.co_code, code.co_names, len(code.co_varnames), len(code.co_freevars), len(code.co_cellvars),
             code.co_argcount, code.co_kwonlyargcount, consts)
 
 
@@ -58,16 +68,98 @@ def watched_codes(sources):
     return names
 
 
-def watching(codes, watched, calls):
+_PLAIN = (bool, int, float, str, type(None))
+# numpy's types as the harness was imported with them: the student's code may rebind numpy's attributes.
+_NDARRAY, _GENERIC, _NUMBER, _GENERATOR = numpy.ndarray, numpy.generic, numpy.number, numpy.random.Generator
+_MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a parameter dict
+
+
+def own_numbers(args):
+    """Copies of the numeric arrays a graded call was given (its arguments
+    and their caches), by (shape, dtype): the case's own point, taken before
+    the student's code can change them in place."""
+    found = {}
+
+    def visit(value, depth):
+        kind = type(value)
+        if kind is _NDARRAY and value.dtype.kind in "iuf":
+            copy = value.copy()
+            found.setdefault((value.shape, value.dtype), []).append(copy)
+            if value.ndim >= 1:
+                for row_shape in (value.shape[1:], (1, *value.shape[1:])):
+                    found.setdefault(("rows", row_shape, value.dtype), []).append(copy)
+        elif depth < _MAX_NESTING and kind in (list, tuple):
+            for item in value:
+                visit(item, depth + 1)
+        elif depth < _MAX_NESTING and kind is dict:
+            for item in value.values():
+                visit(item, depth + 1)
+
+    visit(args, 0)
+    return found
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, _NUMBER)) and not isinstance(value, bool)
+
+
+def at_own_point(value, own, depth=0):
+    """Whether an argument of a forward pass holds only the case's own
+    numbers (`own`, from own_numbers): plain scalars, boolean arrays (masks),
+    constant or single-number arrays, a random generator, and integer and
+    floating-point arrays equal to one the graded call was given (labels,
+    inputs); dicts of those, and lists and tuples of those but numbers (a
+    list of floats is an array in disguise). Anything else (a perturbed or
+    batched copy, integers standing for scaled reals, another dtype, complex
+    numbers, an object array of dual numbers, an object of the student's) is
+    another point."""
+    kind = type(value)
+    if kind in _PLAIN or kind is _GENERATOR:
+        return True
+    if isinstance(value, _GENERIC):
+        return value.dtype.kind in "biuf"
+    if kind is _NDARRAY:
+        if value.dtype.kind == "b":
+            return True
+        if value.dtype.kind not in "iuf":
+            return False
+        # ndarray's own methods: numpy's module functions are the student's to replace.
+        if value.size <= 1 or bool((value == value.flat[0]).all()):
+            return True
+        if any(bool((value == given).all()) for given in own.get((value.shape, value.dtype), ())):
+            return True
+        # One row of a given array: a loop over the examples calling a forward pass on each is a backward pass.
+        return any(bool((value == row).all()) for given in own.get(("rows", value.shape, value.dtype), ()) for row in given)
+    if depth < _MAX_NESTING and kind in (list, tuple):
+        return all(not _is_number(item) and at_own_point(item, own, depth + 1) for item in value)
+    if depth < _MAX_NESTING and kind is dict:
+        return all(at_own_point(item, own, depth + 1) for item in value.values())
+    return False
+
+
+def _arguments(frame):
+    code = frame.f_code
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    local = frame.f_locals
+    return [local.get(name) for name in names]
+
+
+def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
     """A profiling hook counting in calls[name] every call of code equal to
-    that of a watched function (those of `codes`, {code key: name}, named in `watched`)."""
+    that of a watched function (those of `codes`, {code key: name}, named in
+    `watched`), and, given the case's `own` numbers (own_numbers), appending
+    to `elsewhere` the name of the first such call whose arguments are not
+    all at_own_point; and to `threads` the first thread started, whose code
+    the hook does not see."""
     watched = set(watched)
     names = {key: name for key, name in codes.items() if name in watched}
-    shapes = {(key[5], len(key[2])) for key in names}
+    shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
 
     def hook(frame, event, arg):
         if event != "call":
+            if event == "c_call" and threads is not None and not threads and arg in _THREAD_STARTERS:
+                threads.append(arg)
             return
         code = frame.f_code
         seen = known.get(id(code))
@@ -76,6 +168,9 @@ def watching(codes, watched, calls):
             seen = known[id(code)] = (code, name)
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
+            # The first call elsewhere is enough: the others cost the student no more time in this hook.
+            if elsewhere is not None and not elsewhere and not all(at_own_point(arg, own) for arg in _arguments(frame)):
+                elsewhere.append(seen[1])
 
     return hook
 
@@ -142,20 +237,21 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     `oracles` standing in (asking with `ask`) and the `watched` ones of
     `codes` counted; the reply the grader checks (worker.py's "result")."""
     started = time.perf_counter()
-    value, error, exception, calls, unwatched = None, None, None, {}, False
+    value, error, exception, calls, unwatched, elsewhere = None, None, None, {}, False, []
     target = namespace.get(function)
     if not callable(target):
         return {"value": None, "error": f"NameError: name {function!r} is not defined",
                 "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
-    hook = watching(codes, watched, calls)
+    threads = []
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads)
     try:
         _setprofile(hook)
         try:
             value = target(*args)
         finally:
-            unwatched = _getprofile() is not hook
+            unwatched = _getprofile() is not hook or bool(threads)
             _setprofile(None)
             for name, own in saved.items():
                 if own is None:
@@ -165,4 +261,4 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
     return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
-            "unwatched": unwatched, "seconds": time.perf_counter() - started}
+            "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}

@@ -253,13 +253,17 @@ def export_stamp(zip_name):
     return found.group(1) if found else ""
 
 
+# What opening a zip or reading a member raises for a corrupt, encrypted or exotic one.
+UNEXTRACTABLE = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError)
+
+
 def _open_zip(source, name, where, budget, rows, nesting):
     """A zip as a folder Node; `source` is a path or bytes (a zip in a zip)."""
     try:
         archive = _zip_file(source)
     except Unreadable as error:  # the student's row says why (see _choose)
         return Node(name, where, note=str(error))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except UNEXTRACTABLE as error:  # a zip "version 6.7", as one flipped byte of a download makes it
         return Node(name, where, note=f"not a readable zip ({type(error).__name__})")
     node = Node(name, where, children=[])
     with archive:
@@ -268,9 +272,13 @@ def _open_zip(source, name, where, budget, rows, nesting):
         stamp = export_stamp(name)
         for member in members:
             if member.filename == OTTER_ZIP_NAME and member.file_size <= 1024:
-                with archive.open(member) as stream:
-                    stamp = export_stamp(stream.read(1024).decode("utf-8", "replace").strip()) or stamp
-                rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", "otter's record of the export zip's name"))
+                try:
+                    with archive.open(member) as stream:
+                        stamp = export_stamp(stream.read(1024).decode("utf-8", "replace").strip()) or stamp
+                    reason = "otter's record of the export zip's name"
+                except UNEXTRACTABLE as error:
+                    reason = f"otter's record of the export zip's name, unreadable ({type(error).__name__}): not used"
+                rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", reason))
             else:
                 _add_member(archive, member, node, folders, where, budget, rows, nesting)
     node.stamp = stamp
@@ -313,6 +321,8 @@ def _member_problem(member, parts, budget):
         return "encrypted: cannot be read"
     if any(part in ("", ".", "..") for part in parts) or member.filename.startswith(("/", "\\")) or ":" in parts[0]:
         return "a path that leaves the zip (traversal): never extracted"
+    if len(parts) > MAX_DEPTH:  # as for folders: the grader walks a zip's tree too
+        return f"a path deeper than {MAX_DEPTH} levels"
     if stat.S_ISLNK(member.external_attr >> 16):
         return SYMLINK
     if any(part.startswith(".") or part == HIDDEN for part in parts):
@@ -358,7 +368,7 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     try:
         with archive.open(member) as stream:
             data = stream.read(member.file_size + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
+    except UNEXTRACTABLE as error:
         rows.append(Row(where, "", "skipped", f"could not be extracted ({type(error).__name__})"))
         return
     if len(data) != member.file_size:

@@ -39,9 +39,11 @@ class Identity:
     partners: tuple = ()  # a group's other submitters: ((student id, email), ...), graded alike
 
 
-_CANVAS = re.compile(r"(?P<who>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)", re.IGNORECASE)
+# The numbers compared as numbers have at most 18 digits (an LMS's ids fit 64 bits): a name with
+# more is no export's, and int() of thousands of digits raises (a zip member's name may be 64 KB).
+_CANVAS = re.compile(r"(?P<who>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d{1,18})_(?P<file>.+)", re.IGNORECASE)
 _MOODLE = re.compile(r"(?P<who>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)")
-_RESUBMITTED = re.compile(r"-(\d+)$")
+_RESUBMITTED = re.compile(r"-(\d{1,18})$")
 _GRADESCOPE_FOLDER = re.compile(r"submission_(\d+)")
 
 

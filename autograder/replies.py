@@ -111,7 +111,7 @@ class Conversation:
             exception = message.get("exception")
             if exception is not None:
                 exception = _text(exception, NAME_LIMIT, "exception type name")
-            flags = {flag: message.get(flag, False) for flag in ("missing", "unsendable", "unwatched")}
+            flags = {flag: message.get(flag, False) for flag in ("missing", "unsendable", "unwatched", "elsewhere")}
             if not all(isinstance(value, bool) for value in flags.values()):
                 raise Invalid("a flag that is not true or false")
             checked.update(value=message.get("value"), calls=dict(calls), seconds=float(seconds), exception=exception,

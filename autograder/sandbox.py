@@ -154,10 +154,13 @@ def _mount_scratch(target, options):
 
 
 def _scratch_mount(uid):
-    """The bubblewrap sandbox's /tmp (see _mount_scratch), or None."""
+    """The bubblewrap sandbox's /tmp (see _mount_scratch), or None. Its user's
+    alone (mode 0700): it lies in the machine's /tmp, where a world-writable
+    folder would let any other user (another grader's sandbox at the container
+    level) leave files for this sandbox's next child."""
     target = Path(tempfile.gettempdir()) / "backprop-lab-sandbox-scratch" / str(uid)
     target.mkdir(parents=True, exist_ok=True)
-    return target if _mount_scratch(target, "mode=1777") else None
+    return target if _mount_scratch(target, f"uid={uid},gid={uid},mode=0700") else None
 
 
 def _bubblewrap_command(uid, seccomp_fd, files):
@@ -247,6 +250,7 @@ class Sandbox:
         self.workdir = None
         self.uid_lock = self.uid = None
         self.stage = None  # the container level's (folder, python, site folders), made once
+        self.shared = None  # the container level's folders its user may write in (container.shared_folders), found once
         self.reaping = False  # whether a reap request awaits its answer (collect)
         if release is None:
             from autograder import assignment
@@ -297,7 +301,9 @@ class Sandbox:
         elif self.isolation == "container":
             kept_fds, uid = (), self._claim_uid()
             _kill_user(uid)
-            container.remove_left_by(uid)  # what an earlier sandbox of this user left (its grader killed)
+            if self.shared is None:
+                self.shared = container.shared_folders(uid)
+            container.remove_left_by(uid, self.shared)  # what an earlier sandbox of this user left (its grader killed)
             if self.stage is None:
                 prefix = _python_prefix()
                 self.stage = container.stage(uid, prefix, _python_binary(), _numpy_site(), self.files,
@@ -426,7 +432,7 @@ class Sandbox:
         if self.control is not None:
             self.control.settimeout(self.limits.start_seconds)
         if self.isolation == "container":
-            container.remove_left_by(self.uid)
+            container.remove_left_by(self.uid, self.shared)
         try:
             status, clean = replies.reaped(reply)
         except replies.Invalid:

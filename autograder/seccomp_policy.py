@@ -2,7 +2,10 @@
 
 A backward pass needs arithmetic, memory and a few files; it never needs to
 build namespaces, mount file systems, keep kernel objects that outlive the
-process (SysV IPC, POSIX message queues, keys), look into other processes,
+process (SysV IPC, POSIX message queues, keys), hold memory outside its own
+address space (memory files), look into or change other processes (their
+limits, priorities and CPUs: a child that lowered its fork server's limits
+would hand them to every later child, the next students'),
 load code into the kernel or open a network socket (only AF_UNIX: the
 container level has no network namespace). The filter allows everything else and makes these
 calls fail with EPERM, so that numpy and the standard library keep working
@@ -45,7 +48,16 @@ DENIED = (
     "swapon", "swapoff", "acct", "quotactl", "syslog", "settimeofday", "clock_settime", "adjtimex",
     "clock_adjtime", "iopl", "ioperm", "vhangup", "open_by_handle_at", "name_to_handle_at",
     "lookup_dcookie", "uselib", "memfd_secret",
+    # memory outside RLIMIT_AS and the scratch's size: a memory file's pages are the machine's
+    "memfd_create",
 )
+# Calls that change a process named by an argument: allowed on the caller
+# itself (0, as glibc's setrlimit, nice and sched_setaffinity(0) pass it),
+# never on another process of the sandbox's user. {name: the argument's position}
+ON_ANOTHER_PROCESS = {
+    "prlimit64": 0, "setpriority": 1, "ioprio_set": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
+    "sched_setparam": 0, "sched_setattr": 0, "migrate_pages": 0, "move_pages": 0,
+}
 NAMESPACE_FLAGS = {
     "CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
     "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
@@ -69,6 +81,9 @@ def _filter():
             rules.add_rule(refuse, name)
     for flag in NAMESPACE_FLAGS.values():
         rules.add_rule(refuse, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
+    for name, position in ON_ANOTHER_PROCESS.items():
+        if _known(name):
+            rules.add_rule(refuse, name, pyseccomp.Arg(position, pyseccomp.NE, 0))
     rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
     # Sockets only to the grader's kind: at the container level there is no
     # network namespace, and nothing a student needs talks to a network.

@@ -23,7 +23,9 @@ messages; "started" ones tell the grader what runs now):
            the function is not defined, "unsendable": whether the value it
            returned could not be sent, "output": text, "calls": {watched
            name: how often it was called}, "unwatched": whether the call
-           replaced the profiling hook that counts}; then {"op": "done"}
+           replaced the profiling hook that counts or started a thread, "elsewhere": whether a
+           watched function ran at other numbers than the call's own
+           (harness.at_own_point)}; then {"op": "done"}
        while a call runs, each function named in "oracles" is replaced by
        a stand-in that asks the grader: {"op": "oracle", "function": name,
        "args": [...]} -> {"value": v}, {"own": true} (not a call the

@@ -214,3 +214,27 @@ def test_otters_hidden_tests_run_the_release_given_functions_too():
     result = checks.check_question(otter.InProcessSession(env, BACKPROP), question, "salt", otter.SUBMISSION)
     assert result.score == result.max_score
     assert env["affine_backward"] is edited_affine_backward  # the notebook's copy is left as it was
+
+
+def test_lone_surrogates_of_a_notebooks_json_become_replacement_characters():
+    """JSON's "\\ud800" is a valid escape that no UTF-8 file, database or frame can hold: a failing
+    cell's first line carrying one made the grading process fail when it wrote the feedback (a
+    correct notebook got 0/100, "the grader failed")."""
+    data = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": "x = 1/0  # \ud800 and \udfff\n"}]}).encode()
+    parsed = cells.parse(data, ".ipynb")
+    assert not parsed.error
+    (number, source), = parsed.cells
+    assert source == "x = 1/0  # \ufffd and \ufffd\n"
+    assert "\ufffd" in parsed.labels[number]
+    parsed.labels[number].encode("utf-8")
+
+
+@pytest.mark.parametrize("tag", [[{}], [["dropout_forward"]], {"a": 1}, "dropout_forward", [1, None], None])
+def test_a_given_tag_that_is_not_a_list_of_names_is_ignored(tag):
+    """The tag is the student's JSON: ["affine_forward", {}] raised TypeError (unhashable) out of
+    the parse, and with --jobs 1 the whole grade command died (no grades.csv)."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    notebook.cells[0].metadata[cells.GIVEN_TAG] = tag
+    parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
+    assert not parsed.error and "x = 1" in [source for _, source in parsed.cells]

@@ -911,3 +911,28 @@ def public_numbers(question):
     for case in question.cases:
         numbers += _floats(question.draw(np.random.default_rng(checks.PUBLIC_SEED), **case.params).args)
     return [abs(float(x)) for x in numbers]
+
+
+def test_with_one_job_a_grader_failure_costs_that_submission_only(tmp_path, monkeypatch):
+    """With --jobs 1 the submissions are graded in the grade command's own process: an exception
+    there (a notebook's tag that cells.parse choked on, a feedback that could not be written)
+    ended the whole command, with no grades.csv; a pool's process failure costs one submission."""
+    from autograder import grade
+
+    real = grade.grade_submission
+
+    def failing(assignment, name, *args, **kwargs):
+        if name == "broken":
+            raise TypeError("unhashable type: 'dict'")
+        return real(assignment, name, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_submission", failing)
+    stub = tmp_path / "stub.ipynb"
+    stub.write_bytes(STUB_NOTEBOOK.read_bytes())
+    for folder in ("results", "feedback"):  # as the gradebook makes them
+        (tmp_path / folder).mkdir()
+    results = []
+    grade_all(BACKPROP, [("broken", stub), ("fine", stub)], SALT, results.append, jobs=1, out_dir=tmp_path)
+    assert [r.submission for r in results] == ["broken", "fine"]
+    assert results[0].grader_failed and not results[1].grader_failed
+    assert (tmp_path / "feedback" / "broken.md").exists()

@@ -153,6 +153,67 @@ def test_a_zip_bomb_a_traversal_and_a_link_in_a_zip_are_refused(tmp_path):
     assert not (tmp_path / "evil.py").exists()
 
 
+def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tmp_path):
+    """A member 20,000 folders deep (a 40 KB name, one student's zip) made the tree's walk raise
+    RecursionError: the whole `grade` command died, no grades.csv for anyone."""
+    archive = tmp_path / "class" / "mallory.zip"
+    archive.parent.mkdir()
+    deep = "d/" * 20000 + "backprop.ipynb"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(deep, NB)
+        zipped.writestr("d/" * (intake.MAX_DEPTH - 1) + "backprop.ipynb", NB)
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, archive.parent)
+    rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
+    assert rows[deep].decision == "skipped" and f"deeper than {intake.MAX_DEPTH}" in rows[deep].reason
+    assert by_name(found)["mallory"].path and by_name(found)["ann"].path
+
+
+def test_a_corrupt_otter_record_in_a_zip_is_noted_not_a_lost_class(tmp_path):
+    """A `__zip_filename__` whose bytes fail their CRC raised BadZipFile out of the intake: the
+    whole `grade` command died."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zipped:
+        zipped.writestr(intake.OTTER_ZIP_NAME, "backprop_2026_11_30T10_00_00_000000.zip")
+        zipped.writestr("backprop.ipynb", NB)
+    data = bytearray(buffer.getvalue())
+    data[data.find(b"backprop_2026")] ^= 0x20
+    touch(tmp_path / "class" / "eve.zip", bytes(data))
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, tmp_path / "class")
+    rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
+    assert "unreadable (BadZipFile)" in rows[intake.OTTER_ZIP_NAME].reason
+    assert by_name(found)["eve"].path and by_name(found)["ann"].path
+
+
+def test_a_name_with_thousands_of_digits_is_a_plain_name_not_a_lost_class(tmp_path):
+    """int() of a 5,000-digit submission id or resubmission number (a zip member's name) raised
+    ValueError out of the intake: the whole `grade` command stopped."""
+    with zipfile.ZipFile(touch(tmp_path / "class" / "zed.zip", b""), "w") as zipped:
+        zipped.writestr("backprop-" + "9" * 5000 + ".ipynb", NB)
+        zipped.writestr("doe_1_" + "9" * 5000 + "_backprop.ipynb", NB)
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, tmp_path / "class")
+    assert by_name(found)["ann"].path
+    assert len(found.submissions) == 3
+
+
+def test_a_zip_of_a_version_zipfile_does_not_know_is_unreadable_not_a_lost_class(tmp_path):
+    """A central directory claiming "version 6.7" (one byte flipped in a download does it) raised
+    NotImplementedError out of the intake: the whole `grade` command died."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr("backprop.ipynb", NB)
+    data = bytearray(buffer.getvalue())
+    directory = data.rfind(b"PK\x01\x02")
+    data[directory + 6] = 67  # "version needed to extract": 6.7
+    touch(tmp_path / "class" / "eve.zip", bytes(data))
+    touch(tmp_path / "class" / "ann.ipynb")
+    found = discover(tmp_path, tmp_path / "class")
+    assert by_name(found)["ann"].path
+    assert "not a readable zip (NotImplementedError)" in by_name(found)["eve"].reason
+
+
 # ---------------------------------------------------------------- 2. known export layouts
 
 def test_canvas_names_late_and_resubmissions_give_one_student_by_user_id(tmp_path):

@@ -235,3 +235,20 @@ def test_a_dropout_mask_never_drops_every_unit():
     for seed in range(3000):  # seeds 339 and 516 drew such a mask before
         _, cache = specs.DROPOUT.draw(np.random.default_rng(seed), **case.params).args
         assert cache["keep"].any(), seed
+
+
+def test_a_result_is_kept_only_under_the_settings_it_was_graded_with(tmp_path, monkeypatch):
+    """A submission that timed out under --timeout 3 was kept as "unchanged" under --timeout 10
+    (and one graded without --self-checks kept without their output when they were asked for)."""
+    monkeypatch.setenv("BACKPROP_SANDBOX", "rlimits")
+    strict = "timeout=3.0 budget=120.0 self-checks=False"
+    book = gradebook.Gradebook(tmp_path, SALT, BACKPROP, strict)
+    book.record(_result("rlimits"))
+    book.close()
+    for settings in ("timeout=10.0 budget=120.0 self-checks=False", "timeout=3.0 budget=120.0 self-checks=True"):
+        book = gradebook.Gradebook(tmp_path, SALT, BACKPROP, settings)
+        assert book.unchanged("alice", "digest1") is None, settings
+        book.close()
+    book = gradebook.Gradebook(tmp_path, SALT, BACKPROP, strict)
+    assert book.unchanged("alice", "digest1") is not None
+    book.close()

@@ -1,0 +1,70 @@
+"""The call harness's watch on forward passes (autograder/harness.py): what counts as a forward
+pass run at the case's own numbers, and what as one run elsewhere (a numerical derivative)."""
+
+import threading
+
+import numpy as np
+
+from autograder import harness
+
+X = np.random.default_rng(1).standard_normal((3, 4))
+Y = np.array([0, 2, 1])
+
+
+def test_a_forward_pass_at_the_cases_own_numbers_is_at_its_own_point():
+    own = harness.own_numbers([X, {"y": Y, "p": 0.3}])
+    for value in (X, X.copy(), Y, 0.3, np.float64(2), np.zeros(4), np.ones((2, 2)), {"mode": "train", "eps": 1e-5},
+                  X > 0, [X, Y], np.random.default_rng()):
+        assert harness.at_own_point(value, own), value
+
+
+def test_perturbed_batched_scaled_or_other_numbers_are_another_point():
+    own = harness.own_numbers([X, {"y": Y}])
+    for value in (X + 1e-6, X.astype(np.complex128), X.astype(np.longdouble), X.astype(np.float32), np.vstack([X, X]),
+                  np.rint(X * 1e15).astype(np.int64), X.tolist(), [1.0, 2.0], np.array([object()] * 3), {"x": X * 2},
+                  Y + 1, object()):
+        assert not harness.at_own_point(value, own), value
+
+
+def test_the_own_numbers_are_those_before_the_call_changes_them_in_place():
+    x = X.copy()
+    own = harness.own_numbers([x])
+    x[0, 0] += 1e-5
+    assert not harness.at_own_point(x, own)
+
+
+SQUARE = "def square_forward(x):\n    return x * x\n"
+CODES = harness.watched_codes([("square_forward", SQUARE)])
+
+
+def _square_forward():
+    namespace = {}
+    exec(SQUARE, namespace)
+    return namespace["square_forward"]
+
+
+def _call(function, *args):
+    """harness.call of `function`, with square_forward watched."""
+    return harness.call({"target": function}, "target", list(args), [], None, CODES, ["square_forward"])
+
+
+def test_a_call_is_flagged_when_a_forward_pass_runs_elsewhere_or_in_a_thread():
+    forward = _square_forward()
+    reply = _call(lambda x: 2 * x, X)
+    assert reply["calls"] == {} and reply["elsewhere"] is False and reply["unwatched"] is False
+    reply = _call(lambda x: forward(x) * 0 + 2 * x, X)
+    assert reply["calls"] == {"square_forward": 1} and reply["elsewhere"] is False
+    reply = _call(lambda x: (forward(x + 1e-7) - forward(x - 1e-7)) / 2e-7, X)
+    assert reply["calls"] == {"square_forward": 2} and reply["elsewhere"] is True
+    reply = _call(lambda x: forward(x + 1e-30j).imag / 1e-30, X)
+    assert reply["elsewhere"] is True
+
+    def in_a_thread(x):
+        box = []
+        worker = threading.Thread(target=lambda: box.append(forward(x + 1e-7)))
+        worker.start()
+        worker.join()
+        return box[0]
+
+    reply = _call(in_a_thread, X)
+    assert reply["unwatched"] is True and reply["calls"] == {}
