@@ -68,3 +68,11 @@ def test_a_call_is_flagged_when_a_forward_pass_runs_elsewhere_or_in_a_thread():
 
     reply = _call(in_a_thread, X)
     assert reply["unwatched"] is True and reply["calls"] == {}
+
+
+def test_one_row_of_a_given_array_is_the_cases_own_but_a_perturbed_row_is_not():
+    own = harness.own_numbers([X])
+    assert harness.at_own_point(X[1].copy(), own) and harness.at_own_point(X[1:2].copy(), own)
+    perturbed = X[1].copy()
+    perturbed[0] += 1e-5
+    assert not harness.at_own_point(perturbed, own)
