@@ -65,6 +65,7 @@ fi
 "$VENV/bin/python3" -m pip install --quiet -e "$SOURCE/@PACKAGE@"
 printf '#!/bin/sh\\nexec %s/bin/python3 "$@"\\n' "$VENV" > /usr/local/bin/python3
 chmod 755 /usr/local/bin/python3
+hash -r  # bash found python3 above, before the wrapper existed: look again
 # -P: never from the current folder (a folder named autograder there, such as
 # Gradescope's /autograder seen from /, would shadow the package).
 python3 -P -c 'import autograder.gradescope'

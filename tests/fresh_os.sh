@@ -1,27 +1,47 @@
 #!/usr/bin/env bash
 # Gradescope's two scripts in a fresh OS (issue 14): a Debian bookworm rootfs made
-# with debootstrap (kept in ROOTFS, made when missing), entered as a chroot;
-# setup.sh runs there, then run_autograder on the reference, the stub and a
-# hostile submission, each under a seccomp filter that denies namespaces and
-# mounts (as Docker's default profile does), so that the container level is the
-# one in force. Each results.json is copied to OUT/NAME.json.
-#     tests/fresh_os.sh ROOTFS OUT       (as root; tests/test_fresh_os.py runs it)
+# with debootstrap (kept in BASE, made when missing, never changed after), seen
+# through an overlay that is thrown away after each run, so that every run starts
+# from the same fresh OS (nothing an earlier setup.sh left, such as its python3
+# wrapper, can hide what a new image lacks); entered as a chroot; setup.sh runs
+# there, then run_autograder on the reference, the stub and a hostile submission,
+# each under a seccomp filter that denies namespaces and mounts (as Docker's
+# default profile does), so that the container level is the one in force. Each
+# results.json is copied to OUT/NAME.json.
+#     tests/fresh_os.sh BASE OUT       (as root; tests/test_fresh_os.py runs it)
 set -euo pipefail
-ROOTFS=$1
+BASE=$1
 OUT=$2
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$REPO/.venv/bin/python"
 mkdir -p "$OUT"
-if [ ! -x "$ROOTFS/usr/bin/apt-get" ]; then
-    debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian >"$OUT/debootstrap.log" 2>&1
+# The stamp is written once debootstrap has finished: a base without it (cut short, or
+# kept by an older version of this script, which changed it in place) is made again.
+if [ ! -e "$BASE/.fresh-os-base" ]; then
+    umount -l "$BASE/proc" "$BASE/dev" 2>/dev/null || true  # an older version mounted them there
+    rm -rf --one-file-system "$BASE"
+    debootstrap --variant=minbase bookworm "$BASE" http://deb.debian.org/debian >"$OUT/debootstrap.log" 2>&1
+    touch "$BASE/.fresh-os-base"
 fi
-cleanup() { umount -l "$ROOTFS/proc" 2>/dev/null || true; umount -l "$ROOTFS/dev" 2>/dev/null || true; }
+LAYER="$(mktemp -d "${TMPDIR:-/var/tmp}/fresh-os-run.XXXXXX")"
+ROOTFS="$LAYER/root"
+mkdir -p "$LAYER/changes" "$LAYER/work" "$ROOTFS"
+mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$LAYER/changes,workdir=$LAYER/work" "$ROOTFS"
+cleanup() {
+    umount -l "$ROOTFS/proc" 2>/dev/null || true
+    umount -l "$ROOTFS/dev" 2>/dev/null || true
+    umount -l "$ROOTFS" 2>/dev/null || true
+    rm -rf --one-file-system "$LAYER"
+}
 trap cleanup EXIT
 cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
-cp /etc/ssl/certs/ca-certificates.crt "$ROOTFS/etc/ssl/certs/host-ca.crt" 2>/dev/null || true
-mountpoint -q "$ROOTFS/proc" || mount -t proc proc "$ROOTFS/proc"
-mountpoint -q "$ROOTFS/dev" || mount --bind /dev "$ROOTFS/dev"
-rm -rf "$ROOTFS/autograder" && mkdir -p "$ROOTFS/autograder/source"
+# The host's CA bundle, for pip inside (setup.sh's PIP_CERT). A fresh minbase rootfs has no
+# /etc/ssl/certs until setup.sh installs ca-certificates, so the folder is made here.
+mkdir -p "$ROOTFS/etc/ssl/certs"
+cp /etc/ssl/certs/ca-certificates.crt "$ROOTFS/etc/ssl/certs/host-ca.crt"
+mount -t proc proc "$ROOTFS/proc"
+mount --bind /dev "$ROOTFS/dev"
+mkdir -p "$ROOTFS/autograder/source"
 cd "$REPO"
 "$PY" - "$ROOTFS/autograder/source" <<'PYEOF'
 import io, stat, sys, zipfile

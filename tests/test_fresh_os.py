@@ -1,6 +1,7 @@
 """setup.sh and run_autograder in a fresh Debian rootfs, not this machine's
 OS (issue 14): see tests/fresh_os.sh. The rootfs is made with debootstrap the
-first time and kept in ROOTFS; needs root, debootstrap and Debian's mirror."""
+first time and kept in ROOTFS, unchanged: each run sees it through an overlay
+it throws away; needs root, debootstrap, overlayfs and Debian's mirror."""
 
 import json
 import os
