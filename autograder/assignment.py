@@ -4,7 +4,8 @@ assignment only through the `Assignment` loaded here and passed to it.
 
     name = "NAME"              the assignment's name: records and exports are keyed by it
     title = "TITLE"            shown in the notebook, the feedback and the report
-    specs = "questions.py"     QUESTIONS (autograder/specs.py's vocabulary), FORWARD_PASSES, ERROR_HINTS
+    specs = "questions.py"     QUESTIONS (autograder/specs.py's vocabulary), FORWARD_PASSES,
+                               ROW_SHIFT_INVARIANT, ERROR_HINTS
     reference = "PATH.py"      the reference: its solution regions become the student's stubs
     template = "template.md"   the notebook's text (release.py's fences)
     self_checks = "PATH.py"    the public self-checks: check_FUNCTION(...) for each question
@@ -157,6 +158,17 @@ class Assignment:
                 raise AssignmentError(f"{name} holds a solution region: it cannot be sent to the worker")
             sources.append((name, source))
         return tuple(sources)
+
+    @functools.cached_property
+    def row_shift_invariant(self):
+        """The watched forward passes that a constant subtracted from each row of
+        an input does not change (its specs' ROW_SHIFT_INVARIANT): called so at
+        the case's own numbers, they are at its own point (harness.at_own_point)."""
+        names = tuple(str(name) for name in getattr(self.specs, "ROW_SHIFT_INVARIANT", ()))
+        unknown = set(names) - set(getattr(self.specs, "FORWARD_PASSES", ()))
+        if unknown:
+            raise AssignmentError(f"ROW_SHIFT_INVARIANT names functions that are not FORWARD_PASSES: {sorted(unknown)}")
+        return names
 
 
 @functools.lru_cache(maxsize=None)

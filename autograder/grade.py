@@ -78,7 +78,8 @@ def sandbox_for(limits, isolation, assignment):
             multiprocessing.util.Finalize(None, close_sandboxes, exitpriority=10)
             atexit.register(close_sandboxes)
         _sandboxes[key] = Sandbox(limits, isolation, assignment.watched_sources,
-                                  [source for _, source in release.given_cells(assignment)], release=assignment.release)
+                                  [source for _, source in release.given_cells(assignment)], release=assignment.release,
+                                  row_shift_invariant=assignment.row_shift_invariant)
     return _sandboxes[key]
 
 

@@ -72,6 +72,9 @@ _PLAIN = (bool, int, float, str, type(None))
 # numpy's types as the harness was imported with them: the student's code may rebind numpy's attributes.
 _NDARRAY, _GENERIC, _NUMBER, _GENERATOR = numpy.ndarray, numpy.generic, numpy.number, numpy.random.Generator
 _MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a parameter dict
+# How far from constant a row's shift may be, relative to the row's largest numbers: the rounding of
+# z - z.max(axis=1, keepdims=True). A finite difference with a step this small is all rounding.
+_ROW_SHIFT_ROUNDING = 8 * float(numpy.finfo(numpy.float64).eps)
 
 
 def own_numbers(args):
@@ -103,7 +106,21 @@ def _is_number(value):
     return isinstance(value, (int, float, _NUMBER)) and not isinstance(value, bool)
 
 
-def at_own_point(value, own, depth=0):
+def _same_numbers(value, given, row_shift):
+    """Whether `value` equals `given`; with `row_shift`, or differs from it by a constant in each row
+    (along its last axis), up to the rounding of that subtraction."""
+    if bool((value == given).all()):
+        return True
+    if not row_shift or value.dtype.kind != "f" or value.ndim == 0:
+        return False
+    # ndarray's own methods and operators: numpy's module functions are the student's to replace.
+    shift = value - given
+    spread = shift.max(axis=-1) - shift.min(axis=-1)
+    scale = abs(value).max(axis=-1) + abs(given).max(axis=-1)
+    return bool((spread <= _ROW_SHIFT_ROUNDING * scale).all())
+
+
+def at_own_point(value, own, depth=0, row_shift=False):
     """Whether an argument of a forward pass holds only the case's own
     numbers (`own`, from own_numbers): plain scalars, boolean arrays (masks),
     constant or single-number arrays, a random generator, and integer and
@@ -112,7 +129,14 @@ def at_own_point(value, own, depth=0):
     list of floats is an array in disguise). Anything else (a perturbed or
     batched copy, integers standing for scaled reals, another dtype, complex
     numbers, an object array of dual numbers, an object of the student's) is
-    another point."""
+    another point.
+
+    With `row_shift`, for a forward pass that a constant subtracted from
+    each row does not change (a normalised exponential), a given array so
+    shifted is its own point too: the call gives what it gives there, and so
+    tells nothing of a derivative. Never for any other function: a constant
+    added to every entry of an elementwise one is a numerical derivative of
+    all its entries at once."""
     kind = type(value)
     if kind in _PLAIN or kind is _GENERATOR:
         return True
@@ -126,14 +150,15 @@ def at_own_point(value, own, depth=0):
         # ndarray's own methods: numpy's module functions are the student's to replace.
         if value.size <= 1 or bool((value == value.flat[0]).all()):
             return True
-        if any(bool((value == given).all()) for given in own.get((value.shape, value.dtype), ())):
+        if any(_same_numbers(value, given, row_shift) for given in own.get((value.shape, value.dtype), ())):
             return True
         # One row of a given array: a loop over the examples calling a forward pass on each is a backward pass.
-        return any(bool((value == row).all()) for given in own.get(("rows", value.shape, value.dtype), ()) for row in given)
+        return any(_same_numbers(value, row, row_shift)
+                   for given in own.get(("rows", value.shape, value.dtype), ()) for row in given)
     if depth < _MAX_NESTING and kind in (list, tuple):
-        return all(not _is_number(item) and at_own_point(item, own, depth + 1) for item in value)
+        return all(not _is_number(item) and at_own_point(item, own, depth + 1, row_shift) for item in value)
     if depth < _MAX_NESTING and kind is dict:
-        return all(at_own_point(item, own, depth + 1) for item in value.values())
+        return all(at_own_point(item, own, depth + 1, row_shift) for item in value.values())
     return False
 
 
@@ -144,14 +169,16 @@ def _arguments(frame):
     return [local.get(name) for name in names]
 
 
-def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
+def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=()):
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
     `watched`), and, given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
-    all at_own_point; and to `threads` the first thread started, whose code
-    the hook does not see."""
+    all at_own_point (up to a shift of each row for those named in
+    `row_shift_invariant`); and to `threads` the first thread started, whose
+    code the hook does not see."""
     watched = set(watched)
+    row_shift_invariant = set(row_shift_invariant)
     names = {key: name for key, name in codes.items() if name in watched}
     shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
@@ -169,8 +196,10 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None):
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
             # The first call elsewhere is enough: the others cost the student no more time in this hook.
-            if elsewhere is not None and not elsewhere and not all(at_own_point(arg, own) for arg in _arguments(frame)):
-                elsewhere.append(seen[1])
+            if elsewhere is not None and not elsewhere:
+                row_shift = seen[1] in row_shift_invariant
+                if not all(at_own_point(arg, own, row_shift=row_shift) for arg in _arguments(frame)):
+                    elsewhere.append(seen[1])
 
     return hook
 
@@ -232,10 +261,12 @@ def exception_name(error):
     return None
 
 
-def call(namespace, function, args, oracles, ask, codes, watched, is_students=lambda filename: True):
+def call(namespace, function, args, oracles, ask, codes, watched, is_students=lambda filename: True,
+         row_shift_invariant=()):
     """One call of namespace[function](*args), with the functions named in
     `oracles` standing in (asking with `ask`) and the `watched` ones of
-    `codes` counted; the reply the grader checks (worker.py's "result")."""
+    `codes` counted (those of `row_shift_invariant` at their own point up to a
+    shift of each row); the reply the grader checks (worker.py's "result")."""
     started = time.perf_counter()
     value, error, exception, calls, unwatched, elsewhere = None, None, None, {}, False, []
     target = namespace.get(function)
@@ -245,7 +276,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
     threads = []
-    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads)
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant)
     try:
         _setprofile(hook)
         try:

@@ -263,6 +263,7 @@ class InProcessSession:
         self.env = env
         self.reference = assignment.reference
         self.given = given_names(assignment)
+        self.row_shift_invariant = assignment.row_shift_invariant
 
     def call(self, function, args, oracles=(), on_oracle=None, watch=()):
         replaced = {name: self.env[name] for name in self.given if name in self.env}
@@ -270,7 +271,8 @@ class InProcessSession:
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 reply = harness.call(self.env, function, copy.deepcopy(list(args)), oracles, on_oracle,
-                                     _watched_codes(tuple(watch)), [name for name, _ in watch])
+                                     _watched_codes(tuple(watch)), [name for name, _ in watch],
+                                     row_shift_invariant=self.row_shift_invariant)
         finally:
             for name in self.given:
                 self.env.pop(name, None)

@@ -238,12 +238,15 @@ class Sandbox:
     `watch` ([(name, source)]: the functions whose calls a graded call counts)
     and `given` (the sources of the release's given cells) are the grader's
     own code: the fork server compiles them once, for every child; `release`
-    is the folder of the release whose public modules the worker imports."""
+    is the folder of the release whose public modules the worker imports;
+    `row_shift_invariant` names the watched functions a constant subtracted
+    from each row does not change (Assignment.row_shift_invariant)."""
 
-    def __init__(self, limits=Limits(), isolation=None, watch=(), given=(), release=None):
+    def __init__(self, limits=Limits(), isolation=None, watch=(), given=(), release=None, row_shift_invariant=()):
         self.limits = limits
         self.isolation = isolation or isolation_level()
         self.watch = tuple((str(name), str(source)) for name, source in watch)
+        self.row_shift_invariant = tuple(str(name) for name in row_shift_invariant)
         self.given = tuple(str(source) for source in given)
         self.process = None
         self.control = None
@@ -337,7 +340,8 @@ class Sandbox:
                 os.close(fd)
         self.control = grader_end
         self.control.settimeout(self.limits.start_seconds)
-        prepared = self._ask({"op": "prepare", "watch": [list(pair) for pair in self.watch], "given": list(self.given)})
+        prepared = self._ask({"op": "prepare", "watch": [list(pair) for pair in self.watch], "given": list(self.given),
+                              "row_shift_invariant": list(self.row_shift_invariant)})
         if not (isinstance(prepared, dict) and prepared.get("op") == "prepared"):
             self.close()
             raise WorkerFailure("protocol", "the sandbox did not start")

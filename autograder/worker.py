@@ -129,6 +129,7 @@ class Channel:
 # What the fork server compiled once for every child (prepare): the grader's own code, never a student's.
 _watched = {}  # {code key: name} of the watched functions
 _given = {}    # {source: code} of the release's given cells
+_row_shift_invariant = set()  # the watched functions a constant subtracted from each row does not change
 
 
 def _in_cells(filename):
@@ -146,6 +147,8 @@ def prepare(request):
     _watched.update(harness.watched_codes(request.get("watch", [])))
     _given.clear()
     _given.update((source, compile(source, "<cell>", "exec")) for source in request.get("given", []))
+    _row_shift_invariant.clear()
+    _row_shift_invariant.update(str(name) for name in request.get("row_shift_invariant", []))
 
 
 def _in_cell(code, filename):
@@ -239,7 +242,7 @@ def ask_grader(channel):
 def call(channel, namespace, request, args):
     """One call of the requested function (harness.call), with oracles standing in and the watched functions counted."""
     return harness.call(namespace, request["function"], args, request.get("oracles", []), ask_grader(channel),
-                        _watched, request.get("watch", []), _in_cells)
+                        _watched, request.get("watch", []), _in_cells, _row_shift_invariant)
 
 
 class _Silent:
@@ -342,7 +345,8 @@ def zygote(scratch):
     """The fork server: numpy is imported once, and each submission gets a fresh child.
 
     Control requests arrive on fd 0, a SOCK_SEQPACKET socket, one frame a packet:
-        {"op": "prepare", "watch": [[name, source], ...], "given": [source, ...]}
+        {"op": "prepare", "watch": [[name, source], ...], "given": [source, ...],
+         "row_shift_invariant": [name, ...]}
             -> {"op": "prepared"}   (the grader's own code, compiled once for every child)
         {"op": "fork", "cpu_seconds": n} with the child's stream socket attached
             -> {"op": "forked"}   (the spare child, or a new one, then says "ready" on its own socket)

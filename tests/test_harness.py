@@ -76,3 +76,36 @@ def test_one_row_of_a_given_array_is_the_cases_own_but_a_perturbed_row_is_not():
     perturbed = X[1].copy()
     perturbed[0] += 1e-5
     assert not harness.at_own_point(perturbed, own)
+
+
+def test_a_given_array_shifted_by_a_constant_per_row_is_its_own_point_only_for_a_shift_invariant_forward_pass():
+    own = harness.own_numbers([X])
+    shifted = [X - X.max(axis=1, keepdims=True), X - X.max(), X + 1e3, X[1] - X[1].max(), X[1:2] - X[1].max(),
+               X - np.log(np.exp(X).sum(axis=1, keepdims=True))]
+    for value in shifted:
+        assert harness.at_own_point(value, own, row_shift=True), value
+        # For any other function (an elementwise one), a shift of every entry is a numerical derivative of all of them.
+        assert not harness.at_own_point(value, own), value
+    direction = np.random.default_rng(2).standard_normal(X.shape)
+    for value in (X + 1e-7 * direction, X - X.max(axis=1, keepdims=True) + 1e-9 * direction, 2 * X,
+                  X - X.max(axis=0, keepdims=True), X.astype(np.complex128) - 1):
+        assert not harness.at_own_point(value, own, row_shift=True), value
+
+
+def test_only_the_watched_functions_named_row_shift_invariant_may_be_called_at_a_shifted_point():
+    forward = _square_forward()
+
+    def stable(x):
+        return forward(x - x.max(axis=1, keepdims=True))
+
+    assert _call(stable, X)["elsewhere"] is True
+    reply = harness.call({"target": stable}, "target", [X], [], None, CODES, ["square_forward"],
+                         row_shift_invariant=["square_forward"])
+    assert reply["elsewhere"] is False and reply["calls"] == {"square_forward": 1}
+
+
+def test_the_assignment_names_softmax_as_row_shift_invariant_and_nothing_it_does_not_watch():
+    from backprop import BACKPROP
+
+    assert set(BACKPROP.row_shift_invariant) == {"softmax", "softmax_forward"}
+    assert set(BACKPROP.row_shift_invariant) <= {name for name, _ in BACKPROP.watched_sources}

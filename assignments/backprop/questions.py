@@ -19,6 +19,9 @@ FORWARD_PASSES = (
     "affine_forward", "relu_forward", "dropout_forward", "softmax", "softmax_forward",
     "batchnorm_forward", "bn_net_forward",
 )
+# Forward passes whose output a constant subtracted from each row of their input does not change:
+# the stable softmax's softmax(z - z.max(axis=1, keepdims=True)) is a call at the case's own point.
+ROW_SHIFT_INVARIANT = ("softmax", "softmax_forward")
 
 
 def drop_factors(params):
@@ -205,6 +208,28 @@ def _cross_entropy_onehot_misplaced(z, y, dz):
             "onehot(y) has one 1 per row, in column y[n]: dz[np.arange(N), y] -= 1.")
 
 
+def _cross_entropy_shifted_softmax(z, y):
+    """Each row's maximum subtracted before the given softmax, as the stress case's hint says: the same a."""
+    N = z.shape[0]
+    a = layers.softmax(z - z.max(axis=1, keepdims=True))
+    loss = -np.mean(np.log(a[np.arange(N), y]))
+    dz = a.copy()
+    dz[np.arange(N), y] -= 1
+    return loss, dz / N
+
+
+def _cross_entropy_row_by_row(z, y):
+    """One example at a time, each row shifted by its maximum before the given softmax."""
+    N = z.shape[0]
+    losses, dz = [], np.zeros_like(z)
+    for n in range(N):
+        a = layers.softmax(z[n:n + 1] - z[n].max())[0]
+        losses.append(-np.log(a[y[n]]))
+        dz[n] = a
+        dz[n, y[n]] -= 1
+    return float(np.mean(losses)), dz / N
+
+
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     label="cross_ent",
@@ -228,6 +253,7 @@ CROSS_ENTROPY = Question(
         Mistake("forgets to subtract onehot(y)", "dz = (a - onehot(y)) / N: subtract 1 at the correct class of each row.", _cross_entropy_variant(subtract_onehot=False)),
         Mistake("forgets both the 1/N and onehot(y)", "dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False, subtract_onehot=False)),
     ),
+    alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row),
 )
 
 
