@@ -172,6 +172,13 @@ def _error_hint(error, *hints):
     return ""
 
 
+def _not_answered(reply):
+    """Whether a result settles the question's later cases: the function is not
+    defined, or still raises NotImplementedError; they are not called."""
+    return bool(reply.get("error")) and (reply.get("missing") is True
+                                         or vocabulary.exception_name(reply.get("exception")) == "NotImplementedError")
+
+
 def _public_run(session, question, case, watch):
     """What the function does on public inputs of `case`, in a fresh worker
     that never saw hidden ones: the words the feedback may show."""
@@ -221,7 +228,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
     problems = [question.draw(rng, **case.params) for case, (rng, _) in zip(question.cases, generators)]
     runs = [standins.reference_run(question, problem.args) for problem in problems]
     outcomes = session.call_cases(question.function, [problem.args for problem in problems],
-                                  question.oracles, standins.answerer(question, problems, runs), watch)
+                                  question.oracles, standins.answerer(question, problems, runs), watch, _not_answered)
     public = None
     for number, (case, problem, (_, directions_seed), (reference, _), reply) in enumerate(
             zip(question.cases, problems, generators, runs, outcomes)):
@@ -257,7 +264,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             result.checks += _failed_case(case, question, message)
             if hint and not any(d["hint"] == hint for d in diagnoses):
                 diagnoses.append({"mistake": "raises an exception", "hint": hint})
-            if not_implemented or missing:
+            if not_implemented or missing:  # _not_answered: the later cases were not called
                 result.status, result.message = ("not implemented" if not_implemented else "missing"), message
                 for later in question.cases[number + 1:]:
                     result.checks += _failed_case(later, question, message)

@@ -280,9 +280,15 @@ class InProcessSession:
         reply["output"] = ""
         return reply
 
-    def call_cases(self, function, calls, oracles=(), on_oracle=None, watch=()):
-        """One result per argument tuple in `calls` (Session.call_cases' contract)."""
-        return [self.call(function, args, oracles, on_oracle, watch) for args in calls]
+    def call_cases(self, function, calls, oracles=(), on_oracle=None, watch=(), last=None):
+        """One result per argument tuple in `calls`, None after one for which last(result) is true
+        (Session.call_cases' contract)."""
+        outcomes = [None] * len(calls)
+        for index, args in enumerate(calls):
+            outcomes[index] = self.call(function, args, oracles, on_oracle, watch)
+            if last is not None and last(outcomes[index]):
+                break
+        return outcomes
 
     def close(self):
         """Nothing to close: otter's kernel is the student's own (Session.close's contract)."""

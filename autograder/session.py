@@ -128,14 +128,15 @@ class Session:
                 break
         return outputs
 
-    def call_cases(self, function, calls, oracles, on_oracle, watch=()):
+    def call_cases(self, function, calls, oracles, on_oracle, watch=(), last=None):
         """Call `function` once per argument tuple in `calls`, one request
         each (each call has the per-call limit by the grader's clock), counting
         the calls to the functions of `watch` ([(name, source)], which the
         sandbox's fork server compiled: a request names them only). One
         outcome per call: the worker's checked result, a WorkerFailure for the
         call that hung or killed the worker (the next request gets a fresh
-        worker), or None for the calls not run after it."""
+        worker), or None for the calls not run after it, or after a result
+        for which last(result) is true (one that settles the rest)."""
         watch = tuple((str(name), str(source)) for name, source in watch)
         if not set(watch) <= set(self.sandbox.watch):
             raise ValueError("a watched function the sandbox was not prepared with")
@@ -158,6 +159,8 @@ class Session:
             except WorkerFailure as failure:
                 self.close()
                 outcomes[index] = failure
+                break
+            if last is not None and isinstance(outcomes[index], dict) and last(outcomes[index]):
                 break
         return outcomes
 

@@ -16,7 +16,7 @@ class InProcessSession:
     def __init__(self, function):
         self.function = function
 
-    def call_cases(self, name, calls, oracles, on_oracle, watch=()):
+    def call_cases(self, name, calls, oracles, on_oracle, watch=(), last=None):
         outcomes = []
         for args in calls:
             try:

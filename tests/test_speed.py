@@ -99,3 +99,27 @@ def test_with_a_job_per_cpu_each_grading_process_takes_a_cpu_of_its_own():
         process.join()
     assert sorted(taken) == [[cpu] for cpu in cpus]
     assert grade._one_cpu_each(context, len(cpus) - 1) == {}  # fewer jobs than CPUs: the scheduler places them
+
+
+def test_a_question_whose_function_is_not_implemented_or_missing_is_called_once():
+    """The first case that raises NotImplementedError, or finds no function, settles the question's
+    later cases: they get the same message without being called."""
+    from autograder import checks, otter
+
+    question = BACKPROP.question("dropout_backward")
+    calls = []
+
+    def halfway(dout, cache):
+        calls.append(dout.shape)
+        if len(calls) > 1:
+            raise NotImplementedError
+        return BACKPROP.reference.dropout_backward(dout, cache)
+
+    for env, expected_calls in (({"dropout_backward": halfway}, 2), ({}, 0)):
+        calls.clear()
+        result = checks.check_question(otter.InProcessSession(env, BACKPROP), question, "salt", "student",
+                                       watch=BACKPROP.watched_sources)
+        assert len(calls) == expected_calls
+        assert len(result.checks) == len(question.cases) and result.status in ("not implemented", "missing")
+        assert result.score == (question.cases[0].points if expected_calls else 0)
+        assert all(not check.passed for check in result.checks[1 if expected_calls else 0:])
