@@ -605,6 +605,40 @@ def test_no_case_has_one_class_for_every_example():
         assert result.score == 0, [c.case for c in result.checks if c.passed and c.output == "dz"]
 
 
+def cross_entropy_onehot_from_eye_of_n_by_c(z, y):
+    # np.eye(N, C): its rows are onehot vectors only for classes below N; with N < C a label >= N raises.
+    N, C = z.shape
+    loss, _ = L.softmax_cross_entropy(z, y)
+    return loss, (L.softmax(z) - np.eye(N, C)[y]) / N
+
+
+def cross_entropy_onehot_of_the_classes_seen(z, y):
+    # y.max() + 1 columns: right only when the last class occurs among the labels.
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    onehot = np.zeros((N, y.max() + 1))
+    onehot[np.arange(N), y] = 1
+    return loss, (L.softmax(z) - onehot) / N
+
+
+def test_the_labels_do_not_tell_a_onehot_its_width():
+    """With N < C, labels all below N (about one draw in three) gave np.eye(N, C)[y] the case's
+    points, and a student's draw full marks; a onehot of y.max() + 1 columns is right whenever the
+    last class occurs, so one case leaves it out (and another keeps it, for an answer wrong only there)."""
+    for seed in range(300):
+        seen = []
+        for case in specs.CROSS_ENTROPY.cases:
+            z, y = specs.CROSS_ENTROPY.draw(np.random.default_rng(seed), **case.params).args
+            N, C = z.shape
+            assert N > C or y.max() >= N
+            seen.append(y.max() == C - 1)
+        assert False in seen and True in seen
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank", "x"):
+        for answer in (cross_entropy_onehot_from_eye_of_n_by_c, cross_entropy_onehot_of_the_classes_seen):
+            result = grade("softmax_cross_entropy", answer, submission=student)
+            assert 0 < result.score < result.max_score, (answer.__name__, student)
+
+
 def test_no_case_makes_a_mask_unneeded():
     """A dropout mask keeping every unit (p > 0), or ReLU inputs all of one sign, would let an
     answer that leaves that mask out pass the case (5 of the first 3,000 draws of p = 0.3 kept every unit)."""
