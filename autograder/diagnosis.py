@@ -520,10 +520,13 @@ def _kind(question, output, attempt):
         if change:
             return ("terms", change)
     if value.ndim == 2:
-        if _factors_along(value, expected, axis=1):
-            return ("rows", None)
-        if _factors_along(value, expected, axis=0):
-            return ("columns", None)
+        # N free factors fit an answer that is merely close along either axis: the axis whose factors
+        # fit far better is named, neither when both fit about as well.
+        fits = sorted((residual, kind) for kind, residual in
+                      (("rows", _factors_along(value, expected, axis=1)), ("columns", _factors_along(value, expected, axis=0)))
+                      if residual is not None)
+        if len(fits) == 1 or (len(fits) == 2 and fits[0][0] * 100 <= fits[1][0]):
+            return (fits[0][1], None)
     if rel_error(value, expected) <= CLOSE:
         return ("close", None)
     return ("wrong", None)
@@ -550,12 +553,17 @@ def _factor(value, expected):
 
 
 def _factors_along(value, expected, axis):
-    """Whether each row (axis=1) or column (axis=0) of value is its own multiple of expected's."""
+    """When each row (axis=1) or column (axis=0) of value is its own multiple of expected's, the
+    fit's relative error; else None. Not when the multiples are all one number, or all so near 1
+    that the answer is merely close (as for _factor): then they fit along either axis, whatever the mistake."""
     norm = np.sum(expected * expected, axis=axis, keepdims=True)
     if np.any(norm == 0):
-        return False
+        return None
     c = np.sum(value * expected, axis=axis, keepdims=True) / norm
-    return np.ptp(c) > specs.RTOL * np.max(np.abs(c)) and rel_error(value, c * expected) <= specs.RTOL
+    if np.ptp(c) <= specs.RTOL * np.max(np.abs(c)) or np.all(np.abs(c - 1) <= CLOSE):
+        return None
+    residual = rel_error(value, c * expected)
+    return residual if residual <= specs.RTOL else None
 
 
 def _quantities(question, output, attempt):

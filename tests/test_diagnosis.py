@@ -833,3 +833,23 @@ def test_two_findings_in_two_groups_of_cases_are_both_named():
     result = grade("dropout_backward", unscaled_and_zero_in_eval)
     assert names(result) == ["returns dx multiplied by (1-p) in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode', "
                              "and as zero everywhere in the case 'p = 0.3, eval mode'"]
+
+
+def batchnorm_eps_outside_the_root(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    N = dout.shape[0]
+    inv_std = 1 / (np.sqrt(cache["var"]) + cache["eps"])  # sqrt(var) + eps for sqrt(var + eps)
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+@pytest.mark.parametrize("student", ["student", "alice", "bob", "x"])
+def test_an_answer_merely_close_is_not_said_to_be_off_by_a_factor_per_row(student):
+    """eps outside the square root scales each column of dx by its own number within 1e-5 of 1; N free
+    factors, one per row, fit that within the passing tolerance too, and the diagnosis said
+    'off by a different factor in each example (row)', which the code does not do."""
+    result = grade("batchnorm_backward", batchnorm_eps_outside_the_root, submission=student)
+    assert result.score < result.max_score
+    found = names(result)
+    assert not any("factor in each" in mistake for mistake in found), found
+    assert any("returns dx close to the gradient but not within rounding" in mistake for mistake in found), found
