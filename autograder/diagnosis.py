@@ -596,7 +596,9 @@ def _candidates(quantities):
 
 
 def _consistent_factor(question, output, failing):
-    """The simplest named factor that is the fitted factor in every failing case."""
+    """The named factor that is the fitted factor in every failing case, when only one is: two names of
+    the same number (H/N and (1-p)/p are both 7/3 when H = 7, N = 3 and p = 0.3) say nothing of which one
+    the code has."""
     names = None
     # Passing cases do not refute a factor: it may come from a branch they do not take (eval mode).
     for attempt in failing:
@@ -604,8 +606,8 @@ def _consistent_factor(question, output, failing):
         table = _candidates(_quantities(question, output, attempt))
         fitting = {name for name, value in table.items() if abs(c - value) <= FACTOR_MATCH * abs(value)}
         names = fitting if names is None else names & fitting
-    order = list(_candidates(_quantities(question, output, failing[0])))
-    return next((name for name in order if names and name in names), None)
+    fitting = [name for name in _candidates(_quantities(question, output, failing[0])) if names and name in names]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _factor_phrase(name):

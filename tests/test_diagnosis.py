@@ -853,3 +853,23 @@ def test_an_answer_merely_close_is_not_said_to_be_off_by_a_factor_per_row(studen
     found = names(result)
     assert not any("factor in each" in mistake for mistake in found), found
     assert any("returns dx close to the gradient but not within rounding" in mistake for mistake in found), found
+
+
+def net_dropout_divided_by_p(dscores, cache):
+    """The dropout backward written inline, dividing by p where 1 - p belongs (and by 1 when p = 0)."""
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    p = cache["dropout"]["p"]
+    d = L.relu_backward(dzbn * cache["dropout"]["keep"] / (p if p else 1.0), cache["relu"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+@pytest.mark.parametrize("student", ["s0", "s15", "s18"])
+def test_a_factor_two_names_fit_is_named_by_neither(student):
+    """Only the case p = 0.3 fails (at p = 0.5 dividing by p is right), by (1-p)/p = 7/3; for s15 H = 7
+    and N = 3, and the diagnosis named H/N, a factor the code does not have."""
+    result = grade("bn_net_backward", net_dropout_divided_by_p, submission=student)
+    mistake = names(result)[0]
+    assert "multiplied by (1-p)/p" in mistake or "off by a constant factor" in mistake, mistake
