@@ -646,8 +646,14 @@ def _consistent_terms(changes):
     parts = []
     for index, label in enumerate(labels):
         common = [phrase for phrase in changes[0][index][1] if all(phrase in change[index][1] for change in changes)]
-        parts.append(f"{label} {common[0]}")
+        # Two names of the same number (N/D is 1/2 when N = 3 and D = 6) say nothing of which one the code has.
+        claims = {_SAME_CLAIM.get(phrase, phrase) for phrase in common if phrase != "scaled wrongly"}
+        parts.append(f"{label} {common[0] if len(claims) <= 1 else 'scaled wrongly'}")
     return _listing(parts)
+
+
+# A term's phrases that make one claim: a coefficient of 2 is the term counted twice.
+_SAME_CLAIM = {"counted twice": "multiplied by 2", "with the wrong sign": "multiplied by -1"}
 
 
 def _symbolic(output):

@@ -873,3 +873,21 @@ def test_a_factor_two_names_fit_is_named_by_neither(student):
     result = grade("bn_net_backward", net_dropout_divided_by_p, submission=student)
     mistake = names(result)[0]
     assert "multiplied by (1-p)/p" in mistake or "off by a constant factor" in mistake, mistake
+
+
+def batchnorm_n_as_the_larger_size(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    N = max(dout.shape)  # right when N > D: D where N belongs otherwise
+    inv_std = 1 / np.sqrt(cache["var"] + cache["eps"])
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+@pytest.mark.parametrize("student", ["s0", "s7", "s1"])
+def test_a_term_scaled_by_a_number_two_names_fit_is_named_by_neither(student):
+    """D used for N scales two terms of dx by N/D in the one failing case; for s0 N/D = 1/2 there,
+    and the diagnosis said each term was 'divided by 2', which the code does not do."""
+    result = grade("batchnorm_backward", batchnorm_n_as_the_larger_size, submission=student)
+    (mistake,) = names(result)
+    assert "divided by 2" not in mistake, mistake
+    assert "the term through the mean" in mistake, mistake
