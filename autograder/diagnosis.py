@@ -480,7 +480,9 @@ def _kind(question, output, attempt):
     if value is None:
         return ("missing", None)
     for other in question.outputs:
-        if other.name != output.name and _agrees(question, other.name, value, attempt.expected[other.name]):
+        # Agreeing with a gradient zero by construction says only that the value is (almost) zero.
+        if (other.name != output.name and not other.zero_by_construction
+                and _agrees(question, other.name, value, attempt.expected[other.name])):
             return ("swapped", other.name)
     if value.shape != expected.shape:
         if value.size == expected.size and np.all(np.isfinite(value)):

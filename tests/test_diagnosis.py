@@ -891,3 +891,19 @@ def test_a_term_scaled_by_a_number_two_names_fit_is_named_by_neither(student):
     (mistake,) = names(result)
     assert "divided by 2" not in mistake, mistake
     assert "the term through the mean" in mistake, mistake
+
+
+def net_only_the_second_layer(dscores, cache):
+    """Half done: the second layer's gradients, zeros for the rest."""
+    grads = {name: np.zeros_like(value) for name, value in L.bn_net_backward(dscores, cache).items()}
+    _, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    return grads
+
+
+def test_zeros_are_not_said_to_be_a_gradient_zero_by_construction():
+    """gamma and beta returned as zeros agree with b1 (zero by construction): the diagnosis said
+    'returns as gamma the gradient b1 ... computed from the wrong tensor', which the code does not do."""
+    result = grade("bn_net_backward", net_only_the_second_layer)
+    found = names(result)
+    assert not any("the gradient b1" in mistake for mistake in found), found
+    assert any("gamma" in mistake and "zero everywhere" in mistake for mistake in found), found
