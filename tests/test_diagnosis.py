@@ -907,3 +907,14 @@ def test_zeros_are_not_said_to_be_a_gradient_zero_by_construction():
     found = names(result)
     assert not any("the gradient b1" in mistake for mistake in found), found
     assert any("gamma" in mistake and "zero everywhere" in mistake for mistake in found), found
+
+
+def dropout_negated_root_scale(dout, cache):
+    return dout.copy() if not cache["train"] else -dout * cache["keep"] / np.sqrt(1 - cache["p"])
+
+
+def test_a_negative_factor_is_not_said_to_keep_the_direction():
+    """-1/sqrt(1-p) is no named factor: the diagnosis said 'The direction is right', of a dx pointing the other way."""
+    result = grade("dropout_backward", dropout_negated_root_scale)
+    text = " ".join(d["mistake"] + " " + d["hint"] for d in result.diagnoses)
+    assert "direction is right" not in text and "negative constant factor" in text, text
