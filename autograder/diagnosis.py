@@ -451,7 +451,13 @@ def _output_kind_finding(question, name, usable):
                 return {"qualify": True, "mistake": f"returns {name} with the sign flipped", "hint": hint}
             if named:
                 return {"qualify": True, "mistake": f"returns {name} {_factor_phrase(named)}", "hint": f"A factor {named} too many or too few. " + hint}
-            return {"qualify": True, "mistake": f"returns {name} off by a constant factor", "hint": "The direction is right, the scale is not: look for a missing or extra constant. " + hint}
+            if all(k[1] > 0 for k in kinds):
+                return {"qualify": True, "mistake": f"returns {name} off by a constant factor", "hint": "The direction is right, the scale is not: look for a missing or extra constant. " + hint}
+            if all(k[1] < 0 for k in kinds):
+                return {"qualify": True, "mistake": f"returns {name} off by a negative constant factor",
+                        "hint": "The direction is reversed and the scale is off: look for a sign and a missing or extra constant. " + hint}
+            return {"qualify": True, "mistake": f"returns {name} off by a constant factor",
+                    "hint": "A multiple of the gradient, by another number in each case, in some of them negative: look for a sign and a missing or extra constant. " + hint}
         if first in ("rows", "columns"):
             axis = "example (row)" if first == "rows" else "column"
             return {"qualify": True, "mistake": f"returns {name} off by a different factor in each {axis}",
@@ -480,7 +486,9 @@ def _kind(question, output, attempt):
     if value is None:
         return ("missing", None)
     for other in question.outputs:
-        if other.name != output.name and _agrees(question, other.name, value, attempt.expected[other.name]):
+        # Agreeing with a gradient zero by construction says only that the value is (almost) zero.
+        if (other.name != output.name and not other.zero_by_construction
+                and _agrees(question, other.name, value, attempt.expected[other.name])):
             return ("swapped", other.name)
     if value.shape != expected.shape:
         if value.size == expected.size and np.all(np.isfinite(value)):
@@ -520,10 +528,13 @@ def _kind(question, output, attempt):
         if change:
             return ("terms", change)
     if value.ndim == 2:
-        if _factors_along(value, expected, axis=1):
-            return ("rows", None)
-        if _factors_along(value, expected, axis=0):
-            return ("columns", None)
+        # N free factors fit an answer that is merely close along either axis: the axis whose factors
+        # fit far better is named, neither when both fit about as well.
+        fits = sorted((residual, kind) for kind, residual in
+                      (("rows", _factors_along(value, expected, axis=1)), ("columns", _factors_along(value, expected, axis=0)))
+                      if residual is not None)
+        if len(fits) == 1 or (len(fits) == 2 and fits[0][0] * 100 <= fits[1][0]):
+            return (fits[0][1], None)
     if rel_error(value, expected) <= CLOSE:
         return ("close", None)
     return ("wrong", None)
@@ -550,12 +561,17 @@ def _factor(value, expected):
 
 
 def _factors_along(value, expected, axis):
-    """Whether each row (axis=1) or column (axis=0) of value is its own multiple of expected's."""
+    """When each row (axis=1) or column (axis=0) of value is its own multiple of expected's, the
+    fit's relative error; else None. Not when the multiples are all one number, or all so near 1
+    that the answer is merely close (as for _factor): then they fit along either axis, whatever the mistake."""
     norm = np.sum(expected * expected, axis=axis, keepdims=True)
     if np.any(norm == 0):
-        return False
+        return None
     c = np.sum(value * expected, axis=axis, keepdims=True) / norm
-    return np.ptp(c) > specs.RTOL * np.max(np.abs(c)) and rel_error(value, c * expected) <= specs.RTOL
+    if np.ptp(c) <= specs.RTOL * np.max(np.abs(c)) or np.all(np.abs(c - 1) <= CLOSE):
+        return None
+    residual = rel_error(value, c * expected)
+    return residual if residual <= specs.RTOL else None
 
 
 def _quantities(question, output, attempt):
@@ -588,7 +604,9 @@ def _candidates(quantities):
 
 
 def _consistent_factor(question, output, failing):
-    """The simplest named factor that is the fitted factor in every failing case."""
+    """The named factor that is the fitted factor in every failing case, when only one is: two names of
+    the same number (H/N and (1-p)/p are both 7/3 when H = 7, N = 3 and p = 0.3) say nothing of which one
+    the code has."""
     names = None
     # Passing cases do not refute a factor: it may come from a branch they do not take (eval mode).
     for attempt in failing:
@@ -596,8 +614,8 @@ def _consistent_factor(question, output, failing):
         table = _candidates(_quantities(question, output, attempt))
         fitting = {name for name, value in table.items() if abs(c - value) <= FACTOR_MATCH * abs(value)}
         names = fitting if names is None else names & fitting
-    order = list(_candidates(_quantities(question, output, failing[0])))
-    return next((name for name in order if names and name in names), None)
+    fitting = [name for name in _candidates(_quantities(question, output, failing[0])) if names and name in names]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _factor_phrase(name):
@@ -636,8 +654,14 @@ def _consistent_terms(changes):
     parts = []
     for index, label in enumerate(labels):
         common = [phrase for phrase in changes[0][index][1] if all(phrase in change[index][1] for change in changes)]
-        parts.append(f"{label} {common[0]}")
+        # Two names of the same number (N/D is 1/2 when N = 3 and D = 6) say nothing of which one the code has.
+        claims = {_SAME_CLAIM.get(phrase, phrase) for phrase in common if phrase != "scaled wrongly"}
+        parts.append(f"{label} {common[0] if len(claims) <= 1 else 'scaled wrongly'}")
     return _listing(parts)
+
+
+# A term's phrases that make one claim: a coefficient of 2 is the term counted twice.
+_SAME_CLAIM = {"counted twice": "multiplied by 2", "with the wrong sign": "multiplied by -1"}
 
 
 def _symbolic(output):

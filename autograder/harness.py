@@ -152,6 +152,11 @@ def at_own_point(value, own, depth=0, row_shift=False):
             return True
         if any(_same_numbers(value, given, row_shift) for given in own.get((value.shape, value.dtype), ())):
             return True
+        # A given matrix transposed: the same numbers, rearranged (a row-wise forward pass applied to the
+        # columns, a wrong answer), which no step separates from the case's own: a call there tells nothing of a derivative.
+        if value.ndim == 2 and any(_same_numbers(value, given.T, row_shift)
+                                   for given in own.get((value.shape[::-1], value.dtype), ()) if given.ndim == 2):
+            return True
         # One row of a given array: a loop over the examples calling a forward pass on each is a backward pass.
         return any(_same_numbers(value, row, row_shift)
                    for given in own.get(("rows", value.shape, value.dtype), ()) for row in given)

@@ -605,6 +605,40 @@ def test_no_case_has_one_class_for_every_example():
         assert result.score == 0, [c.case for c in result.checks if c.passed and c.output == "dz"]
 
 
+def cross_entropy_onehot_from_eye_of_n_by_c(z, y):
+    # np.eye(N, C): its rows are onehot vectors only for classes below N; with N < C a label >= N raises.
+    N, C = z.shape
+    loss, _ = L.softmax_cross_entropy(z, y)
+    return loss, (L.softmax(z) - np.eye(N, C)[y]) / N
+
+
+def cross_entropy_onehot_of_the_classes_seen(z, y):
+    # y.max() + 1 columns: right only when the last class occurs among the labels.
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    onehot = np.zeros((N, y.max() + 1))
+    onehot[np.arange(N), y] = 1
+    return loss, (L.softmax(z) - onehot) / N
+
+
+def test_the_labels_do_not_tell_a_onehot_its_width():
+    """With N < C, labels all below N (about one draw in three) gave np.eye(N, C)[y] the case's
+    points, and a student's draw full marks; a onehot of y.max() + 1 columns is right whenever the
+    last class occurs, so one case leaves it out (and another keeps it, for an answer wrong only there)."""
+    for seed in range(300):
+        seen = []
+        for case in specs.CROSS_ENTROPY.cases:
+            z, y = specs.CROSS_ENTROPY.draw(np.random.default_rng(seed), **case.params).args
+            N, C = z.shape
+            assert N > C or y.max() >= N
+            seen.append(y.max() == C - 1)
+        assert False in seen and True in seen
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank", "x"):
+        for answer in (cross_entropy_onehot_from_eye_of_n_by_c, cross_entropy_onehot_of_the_classes_seen):
+            result = grade("softmax_cross_entropy", answer, submission=student)
+            assert 0 < result.score < result.max_score, (answer.__name__, student)
+
+
 def test_no_case_makes_a_mask_unneeded():
     """A dropout mask keeping every unit (p > 0), or ReLU inputs all of one sign, would let an
     answer that leaves that mask out pass the case (5 of the first 3,000 draws of p = 0.3 kept every unit)."""
@@ -799,3 +833,88 @@ def test_two_findings_in_two_groups_of_cases_are_both_named():
     result = grade("dropout_backward", unscaled_and_zero_in_eval)
     assert names(result) == ["returns dx multiplied by (1-p) in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode', "
                              "and as zero everywhere in the case 'p = 0.3, eval mode'"]
+
+
+def batchnorm_eps_outside_the_root(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    N = dout.shape[0]
+    inv_std = 1 / (np.sqrt(cache["var"]) + cache["eps"])  # sqrt(var) + eps for sqrt(var + eps)
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+@pytest.mark.parametrize("student", ["student", "alice", "bob", "x"])
+def test_an_answer_merely_close_is_not_said_to_be_off_by_a_factor_per_row(student):
+    """eps outside the square root scales each column of dx by its own number within 1e-5 of 1; N free
+    factors, one per row, fit that within the passing tolerance too, and the diagnosis said
+    'off by a different factor in each example (row)', which the code does not do."""
+    result = grade("batchnorm_backward", batchnorm_eps_outside_the_root, submission=student)
+    assert result.score < result.max_score
+    found = names(result)
+    assert not any("factor in each" in mistake for mistake in found), found
+    assert any("returns dx close to the gradient but not within rounding" in mistake for mistake in found), found
+
+
+def net_dropout_divided_by_p(dscores, cache):
+    """The dropout backward written inline, dividing by p where 1 - p belongs (and by 1 when p = 0)."""
+    grads = {}
+    dzbn, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    p = cache["dropout"]["p"]
+    d = L.relu_backward(dzbn * cache["dropout"]["keep"] / (p if p else 1.0), cache["relu"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache["bn"])
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+@pytest.mark.parametrize("student", ["s0", "s15", "s18"])
+def test_a_factor_two_names_fit_is_named_by_neither(student):
+    """Only the case p = 0.3 fails (at p = 0.5 dividing by p is right), by (1-p)/p = 7/3; for s15 H = 7
+    and N = 3, and the diagnosis named H/N, a factor the code does not have."""
+    result = grade("bn_net_backward", net_dropout_divided_by_p, submission=student)
+    mistake = names(result)[0]
+    assert "multiplied by (1-p)/p" in mistake or "off by a constant factor" in mistake, mistake
+
+
+def batchnorm_n_as_the_larger_size(dout, cache):
+    x_hat, gamma = cache["x_hat"], cache["gamma"]
+    N = max(dout.shape)  # right when N > D: D where N belongs otherwise
+    inv_std = 1 / np.sqrt(cache["var"] + cache["eps"])
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma), dgamma, dbeta
+
+
+@pytest.mark.parametrize("student", ["s0", "s7", "s1"])
+def test_a_term_scaled_by_a_number_two_names_fit_is_named_by_neither(student):
+    """D used for N scales two terms of dx by N/D in the one failing case; for s0 N/D = 1/2 there,
+    and the diagnosis said each term was 'divided by 2', which the code does not do."""
+    result = grade("batchnorm_backward", batchnorm_n_as_the_larger_size, submission=student)
+    (mistake,) = names(result)
+    assert "divided by 2" not in mistake, mistake
+    assert "the term through the mean" in mistake, mistake
+
+
+def net_only_the_second_layer(dscores, cache):
+    """Half done: the second layer's gradients, zeros for the rest."""
+    grads = {name: np.zeros_like(value) for name, value in L.bn_net_backward(dscores, cache).items()}
+    _, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    return grads
+
+
+def test_zeros_are_not_said_to_be_a_gradient_zero_by_construction():
+    """gamma and beta returned as zeros agree with b1 (zero by construction): the diagnosis said
+    'returns as gamma the gradient b1 ... computed from the wrong tensor', which the code does not do."""
+    result = grade("bn_net_backward", net_only_the_second_layer)
+    found = names(result)
+    assert not any("the gradient b1" in mistake for mistake in found), found
+    assert any("gamma" in mistake and "zero everywhere" in mistake for mistake in found), found
+
+
+def dropout_negated_root_scale(dout, cache):
+    return dout.copy() if not cache["train"] else -dout * cache["keep"] / np.sqrt(1 - cache["p"])
+
+
+def test_a_negative_factor_is_not_said_to_keep_the_direction():
+    """-1/sqrt(1-p) is no named factor: the diagnosis said 'The direction is right', of a dx pointing the other way."""
+    result = grade("dropout_backward", dropout_negated_root_scale)
+    text = " ".join(d["mistake"] + " " + d["hint"] for d in result.diagnoses)
+    assert "direction is right" not in text and "negative constant factor" in text, text

@@ -109,3 +109,17 @@ def test_the_assignment_names_softmax_as_row_shift_invariant_and_nothing_it_does
 
     assert set(BACKPROP.row_shift_invariant) == {"softmax", "softmax_forward"}
     assert set(BACKPROP.row_shift_invariant) <= {name for name, _ in BACKPROP.watched_sources}
+
+
+def test_a_given_matrix_transposed_is_its_own_point_and_a_step_from_it_is_not():
+    """softmax(z.T).T, a softmax over the wrong axis, is a call at the case's own numbers rearranged:
+    it was taken for a numerical derivative, and the feedback said 'uses numerical differentiation'."""
+    own = harness.own_numbers([X, {"y": Y}])
+    assert harness.at_own_point(X.T, own) and harness.at_own_point(X.T.copy(), own)
+    assert harness.at_own_point(X.T - X.T.max(axis=1, keepdims=True), own, row_shift=True)
+    direction = np.random.default_rng(3).standard_normal(X.T.shape)
+    for value in (X.T + 1e-7 * direction, 2 * X.T, X.T - X.T.max(axis=1, keepdims=True)):
+        assert not harness.at_own_point(value, own), value
+    forward = _square_forward()
+    assert _call(lambda x: forward(x.T).T, X)["elsewhere"] is False
+    assert _call(lambda x: forward(x.T + 1e-6).T, X)["elsewhere"] is True

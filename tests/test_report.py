@@ -354,3 +354,15 @@ def test_an_empty_gradebook_gives_a_report_without_plots(tmp_path):
     assert all(f'<section id="{name}">' in page for name in SECTIONS)
     assert not IMAGE.search(page)
     assert "0 submissions" in text_of(section(page, "summary"))
+
+
+def test_the_summary_counts_full_marks_summed_from_fractional_points():
+    """batchnorm's 25 points are summed from checks of 9 * 3/5 and so on: the gradebook rounds the points
+    earned to 25.0 but not the points possible, 25.000000000000004, and the printed summary of a class
+    larger than its table counted no full marks for it (0 of 52, all but one full)."""
+    from autograder import feedback
+    from autograder.results import ScoreRow
+    most = sum([9 * 3 / 5, 9 / 5, 9 / 5, 8 * 3 / 5, 8 / 5, 8 / 5, 8 * 3 / 5, 8 / 5, 8 / 5])
+    rows = [ScoreRow(f"s{i}", 25.0, 25.0, (("batchnorm_backward", round(most, 6), most),)) for i in range(feedback.SUMMARY_ROWS + 1)]
+    line = next(line for line in feedback.summary_table(rows, len(rows)).splitlines() if line.startswith("batchnorm"))
+    assert line.split()[-1] == str(len(rows)), line

@@ -163,20 +163,25 @@ SOFTMAX = Question(
 
 # 3. Softmax with cross-entropy ---------------------------------------------------
 
-def labels(rng, N, C):
+def labels(rng, N, C, last_class=None):
     """N correct classes of C, at least two of them different: with one class for every example,
-    onehot(y) is a whole column, and subtracting 1 from the columns y (dz[:, y] -= 1) would pass."""
+    onehot(y) is a whole column, and subtracting 1 from the columns y (dz[:, y] -= 1) would pass.
+
+    With N < C, some class is N or more: a onehot read from an N-row array (np.eye(N, C)[y])
+    would pass without one. `last_class`: whether the last class, C-1, is among them (True),
+    is not (False; a onehot of y.max() + 1 columns would pass with it), or either (None)."""
     while True:
-        y = rng.integers(0, C, size=N)
-        if np.any(y != y[0]):
+        y = rng.integers(0, C if last_class is not False else C - 1, size=N)
+        if (np.any(y != y[0]) and (N >= C or np.any(y >= N))
+                and (last_class is not True or np.any(y == C - 1))):
             return y
 
 
-def draw_cross_entropy(rng, offset=0.0, wide=False):
+def draw_cross_entropy(rng, offset=0.0, wide=False, last_class=None):
     # Both orientations, as for softmax: an answer right only when N > C (or N < C) cannot pass by the draw's luck.
     N, C = sorted(distinct_sizes(rng, 2), reverse=not wide)
     z = offset + rng.standard_normal((N, C))
-    y = labels(rng, N, C)
+    y = labels(rng, N, C, last_class)
     return Problem((z, y), {"dz": z}, lambda: float(layers.softmax_cross_entropy(z, y)[0]))
 
 
@@ -242,9 +247,9 @@ CROSS_ENTROPY = Question(
     draw=draw_cross_entropy,
     reference=layers.softmax_cross_entropy,
     cases=(
-        Case("more examples than classes (N > C)", 4, {}),
+        Case("more examples than classes (N > C)", 4, {"last_class": False}),
         Case("fewer examples than classes (N < C)", 3, {"wide": True}),
-        Case("logits of order 1e3", 3, {"offset": 1000.0}, stress="logits of order 1e3",
+        Case("logits of order 1e3", 3, {"offset": 1000.0, "last_class": True}, stress="logits of order 1e3",
              stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
                          "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
     ),
