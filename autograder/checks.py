@@ -149,18 +149,22 @@ UNWATCHED_DIAGNOSIS = {
 }
 
 
-def _finite_differences(calls, args):
+def _finite_differences(calls, args, nested=None):
     """Whether the watched call counts show a numerical gradient rather than a backward pass.
 
     A few calls, plus one per example (a loop over the rows calling a forward pass on each: a
     backward pass all the same); a numerical gradient needs two per entry of an input,
-    at least twice as many as it has examples."""
+    at least twice as many as it has examples. A forward pass that a watched function itself
+    calls (`nested`: softmax_forward's own call of softmax) is part of that call, not another;
+    a numerical-gradient helper counts wherever it is called from."""
     if not isinstance(calls, dict):
         return False
     counts = {name: count for name, count in calls.items() if isinstance(count, int)}
     numerical = sum(count for name, count in counts.items() if name in specs.NUMERICAL_HELPERS)
+    inner = sum(min(count, counts.get(name, 0)) for name, count in (nested or {}).items()
+                if isinstance(count, int) and name not in specs.NUMERICAL_HELPERS) if isinstance(nested, dict) else 0
     examples = max((len(arg) for arg in args if isinstance(arg, np.ndarray) and arg.ndim), default=0)
-    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED + examples
+    return numerical > 0 or sum(counts.values()) - inner > specs.FORWARD_CALLS_ALLOWED + examples
 
 
 def _error_hint(error, *hints):
@@ -275,7 +279,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if UNWATCHED_DIAGNOSIS not in diagnoses:
                 diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
-        numerical = _finite_differences(reply.get("calls"), problem.args)
+        numerical = _finite_differences(reply.get("calls"), problem.args, reply.get("nested"))
         if numerical or reply.get("elsewhere") is True:
             result.checks += _failed_case(case, question, FINITE_DIFFERENCES if numerical else ELSEWHERE)
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:

@@ -169,10 +169,11 @@ def _arguments(frame):
     return [local.get(name) for name in names]
 
 
-def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=()):
+def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=(), nested=None):
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
-    `watched`), and, given the case's `own` numbers (own_numbers), appending
+    `watched`), and in nested[name] those of them made by a watched function's
+    own frame (softmax_forward's call of softmax: part of the outer call); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
     `row_shift_invariant`); and to `threads` the first thread started, whose
@@ -195,6 +196,11 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
             seen = known[id(code)] = (code, name)
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
+            caller = frame.f_back
+            if nested is not None and caller is not None:
+                outer = known.get(id(caller.f_code))
+                if outer is not None and outer[0] is caller.f_code and outer[1] is not None:
+                    nested[seen[1]] = nested.get(seen[1], 0) + 1
             # The first call elsewhere is enough: the others cost the student no more time in this hook.
             if elsewhere is not None and not elsewhere:
                 row_shift = seen[1] in row_shift_invariant
@@ -268,7 +274,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     `codes` counted (those of `row_shift_invariant` at their own point up to a
     shift of each row); the reply the grader checks (worker.py's "result")."""
     started = time.perf_counter()
-    value, error, exception, calls, unwatched, elsewhere = None, None, None, {}, False, []
+    value, error, exception, calls, nested, unwatched, elsewhere = None, None, None, {}, {}, False, []
     target = namespace.get(function)
     if not callable(target):
         return {"value": None, "error": f"NameError: name {function!r} is not defined",
@@ -276,7 +282,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
     threads = []
-    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant)
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested)
     try:
         _setprofile(hook)
         try:
@@ -292,4 +298,4 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
     return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
-            "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}
+            "nested": nested, "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}

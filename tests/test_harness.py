@@ -34,6 +34,7 @@ def test_the_own_numbers_are_those_before_the_call_changes_them_in_place():
 
 
 SQUARE = "def square_forward(x):\n    return x * x\n"
+LAYER = "def square_layer(x):\n    out = square_forward(x)\n    return out, {'x': x}\n"
 CODES = harness.watched_codes([("square_forward", SQUARE)])
 
 
@@ -68,6 +69,30 @@ def test_a_call_is_flagged_when_a_forward_pass_runs_elsewhere_or_in_a_thread():
 
     reply = _call(in_a_thread, X)
     assert reply["unwatched"] is True and reply["calls"] == {}
+
+
+def test_a_forward_pass_that_a_watched_one_calls_itself_is_counted_as_nested():
+    codes = harness.watched_codes([("square_forward", SQUARE), ("square_layer", LAYER)])
+    namespace = {}
+    exec(SQUARE + LAYER, namespace)
+    layer, forward = namespace["square_layer"], namespace["square_forward"]
+    watched = ["square_forward", "square_layer"]
+
+    def per_row(x):
+        return np.vstack([layer(row[None])[0] for row in x])
+
+    reply = harness.call({"target": per_row}, "target", [X], [], None, codes, watched)
+    assert reply["calls"] == {"square_layer": 3, "square_forward": 3} and reply["nested"] == {"square_forward": 3}
+    reply = harness.call({"target": lambda x: forward(x) + layer(x)[0]}, "target", [X], [], None, codes, watched)
+    assert reply["calls"] == {"square_forward": 2, "square_layer": 1} and reply["nested"] == {"square_forward": 1}
+
+
+def test_nested_forward_passes_are_part_of_their_call_but_a_numerical_helper_counts_wherever_called():
+    from autograder import checks
+    rows = [X]  # 3 examples: 3 + 3 calls allowed
+    assert not checks._finite_differences({"softmax_forward": 3, "softmax": 3}, rows, {"softmax": 3})
+    assert checks._finite_differences({"softmax_forward": 4, "softmax": 4}, rows, {})
+    assert checks._finite_differences({"softmax_forward": 1, "numerical_vjp": 1}, rows, {"numerical_vjp": 1})
 
 
 def test_one_row_of_a_given_array_is_the_cases_own_but_a_perturbed_row_is_not():
