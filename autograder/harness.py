@@ -11,9 +11,10 @@ During a call:
   checker's helpers) is counted by its code, however the student reaches it
   (`watching`): through its name, a module attribute, an alias, a copy, or
   the same code pasted; and one that runs anywhere but at the case's own
-  numbers (`at_own_point`) is flagged: a backward pass has no use for a
-  forward pass at a perturbed, batched, complex or dual-number input, which
-  is how a derivative is taken numerically in one or two calls;
+  numbers (`at_own_point`) and returns anything but them (`returns_own`)
+  is flagged: a backward pass has no use for a forward pass at a perturbed,
+  batched, complex or dual-number input, which is how a derivative is taken
+  numerically in one or two calls;
 - an exception becomes text: the frames of the student's code and the
   message, bounded, with the type's name only when it is Python's or numpy's.
 
@@ -120,6 +121,45 @@ def _same_numbers(value, given, row_shift):
     return bool((spread <= _ROW_SHIFT_ROUNDING * scale).all())
 
 
+def _rounding_of(value, given):
+    """Whether `value` equals `given` up to rounding: in each row (along the last axis), no entry
+    further from it than _ROW_SHIFT_ROUNDING times the row's largest numbers."""
+    if bool((value == given).all()):
+        return True
+    if value.dtype.kind != "f" or value.ndim == 0:
+        return False
+    # ndarray's own methods and operators: numpy's module functions are the student's to replace.
+    off = abs(value - given).max(axis=-1)
+    scale = abs(value).max(axis=-1) + abs(given).max(axis=-1)
+    return bool((off <= _ROW_SHIFT_ROUNDING * scale).all())
+
+
+def returns_own(value, own, depth=0):
+    """Whether what a forward pass returned holds nothing but the case's own numbers (`own`, from
+    own_numbers): each number in it an integer or floating-point array equal, up to rounding, to
+    one the graded call was given or to one row of one; in tuples, lists and dicts, with bools,
+    strings and None beside them (a cache's flags). No plain number, no constant, boolean or other
+    array, no None for the whole (an exception's return): a call at another point that gives back
+    only what the student was given tells nothing of a derivative (softmax(log(a)) is a), any
+    other result may."""
+    kind = type(value)
+    if kind is _NDARRAY:
+        if value.dtype.kind not in "iuf" or value.size <= 1:
+            return False
+        return (any(_rounding_of(value, given) for given in own.get((value.shape, value.dtype), ()))
+                or any(_rounding_of(value, row)
+                       for given in own.get(("rows", value.shape, value.dtype), ()) for row in given))
+    if depth == 0 and value is None:
+        return False
+    if depth > 0 and (kind in (bool, str) or value is None):
+        return True
+    if depth < _MAX_NESTING and kind in (list, tuple):
+        return len(value) > 0 and all(returns_own(item, own, depth + 1) for item in value)
+    if depth < _MAX_NESTING and kind is dict:
+        return len(value) > 0 and all(returns_own(item, own, depth + 1) for item in value.values())
+    return False
+
+
 def at_own_point(value, own, depth=0, row_shift=False):
     """Whether an argument of a forward pass holds only the case's own
     numbers (`own`, from own_numbers): plain scalars, boolean arrays (masks),
@@ -176,15 +216,22 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     own frame (softmax_forward's call of softmax: part of the outer call); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
-    `row_shift_invariant`); and to `threads` the first thread started, whose
-    code the hook does not see."""
+    `row_shift_invariant`) and whose result is not returns_own (decided when
+    it returns); and to `threads` the first thread started, whose code the
+    hook does not see."""
     watched = set(watched)
     row_shift_invariant = set(row_shift_invariant)
     names = {key: name for key, name in codes.items() if name in watched}
     shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
+    pending = {}  # id(frame) -> (frame, name): a watched call at another point, judged by what it returns
 
     def hook(frame, event, arg):
+        if event == "return":
+            waiting = pending.pop(id(frame), None) if pending else None
+            if waiting is not None and waiting[0] is frame and not elsewhere and not returns_own(arg, own):
+                elsewhere.append(waiting[1])
+            return
         if event != "call":
             if event == "c_call" and threads is not None and not threads and arg in _THREAD_STARTERS:
                 threads.append(arg)
@@ -205,8 +252,9 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
             if elsewhere is not None and not elsewhere:
                 row_shift = seen[1] in row_shift_invariant
                 if not all(at_own_point(arg, own, row_shift=row_shift) for arg in _arguments(frame)):
-                    elsewhere.append(seen[1])
+                    pending[id(frame)] = (frame, seen[1])
 
+    hook.pending = pending  # a call still waiting for its result when the graded call ends ran at another point
     return hook
 
 
@@ -290,6 +338,8 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
         finally:
             unwatched = _getprofile() is not hook or bool(threads)
             _setprofile(None)
+            if hook.pending and not elsewhere:
+                elsewhere.append(next(iter(hook.pending.values()))[1])
             for name, own in saved.items():
                 if own is None:
                     namespace.pop(name, None)

@@ -134,3 +134,36 @@ def test_the_assignment_names_softmax_as_row_shift_invariant_and_nothing_it_does
 
     assert set(BACKPROP.row_shift_invariant) == {"softmax", "softmax_forward"}
     assert set(BACKPROP.row_shift_invariant) <= {name for name, _ in BACKPROP.watched_sources}
+
+
+SOFTMAX = ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n")
+
+
+def test_a_forward_pass_at_another_point_that_returns_only_the_cases_own_numbers_is_not_flagged():
+    codes = harness.watched_codes([("softmax", SOFTMAX)])
+    namespace = {"np": np}
+    exec(SOFTMAX, namespace)
+    softmax = namespace["softmax"]
+    a = softmax(X)
+    da = np.random.default_rng(2).standard_normal(a.shape)
+
+    def run(function):
+        return harness.call({"target": function}, "target", [da, {"a": a}], [], None, codes, ["softmax"])
+
+    # log(a) is the logits less a constant per row: softmax gives the cache's a back, up to rounding.
+    assert run(lambda g, cache: softmax(np.log(cache["a"])))["elsewhere"] is False
+    # A step along da, however small, that changes the result beyond rounding is a derivative.
+    for step in (1e-4, 1e-8, 1e-12):
+        assert run(lambda g, cache: softmax(np.log(cache["a"]) + step * g))["elsewhere"] is True, step
+    assert run(lambda g, cache: softmax(np.log(cache["a"] + 1e-9)))["elsewhere"] is True
+    # Raising out of the forward pass (its result None) is no result of the case's own.
+    assert run(lambda g, cache: softmax(np.log(cache["a"])[0]))["elsewhere"] is True
+
+
+def test_what_a_forward_pass_returns_is_the_cases_own_only_if_every_number_is_a_given_array():
+    own = harness.own_numbers([X, {"y": Y, "p": 0.3}])
+    for value in (X.copy(), (X, {"a": X}), [X[1].copy()], (X + 1e-17, {"train": True, "keep": None, "mode": "train"})):
+        assert harness.returns_own(value, own), value
+    for value in (None, 0.3, np.float64(0.3), np.zeros(4), np.ones((3, 4)), X > 0, X + 1e-9, X.astype(np.float32),
+                  X.astype(np.complex128), (X, 0.3), (X, {"p": 0.3}), (X, {"keep": X > 0}), (), {}, [X, object()]):
+        assert not harness.returns_own(value, own), value
