@@ -155,7 +155,7 @@ def _finite_differences(calls, args, nested=None):
     A few calls, plus one per example (a loop over the rows calling a forward pass on each: a
     backward pass all the same); a numerical gradient needs two per entry of an input,
     at least twice as many as it has examples. A forward pass that a watched function itself
-    calls (`nested`: softmax_forward's own call of softmax) is part of that call, not another;
+    calls (`nested`: a layer's own call of the function it wraps) is part of that call, not another;
     a numerical-gradient helper counts wherever it is called from."""
     if not isinstance(calls, dict):
         return False

@@ -140,7 +140,8 @@ def returns_own(value, own, depth=0):
     one the graded call was given or to one row of one; in tuples, lists and dicts, with bools,
     strings and None beside them (a cache's flags). No plain number, no constant, boolean or other
     array, no None for the whole (an exception's return): a call at another point that gives back
-    only what the student was given tells nothing of a derivative (softmax(log(a)) is a), any
+    only what the student was given tells nothing of a derivative (a normalised exponential of
+    the logarithm of its own given output is that output), any
     other result may."""
     kind = type(value)
     if kind is _NDARRAY:
@@ -213,7 +214,7 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
     `watched`), and in nested[name] those of them made by a watched function's
-    own frame (softmax_forward's call of softmax: part of the outer call); given the case's `own` numbers (own_numbers), appending
+    own frame (a layer's call of the function it wraps: part of the outer call); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
     `row_shift_invariant`) and whose result is not returns_own (decided when
