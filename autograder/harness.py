@@ -203,6 +203,28 @@ def at_own_point(value, own, depth=0, row_shift=False):
     return False
 
 
+_POINTS_KEPT = 4096  # the distinct points a graded call's repeats are told from; later ones all count
+
+
+def _point_key(value, depth=0):
+    """A hashable digest of an argument already found at_own_point, the same for the same numbers
+    (an array by its shape, dtype and bytes); None for anything it cannot tell apart (a generator)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return (kind.__name__, repr(value))
+    if isinstance(value, _GENERIC):
+        return ("scalar", value.dtype.str, value.tobytes())
+    if kind is _NDARRAY:
+        return ("array", value.shape, value.dtype.str, hash(value.tobytes()))
+    if depth < _MAX_NESTING and kind in (list, tuple):
+        keys = tuple(_point_key(item, depth + 1) for item in value)
+        return None if None in keys else (kind.__name__, keys)
+    if depth < _MAX_NESTING and kind is dict:
+        keys = tuple((repr(key), _point_key(item, depth + 1)) for key, item in value.items())
+        return None if any(key is None for _, key in keys) else ("dict", keys)
+    return None
+
+
 def _arguments(frame):
     code = frame.f_code
     names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
@@ -210,11 +232,15 @@ def _arguments(frame):
     return [local.get(name) for name in names]
 
 
-def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=(), nested=None):
+def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=(), nested=None,
+             repeats=None):
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
-    `watched`), and in nested[name] those of them made by a watched function's
-    own frame (a layer's call of the function it wraps: part of the outer call); given the case's `own` numbers (own_numbers), appending
+    `watched`), in nested[name] those of them made by a watched function's
+    own frame (a layer's call of the function it wraps: part of the outer
+    call), and in repeats[name] the others made at the case's own numbers
+    with the very arguments of an earlier such call of the same function
+    (the same evaluation again: a numerical gradient needs distinct points); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
     `row_shift_invariant`) and whose result is not returns_own (decided when
@@ -226,6 +252,7 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
     pending = {}  # id(frame) -> (frame, name): a watched call at another point, judged by what it returns
+    points = set()  # (name, _point_key of the arguments) of the calls at the case's own numbers so far
 
     def hook(frame, event, arg):
         if event == "return":
@@ -244,16 +271,24 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
             seen = known[id(code)] = (code, name)
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
-            caller = frame.f_back
+            caller, inner = frame.f_back, False
             if nested is not None and caller is not None:
                 outer = known.get(id(caller.f_code))
                 if outer is not None and outer[0] is caller.f_code and outer[1] is not None:
                     nested[seen[1]] = nested.get(seen[1], 0) + 1
+                    inner = True
             # The first call elsewhere is enough: the others cost the student no more time in this hook.
             if elsewhere is not None and not elsewhere:
                 row_shift = seen[1] in row_shift_invariant
-                if not all(at_own_point(arg, own, row_shift=row_shift) for arg in _arguments(frame)):
+                arguments = _arguments(frame)
+                if not all(at_own_point(arg, own, row_shift=row_shift) for arg in arguments):
                     pending[id(frame)] = (frame, seen[1])
+                elif repeats is not None and not inner:
+                    key = _point_key(arguments)
+                    if key is not None and (seen[1], key) in points:
+                        repeats[seen[1]] = repeats.get(seen[1], 0) + 1
+                    elif key is not None and len(points) < _POINTS_KEPT:
+                        points.add((seen[1], key))
 
     hook.pending = pending  # a call still waiting for its result when the graded call ends ran at another point
     return hook
@@ -323,7 +358,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     `codes` counted (those of `row_shift_invariant` at their own point up to a
     shift of each row); the reply the grader checks (worker.py's "result")."""
     started = time.perf_counter()
-    value, error, exception, calls, nested, unwatched, elsewhere = None, None, None, {}, {}, False, []
+    value, error, exception, calls, nested, repeats, unwatched, elsewhere = None, None, None, {}, {}, {}, False, []
     target = namespace.get(function)
     if not callable(target):
         return {"value": None, "error": f"NameError: name {function!r} is not defined",
@@ -331,7 +366,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
     threads = []
-    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested)
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
     try:
         _setprofile(hook)
         try:
@@ -349,4 +384,4 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
     return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
-            "nested": nested, "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}
+            "nested": nested, "repeats": repeats, "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}

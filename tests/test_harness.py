@@ -167,3 +167,30 @@ def test_what_a_forward_pass_returns_is_the_cases_own_only_if_every_number_is_a_
     for value in (None, 0.3, np.float64(0.3), np.zeros(4), np.ones((3, 4)), X > 0, X + 1e-9, X.astype(np.float32),
                   X.astype(np.complex128), (X, 0.3), (X, {"p": 0.3}), (X, {"keep": X > 0}), (), {}, [X, object()]):
         assert not harness.returns_own(value, own), value
+
+
+def test_a_forward_pass_called_again_with_the_same_own_numbers_is_a_repeat_not_a_new_point():
+    forward = _square_forward()
+
+    def two_loops(x):
+        first = [forward(row[None]) for row in x]      # the loss, one row at a time
+        second = [forward(row[None]) for row in x]     # the gradient, the same rows again
+        return np.vstack(first) + np.vstack(second)
+
+    reply = _call(two_loops, X)
+    assert reply["calls"] == {"square_forward": 6} and reply["repeats"] == {"square_forward": 3}
+    assert reply["elsewhere"] is False
+    # Different rows, or the same numbers in another dtype, are different points.
+    reply = _call(lambda x: [forward(row[None]) for row in x] + [forward(x), forward(x.copy())], X)
+    assert reply["calls"] == {"square_forward": 5} and reply["repeats"] == {"square_forward": 1}
+    # A perturbed call is never a repeat: it is elsewhere.
+    reply = _call(lambda x: [forward(x + 1e-6) for _ in range(3)], X)
+    assert reply["repeats"] == {} and reply["elsewhere"] is True
+
+
+def test_repeated_calls_are_not_counted_again_but_a_numerical_helper_is():
+    from autograder import checks
+    rows = [X]  # 3 examples: 3 + 3 calls allowed
+    assert not checks._finite_differences({"softmax": 6}, rows, {}, {"softmax": 3})
+    assert checks._finite_differences({"softmax": 7}, rows, {}, {"softmax": 0})
+    assert checks._finite_differences({"softmax": 1, "numerical_vjp": 2}, rows, {}, {"numerical_vjp": 1})

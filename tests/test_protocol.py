@@ -95,6 +95,8 @@ def test_a_well_formed_call_conversation_passes_with_checked_fields():
     [{"op": "started", "call": 0}, _result(0, calls={"h": 1}, nested={"h": 2})],    # more nested calls than calls
     [{"op": "started", "call": 0}, _result(0, calls={"h": 1}, nested={"g": 1})],
     [{"op": "started", "call": 0}, _result(0, calls={"h": 1}, nested=[1])],
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 2}, nested={"h": 1}, repeats={"h": 2})],
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 2}, repeats={"h": -1})],
     [{"op": "started", "call": 0}, _result(0, error=3)],
     [{"op": "started", "call": 0}, _result(0, output="x" * (replies.OUTPUT_LIMIT + 1))],
     [_result(0)],                                                           # a result before its start

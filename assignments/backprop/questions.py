@@ -250,6 +250,18 @@ def _cross_entropy_softmax_forward_per_row(z, y):
     return float(np.mean(losses)), dz / N
 
 
+def _cross_entropy_two_loops(z, y):
+    """A loop over the examples for the loss, another for the gradient: softmax twice at each row,
+    the same evaluation again (no new point)."""
+    N = z.shape[0]
+    loss = sum(-np.log(layers.softmax(z[n:n + 1])[0, y[n]]) for n in range(N)) / N
+    dz = np.zeros_like(z)
+    for n in range(N):
+        dz[n] = layers.softmax(z[n:n + 1])[0]
+        dz[n, y[n]] -= 1
+    return loss, dz / N
+
+
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     label="cross_ent",
@@ -273,7 +285,8 @@ CROSS_ENTROPY = Question(
         Mistake("forgets to subtract onehot(y)", "dz = (a - onehot(y)) / N: subtract 1 at the correct class of each row.", _cross_entropy_variant(subtract_onehot=False)),
         Mistake("forgets both the 1/N and onehot(y)", "dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False, subtract_onehot=False)),
     ),
-    alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row, _cross_entropy_softmax_forward_per_row),
+    alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row, _cross_entropy_softmax_forward_per_row,
+                  _cross_entropy_two_loops),
 )
 
 
