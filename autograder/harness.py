@@ -239,8 +239,8 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     `watched`), in nested[name] those of them made by a watched function's
     own frame (a layer's call of the function it wraps: part of the outer
     call), and in repeats[name] the others made at the case's own numbers
-    with the very arguments of an earlier such call of the same function
-    (the same evaluation again: a numerical gradient needs distinct points); given the case's `own` numbers (own_numbers), appending
+    with the very arguments of an earlier such call, of this function or
+    another (the same point again: a numerical gradient needs distinct points); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
     `row_shift_invariant`) and whose result is not returns_own (decided when
@@ -252,7 +252,7 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
     pending = {}  # id(frame) -> (frame, name): a watched call at another point, judged by what it returns
-    points = set()  # (name, _point_key of the arguments) of the calls at the case's own numbers so far
+    points = set()  # the _point_key of the arguments of the calls at the case's own numbers so far
 
     def hook(frame, event, arg):
         if event == "return":
@@ -285,10 +285,10 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
                     pending[id(frame)] = (frame, seen[1])
                 elif repeats is not None and not inner:
                     key = _point_key(arguments)
-                    if key is not None and (seen[1], key) in points:
+                    if key is not None and key in points:
                         repeats[seen[1]] = repeats.get(seen[1], 0) + 1
                     elif key is not None and len(points) < _POINTS_KEPT:
-                        points.add((seen[1], key))
+                        points.add(key)
 
     hook.pending = pending  # a call still waiting for its result when the graded call ends ran at another point
     return hook

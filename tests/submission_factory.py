@@ -323,3 +323,15 @@ ALTERNATIVES["cross_entropy_two_loops_over_the_rows"] = ("softmax_cross_entropy"
             dz[i, y[i]] -= 1
         return loss / N, dz / N
 """)
+# The loss through softmax, the gradient through softmax_forward, at each row: the same points twice.
+ALTERNATIVES["cross_entropy_softmax_then_softmax_forward_per_row"] = ("softmax_cross_entropy", """
+    def softmax_cross_entropy(z, y):
+        N = z.shape[0]
+        loss, dz = 0.0, np.zeros_like(z)
+        for i in range(N):
+            loss -= np.log(softmax(z[i:i + 1])[0, y[i]]) / N
+            a, _ = softmax_forward(z[i:i + 1])
+            dz[i] = a[0]
+            dz[i, y[i]] -= 1
+        return loss, dz / N
+""")

@@ -183,6 +183,15 @@ def test_a_forward_pass_called_again_with_the_same_own_numbers_is_a_repeat_not_a
     # Different rows, or the same numbers in another dtype, are different points.
     reply = _call(lambda x: [forward(row[None]) for row in x] + [forward(x), forward(x.copy())], X)
     assert reply["calls"] == {"square_forward": 5} and reply["repeats"] == {"square_forward": 1}
+    # Another watched function at a point already called at is that point again.
+    codes = harness.watched_codes([("square_forward", SQUARE), ("square_layer", LAYER)])
+    namespace = {}
+    exec(SQUARE + LAYER, namespace)
+    layer, square = namespace["square_layer"], namespace["square_forward"]
+    reply = harness.call({"target": lambda x: [square(row[None]) + layer(row[None])[0] for row in x]}, "target", [X],
+                         [], None, codes, ["square_forward", "square_layer"])
+    assert reply["calls"] == {"square_forward": 6, "square_layer": 3}
+    assert reply["nested"] == {"square_forward": 3} and reply["repeats"] == {"square_layer": 3}
     # A perturbed call is never a repeat: it is elsewhere.
     reply = _call(lambda x: [forward(x + 1e-6) for _ in range(3)], X)
     assert reply["repeats"] == {} and reply["elsewhere"] is True
