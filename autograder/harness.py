@@ -239,8 +239,11 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     `watched`), in nested[name] those of them made by a watched function's
     own frame (a layer's call of the function it wraps: part of the outer
     call), and in repeats[name] the others made at the case's own numbers
-    with the very arguments of an earlier such call, of this function or
-    another (the same point again: a numerical gradient needs distinct points); given the case's `own` numbers (own_numbers), appending
+    with the very arguments of an earlier such call: the first of each other
+    watched function there, and any of the same function that returns the
+    very same result as its first (the same evaluation again: a numerical
+    gradient needs distinct points, or a forward pass whose numpy was made to
+    give another result each time); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
     `row_shift_invariant`) and whose result is not returns_own (decided when
@@ -252,13 +255,26 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
     shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
     pending = {}  # id(frame) -> (frame, name): a watched call at another point, judged by what it returns
-    points = set()  # the _point_key of the arguments of the calls at the case's own numbers so far
+    points = {}  # _point_key of the arguments of a call at the case's own numbers -> {name: _point_key of its result}
+    at_points = {}  # id(frame) -> (frame, name, its arguments' key): a call at the case's own numbers, until it returns
 
     def hook(frame, event, arg):
         if event == "return":
             waiting = pending.pop(id(frame), None) if pending else None
             if waiting is not None and waiting[0] is frame and not elsewhere and not returns_own(arg, own):
                 elsewhere.append(waiting[1])
+            point = at_points.pop(id(frame), None) if at_points else None
+            result = _point_key(arg) if point is not None and point[0] is frame and arg is not None else None
+            if result is not None:
+                results = points.get(point[2])
+                if results is None:
+                    if len(points) < _POINTS_KEPT:
+                        points[point[2]] = {point[1]: result}
+                elif point[1] not in results:  # a point another watched function was called at
+                    results[point[1]] = result
+                    repeats[point[1]] = repeats.get(point[1], 0) + 1
+                elif results[point[1]] == result:  # the same function, arguments and result: the same evaluation
+                    repeats[point[1]] = repeats.get(point[1], 0) + 1
             return
         if event != "call":
             if event == "c_call" and threads is not None and not threads and arg in _THREAD_STARTERS:
@@ -285,10 +301,8 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
                     pending[id(frame)] = (frame, seen[1])
                 elif repeats is not None and not inner:
                     key = _point_key(arguments)
-                    if key is not None and key in points:
-                        repeats[seen[1]] = repeats.get(seen[1], 0) + 1
-                    elif key is not None and len(points) < _POINTS_KEPT:
-                        points.add(key)
+                    if key is not None:
+                        at_points[id(frame)] = (frame, seen[1], key)
 
     hook.pending = pending  # a call still waiting for its result when the graded call ends ran at another point
     return hook

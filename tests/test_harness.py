@@ -192,6 +192,27 @@ def test_a_forward_pass_called_again_with_the_same_own_numbers_is_a_repeat_not_a
                          [], None, codes, ["square_forward", "square_layer"])
     assert reply["calls"] == {"square_forward": 6, "square_layer": 3}
     assert reply["nested"] == {"square_forward": 3} and reply["repeats"] == {"square_layer": 3}
+    # The same arguments with another result (a global it reads changed each time, as a numpy patched to
+    # step would) are a new evaluation, counted; the same result again is a repeat.
+    source = "def scaled_forward(x):\n    return x * SCALE\n"
+    codes = harness.watched_codes([("scaled_forward", source)])
+    namespace = {"SCALE": 1.0}
+    exec(source, namespace)
+    scaled = namespace["scaled_forward"]
+
+    def stepping(x):
+        out = []
+        for step in range(4):
+            namespace["SCALE"] = 1.0 + 1e-6 * step
+            out.append(scaled(x))
+        return out
+
+    reply = harness.call({"target": stepping}, "target", [X], [], None, codes, ["scaled_forward"])
+    assert reply["calls"] == {"scaled_forward": 4} and reply["repeats"] == {} and reply["elsewhere"] is False
+    namespace["SCALE"] = 1.0
+    reply = harness.call({"target": lambda x: [scaled(x) for _ in range(4)]}, "target", [X], [], None, codes,
+                         ["scaled_forward"])
+    assert reply["calls"] == {"scaled_forward": 4} and reply["repeats"] == {"scaled_forward": 3}
     # A perturbed call is never a repeat: it is elsewhere.
     reply = _call(lambda x: [forward(x + 1e-6) for _ in range(3)], X)
     assert reply["repeats"] == {} and reply["elsewhere"] is True
