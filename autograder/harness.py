@@ -34,6 +34,11 @@ import numpy
 
 # Taken before any student code runs, which could replace sys's attributes.
 _setprofile, _getprofile = sys.setprofile, sys.getprofile
+# The built-in functions this module's functions call (any, all, abs, type, len...), a copy taken before
+# any student code runs: a function takes its builtins from its module's __builtins__ when it is
+# defined, and the student may replace those of the builtins module (builtins.any = lambda *a: True
+# made every forward pass's arguments the case's own numbers, a numerical derivative full marks).
+__builtins__ = dict(vars(builtins))
 # How a thread starts, whatever module the student reaches it through: a thread runs without the
 # profiling hook that counts (sys.setprofile is the calling thread's).
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")

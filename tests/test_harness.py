@@ -224,3 +224,23 @@ def test_repeated_calls_are_not_counted_again_but_a_numerical_helper_is():
     assert not checks._finite_differences({"softmax": 6}, rows, {}, {"softmax": 3})
     assert checks._finite_differences({"softmax": 7}, rows, {}, {"softmax": 0})
     assert checks._finite_differences({"softmax": 1, "numerical_vjp": 2}, rows, {}, {"numerical_vjp": 1})
+
+
+def test_the_watch_keeps_its_own_builtins_whatever_the_student_replaces():
+    import builtins
+    own = harness.own_numbers([X, {"a": X}])
+    saved = {name: getattr(builtins, name) for name in ("any", "all", "abs", "bool", "len", "type", "isinstance")}
+    try:
+        builtins.any = builtins.all = lambda *args, **kwargs: True
+        builtins.abs = lambda value: np.zeros(np.shape(value))
+        builtins.bool = lambda value: True
+        builtins.len = lambda value: 0
+        builtins.type = lambda value: np.ndarray
+        builtins.isinstance = lambda value, kinds: True
+        perturbed = X + 1e-6 * np.arange(X.size).reshape(X.shape)  # not a constant per row
+        checks = (harness.at_own_point(perturbed, own), harness.at_own_point(perturbed, own, row_shift=True),
+                  harness.returns_own(perturbed, own), harness.returns_own((perturbed, {"a": perturbed}), own))
+    finally:
+        for name, value in saved.items():
+            setattr(builtins, name, value)
+    assert checks == (False, False, False, False)
