@@ -149,18 +149,28 @@ UNWATCHED_DIAGNOSIS = {
 }
 
 
-def _finite_differences(calls, args):
+def _finite_differences(calls, args, nested=None, repeats=None):
     """Whether the watched call counts show a numerical gradient rather than a backward pass.
 
     A few calls, plus one per example (a loop over the rows calling a forward pass on each: a
     backward pass all the same); a numerical gradient needs two per entry of an input,
-    at least twice as many as it has examples."""
+    at least twice as many as it has examples. A forward pass that a watched function itself
+    calls (`nested`: a layer's own call of the function it wraps) is part of that call, not another,
+    and one called again at the case's own numbers with the same arguments (`repeats`: a loop for
+    the loss and another for the gradient) is the same evaluation again; a numerical-gradient
+    helper counts wherever it is called from."""
     if not isinstance(calls, dict):
         return False
     counts = {name: count for name, count in calls.items() if isinstance(count, int)}
     numerical = sum(count for name, count in counts.items() if name in specs.NUMERICAL_HELPERS)
+    uncounted = {}
+    for part in (nested, repeats):
+        for name, count in (part.items() if isinstance(part, dict) else ()):
+            if isinstance(count, int) and name not in specs.NUMERICAL_HELPERS:
+                uncounted[name] = uncounted.get(name, 0) + count
+    inner = sum(min(count, counts.get(name, 0)) for name, count in uncounted.items())
     examples = max((len(arg) for arg in args if isinstance(arg, np.ndarray) and arg.ndim), default=0)
-    return numerical > 0 or sum(counts.values()) > specs.FORWARD_CALLS_ALLOWED + examples
+    return numerical > 0 or sum(counts.values()) - inner > specs.FORWARD_CALLS_ALLOWED + examples
 
 
 def _error_hint(error, *hints):
@@ -275,7 +285,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if UNWATCHED_DIAGNOSIS not in diagnoses:
                 diagnoses.append(UNWATCHED_DIAGNOSIS)
             continue
-        numerical = _finite_differences(reply.get("calls"), problem.args)
+        numerical = _finite_differences(reply.get("calls"), problem.args, reply.get("nested"), reply.get("repeats"))
         if numerical or reply.get("elsewhere") is True:
             result.checks += _failed_case(case, question, FINITE_DIFFERENCES if numerical else ELSEWHERE)
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:

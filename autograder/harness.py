@@ -11,9 +11,10 @@ During a call:
   checker's helpers) is counted by its code, however the student reaches it
   (`watching`): through its name, a module attribute, an alias, a copy, or
   the same code pasted; and one that runs anywhere but at the case's own
-  numbers (`at_own_point`) is flagged: a backward pass has no use for a
-  forward pass at a perturbed, batched, complex or dual-number input, which
-  is how a derivative is taken numerically in one or two calls;
+  numbers (`at_own_point`) and returns anything but them (`returns_own`)
+  is flagged: a backward pass has no use for a forward pass at a perturbed,
+  batched, complex or dual-number input, which is how a derivative is taken
+  numerically in one or two calls;
 - an exception becomes text: the frames of the student's code and the
   message, bounded, with the type's name only when it is Python's or numpy's.
 
@@ -33,6 +34,11 @@ import numpy
 
 # Taken before any student code runs, which could replace sys's attributes.
 _setprofile, _getprofile = sys.setprofile, sys.getprofile
+# The built-in functions this module's functions call (any, all, abs, type, len...), a copy taken before
+# any student code runs: a function takes its builtins from its module's __builtins__ when it is
+# defined, and the student may replace those of the builtins module (builtins.any = lambda *a: True
+# made every forward pass's arguments the case's own numbers, a numerical derivative full marks).
+__builtins__ = dict(vars(builtins))
 # How a thread starts, whatever module the student reaches it through: a thread runs without the
 # profiling hook that counts (sys.setprofile is the calling thread's).
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
@@ -120,6 +126,46 @@ def _same_numbers(value, given, row_shift):
     return bool((spread <= _ROW_SHIFT_ROUNDING * scale).all())
 
 
+def _rounding_of(value, given):
+    """Whether `value` equals `given` up to rounding: in each row (along the last axis), no entry
+    further from it than _ROW_SHIFT_ROUNDING times the row's largest numbers."""
+    if bool((value == given).all()):
+        return True
+    if value.dtype.kind != "f" or value.ndim == 0:
+        return False
+    # ndarray's own methods and operators: numpy's module functions are the student's to replace.
+    off = abs(value - given).max(axis=-1)
+    scale = abs(value).max(axis=-1) + abs(given).max(axis=-1)
+    return bool((off <= _ROW_SHIFT_ROUNDING * scale).all())
+
+
+def returns_own(value, own, depth=0):
+    """Whether what a forward pass returned holds nothing but the case's own numbers (`own`, from
+    own_numbers): each number in it an integer or floating-point array equal, up to rounding, to
+    one the graded call was given or to one row of one; in tuples, lists and dicts, with bools,
+    strings and None beside them (a cache's flags). No plain number, no constant, boolean or other
+    array, no None for the whole (an exception's return): a call at another point that gives back
+    only what the student was given tells nothing of a derivative (a normalised exponential of
+    the logarithm of its own given output is that output), any
+    other result may."""
+    kind = type(value)
+    if kind is _NDARRAY:
+        if value.dtype.kind not in "iuf" or value.size <= 1:
+            return False
+        return (any(_rounding_of(value, given) for given in own.get((value.shape, value.dtype), ()))
+                or any(_rounding_of(value, row)
+                       for given in own.get(("rows", value.shape, value.dtype), ()) for row in given))
+    if depth == 0 and value is None:
+        return False
+    if depth > 0 and (kind in (bool, str) or value is None):
+        return True
+    if depth < _MAX_NESTING and kind in (list, tuple):
+        return len(value) > 0 and all(returns_own(item, own, depth + 1) for item in value)
+    if depth < _MAX_NESTING and kind is dict:
+        return len(value) > 0 and all(returns_own(item, own, depth + 1) for item in value.values())
+    return False
+
+
 def at_own_point(value, own, depth=0, row_shift=False):
     """Whether an argument of a forward pass holds only the case's own
     numbers (`own`, from own_numbers): plain scalars, boolean arrays (masks),
@@ -167,6 +213,28 @@ def at_own_point(value, own, depth=0, row_shift=False):
     return False
 
 
+_POINTS_KEPT = 4096  # the distinct points a graded call's repeats are told from; later ones all count
+
+
+def _point_key(value, depth=0):
+    """A hashable digest of an argument already found at_own_point, the same for the same numbers
+    (an array by its shape, dtype and bytes); None for anything it cannot tell apart (a generator)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return (kind.__name__, repr(value))
+    if isinstance(value, _GENERIC):
+        return ("scalar", value.dtype.str, value.tobytes())
+    if kind is _NDARRAY:
+        return ("array", value.shape, value.dtype.str, hash(value.tobytes()))
+    if depth < _MAX_NESTING and kind in (list, tuple):
+        keys = tuple(_point_key(item, depth + 1) for item in value)
+        return None if None in keys else (kind.__name__, keys)
+    if depth < _MAX_NESTING and kind is dict:
+        keys = tuple((repr(key), _point_key(item, depth + 1)) for key, item in value.items())
+        return None if any(key is None for _, key in keys) else ("dict", keys)
+    return None
+
+
 def _arguments(frame):
     code = frame.f_code
     names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
@@ -174,21 +242,50 @@ def _arguments(frame):
     return [local.get(name) for name in names]
 
 
-def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=()):
+def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_shift_invariant=(), nested=None,
+             repeats=None):
     """A profiling hook counting in calls[name] every call of code equal to
     that of a watched function (those of `codes`, {code key: name}, named in
-    `watched`), and, given the case's `own` numbers (own_numbers), appending
+    `watched`), in nested[name] those of them made by a watched function's
+    own frame (a layer's call of the function it wraps: part of the outer
+    call), and in repeats[name] the others made at the case's own numbers
+    with the very arguments of an earlier such call: the first of each other
+    watched function there, and any of the same function that returns the
+    very same result as its first (the same evaluation again: a numerical
+    gradient needs distinct points, or a forward pass whose numpy was made to
+    give another result each time); given the case's `own` numbers (own_numbers), appending
     to `elsewhere` the name of the first such call whose arguments are not
     all at_own_point (up to a shift of each row for those named in
-    `row_shift_invariant`); and to `threads` the first thread started, whose
-    code the hook does not see."""
+    `row_shift_invariant`) and whose result is not returns_own (decided when
+    it returns); and to `threads` the first thread started, whose code the
+    hook does not see."""
     watched = set(watched)
     row_shift_invariant = set(row_shift_invariant)
     names = {key: name for key, name in codes.items() if name in watched}
     shapes = {(key[5], key[2]) for key in names}
     known = {}  # id(code) -> (code, its watched name or None); the code is kept so that its id is not reused
+    pending = {}  # id(frame) -> (frame, name): a watched call at another point, judged by what it returns
+    points = {}  # _point_key of the arguments of a call at the case's own numbers -> {name: _point_key of its result}
+    at_points = {}  # id(frame) -> (frame, name, its arguments' key): a call at the case's own numbers, until it returns
 
     def hook(frame, event, arg):
+        if event == "return":
+            waiting = pending.pop(id(frame), None) if pending else None
+            if waiting is not None and waiting[0] is frame and not elsewhere and not returns_own(arg, own):
+                elsewhere.append(waiting[1])
+            point = at_points.pop(id(frame), None) if at_points else None
+            result = _point_key(arg) if point is not None and point[0] is frame and arg is not None else None
+            if result is not None:
+                results = points.get(point[2])
+                if results is None:
+                    if len(points) < _POINTS_KEPT:
+                        points[point[2]] = {point[1]: result}
+                elif point[1] not in results:  # a point another watched function was called at
+                    results[point[1]] = result
+                    repeats[point[1]] = repeats.get(point[1], 0) + 1
+                elif results[point[1]] == result:  # the same function, arguments and result: the same evaluation
+                    repeats[point[1]] = repeats.get(point[1], 0) + 1
+            return
         if event != "call":
             if event == "c_call" and threads is not None and not threads and arg in _THREAD_STARTERS:
                 threads.append(arg)
@@ -200,12 +297,24 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
             seen = known[id(code)] = (code, name)
         if seen[1] is not None:
             calls[seen[1]] = calls.get(seen[1], 0) + 1
+            caller, inner = frame.f_back, False
+            if nested is not None and caller is not None:
+                outer = known.get(id(caller.f_code))
+                if outer is not None and outer[0] is caller.f_code and outer[1] is not None:
+                    nested[seen[1]] = nested.get(seen[1], 0) + 1
+                    inner = True
             # The first call elsewhere is enough: the others cost the student no more time in this hook.
             if elsewhere is not None and not elsewhere:
                 row_shift = seen[1] in row_shift_invariant
-                if not all(at_own_point(arg, own, row_shift=row_shift) for arg in _arguments(frame)):
-                    elsewhere.append(seen[1])
+                arguments = _arguments(frame)
+                if not all(at_own_point(arg, own, row_shift=row_shift) for arg in arguments):
+                    pending[id(frame)] = (frame, seen[1])
+                elif repeats is not None and not inner:
+                    key = _point_key(arguments)
+                    if key is not None:
+                        at_points[id(frame)] = (frame, seen[1], key)
 
+    hook.pending = pending  # a call still waiting for its result when the graded call ends ran at another point
     return hook
 
 
@@ -273,7 +382,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     `codes` counted (those of `row_shift_invariant` at their own point up to a
     shift of each row); the reply the grader checks (worker.py's "result")."""
     started = time.perf_counter()
-    value, error, exception, calls, unwatched, elsewhere = None, None, None, {}, False, []
+    value, error, exception, calls, nested, repeats, unwatched, elsewhere = None, None, None, {}, {}, {}, False, []
     target = namespace.get(function)
     if not callable(target):
         return {"value": None, "error": f"NameError: name {function!r} is not defined",
@@ -281,7 +390,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
     threads = []
-    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant)
+    hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
     try:
         _setprofile(hook)
         try:
@@ -289,6 +398,8 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
         finally:
             unwatched = _getprofile() is not hook or bool(threads)
             _setprofile(None)
+            if hook.pending and not elsewhere:
+                elsewhere.append(next(iter(hook.pending.values()))[1])
             for name, own in saved.items():
                 if own is None:
                     namespace.pop(name, None)
@@ -297,4 +408,4 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
     return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
-            "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}
+            "nested": nested, "repeats": repeats, "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}

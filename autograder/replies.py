@@ -106,6 +106,11 @@ class Conversation:
             calls, seconds = message.get("calls"), message.get("seconds")
             if not (isinstance(calls, dict) and all(name in self.watch and _count(n) for name, n in calls.items())):
                 raise Invalid("call counts that are not counts of the watched functions")
+            nested, repeats = message.get("nested", {}), message.get("repeats", {})
+            if not (isinstance(nested, dict) and isinstance(repeats, dict)
+                    and all(name in calls and _count(n) for part in (nested, repeats) for name, n in part.items())
+                    and all(nested.get(name, 0) + repeats.get(name, 0) <= calls[name] for name in {*nested, *repeats})):
+                raise Invalid("counts of nested or repeated calls that are not at most the watched functions' counts")
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
                 raise Invalid("a duration that is not a non-negative number")
             exception = message.get("exception")
@@ -114,7 +119,7 @@ class Conversation:
             flags = {flag: message.get(flag, False) for flag in ("missing", "unsendable", "unwatched", "elsewhere")}
             if not all(isinstance(value, bool) for value in flags.values()):
                 raise Invalid("a flag that is not true or false")
-            checked.update(value=message.get("value"), calls=dict(calls), seconds=float(seconds), exception=exception,
+            checked.update(value=message.get("value"), calls=dict(calls), nested=dict(nested), repeats=dict(repeats), seconds=float(seconds), exception=exception,
                            **flags)
         self.results += 1
         return checked

@@ -291,3 +291,47 @@ ALTERNATIVES = {
             return loss, dz / N
     """),
 }
+# softmax_forward calls softmax itself: one call of a forward pass per row, not two.
+ALTERNATIVES["cross_entropy_softmax_forward_per_row"] = ("softmax_cross_entropy", """
+    def softmax_cross_entropy(z, y):
+        N = z.shape[0]
+        dz = np.zeros_like(z)
+        loss = 0.0
+        for i in range(N):
+            a, _ = softmax_forward(z[i:i + 1])
+            loss -= np.log(a[0, y[i]])
+            dz[i] = a[0]
+            dz[i, y[i]] -= 1
+        return loss / N, dz / N
+""")
+# log(a) is the logits less a constant per row: the given softmax_forward gives the cache's a back.
+ALTERNATIVES["softmax_recomputed_from_log_a"] = ("softmax_backward", """
+    def softmax_backward(da, cache):
+        a, _ = softmax_forward(np.log(cache["a"]))
+        return a * (da - np.sum(a * da, axis=1, keepdims=True))
+""")
+# One loop over the examples for the loss, another for the gradient: softmax twice at each row.
+ALTERNATIVES["cross_entropy_two_loops_over_the_rows"] = ("softmax_cross_entropy", """
+    def softmax_cross_entropy(z, y):
+        N = z.shape[0]
+        loss = 0.0
+        for i in range(N):
+            loss += -np.log(softmax(z[i:i + 1])[0, y[i]])
+        dz = np.zeros_like(z)
+        for i in range(N):
+            dz[i] = softmax(z[i:i + 1])[0]
+            dz[i, y[i]] -= 1
+        return loss / N, dz / N
+""")
+# The loss through softmax, the gradient through softmax_forward, at each row: the same points twice.
+ALTERNATIVES["cross_entropy_softmax_then_softmax_forward_per_row"] = ("softmax_cross_entropy", """
+    def softmax_cross_entropy(z, y):
+        N = z.shape[0]
+        loss, dz = 0.0, np.zeros_like(z)
+        for i in range(N):
+            loss -= np.log(softmax(z[i:i + 1])[0, y[i]]) / N
+            a, _ = softmax_forward(z[i:i + 1])
+            dz[i] = a[0]
+            dz[i, y[i]] -= 1
+        return loss, dz / N
+""")

@@ -34,6 +34,7 @@ def test_the_own_numbers_are_those_before_the_call_changes_them_in_place():
 
 
 SQUARE = "def square_forward(x):\n    return x * x\n"
+LAYER = "def square_layer(x):\n    out = square_forward(x)\n    return out, {'x': x}\n"
 CODES = harness.watched_codes([("square_forward", SQUARE)])
 
 
@@ -68,6 +69,30 @@ def test_a_call_is_flagged_when_a_forward_pass_runs_elsewhere_or_in_a_thread():
 
     reply = _call(in_a_thread, X)
     assert reply["unwatched"] is True and reply["calls"] == {}
+
+
+def test_a_forward_pass_that_a_watched_one_calls_itself_is_counted_as_nested():
+    codes = harness.watched_codes([("square_forward", SQUARE), ("square_layer", LAYER)])
+    namespace = {}
+    exec(SQUARE + LAYER, namespace)
+    layer, forward = namespace["square_layer"], namespace["square_forward"]
+    watched = ["square_forward", "square_layer"]
+
+    def per_row(x):
+        return np.vstack([layer(row[None])[0] for row in x])
+
+    reply = harness.call({"target": per_row}, "target", [X], [], None, codes, watched)
+    assert reply["calls"] == {"square_layer": 3, "square_forward": 3} and reply["nested"] == {"square_forward": 3}
+    reply = harness.call({"target": lambda x: forward(x) + layer(x)[0]}, "target", [X], [], None, codes, watched)
+    assert reply["calls"] == {"square_forward": 2, "square_layer": 1} and reply["nested"] == {"square_forward": 1}
+
+
+def test_nested_forward_passes_are_part_of_their_call_but_a_numerical_helper_counts_wherever_called():
+    from autograder import checks
+    rows = [X]  # 3 examples: 3 + 3 calls allowed
+    assert not checks._finite_differences({"softmax_forward": 3, "softmax": 3}, rows, {"softmax": 3})
+    assert checks._finite_differences({"softmax_forward": 4, "softmax": 4}, rows, {})
+    assert checks._finite_differences({"softmax_forward": 1, "numerical_vjp": 1}, rows, {"numerical_vjp": 1})
 
 
 def test_one_row_of_a_given_array_is_the_cases_own_but_a_perturbed_row_is_not():
@@ -123,3 +148,113 @@ def test_a_given_matrix_transposed_is_its_own_point_and_a_step_from_it_is_not():
     forward = _square_forward()
     assert _call(lambda x: forward(x.T).T, X)["elsewhere"] is False
     assert _call(lambda x: forward(x.T + 1e-6).T, X)["elsewhere"] is True
+
+
+SOFTMAX = ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n")
+
+
+def test_a_forward_pass_at_another_point_that_returns_only_the_cases_own_numbers_is_not_flagged():
+    codes = harness.watched_codes([("softmax", SOFTMAX)])
+    namespace = {"np": np}
+    exec(SOFTMAX, namespace)
+    softmax = namespace["softmax"]
+    a = softmax(X)
+    da = np.random.default_rng(2).standard_normal(a.shape)
+
+    def run(function):
+        return harness.call({"target": function}, "target", [da, {"a": a}], [], None, codes, ["softmax"])
+
+    # log(a) is the logits less a constant per row: softmax gives the cache's a back, up to rounding.
+    assert run(lambda g, cache: softmax(np.log(cache["a"])))["elsewhere"] is False
+    # A step along da, however small, that changes the result beyond rounding is a derivative.
+    for step in (1e-4, 1e-8, 1e-12):
+        assert run(lambda g, cache: softmax(np.log(cache["a"]) + step * g))["elsewhere"] is True, step
+    assert run(lambda g, cache: softmax(np.log(cache["a"] + 1e-9)))["elsewhere"] is True
+    # Raising out of the forward pass (its result None) is no result of the case's own.
+    assert run(lambda g, cache: softmax(np.log(cache["a"])[0]))["elsewhere"] is True
+
+
+def test_what_a_forward_pass_returns_is_the_cases_own_only_if_every_number_is_a_given_array():
+    own = harness.own_numbers([X, {"y": Y, "p": 0.3}])
+    for value in (X.copy(), (X, {"a": X}), [X[1].copy()], (X + 1e-17, {"train": True, "keep": None, "mode": "train"})):
+        assert harness.returns_own(value, own), value
+    for value in (None, 0.3, np.float64(0.3), np.zeros(4), np.ones((3, 4)), X > 0, X + 1e-9, X.astype(np.float32),
+                  X.astype(np.complex128), (X, 0.3), (X, {"p": 0.3}), (X, {"keep": X > 0}), (), {}, [X, object()]):
+        assert not harness.returns_own(value, own), value
+
+
+def test_a_forward_pass_called_again_with_the_same_own_numbers_is_a_repeat_not_a_new_point():
+    forward = _square_forward()
+
+    def two_loops(x):
+        first = [forward(row[None]) for row in x]      # the loss, one row at a time
+        second = [forward(row[None]) for row in x]     # the gradient, the same rows again
+        return np.vstack(first) + np.vstack(second)
+
+    reply = _call(two_loops, X)
+    assert reply["calls"] == {"square_forward": 6} and reply["repeats"] == {"square_forward": 3}
+    assert reply["elsewhere"] is False
+    # Different rows, or the same numbers in another dtype, are different points.
+    reply = _call(lambda x: [forward(row[None]) for row in x] + [forward(x), forward(x.copy())], X)
+    assert reply["calls"] == {"square_forward": 5} and reply["repeats"] == {"square_forward": 1}
+    # Another watched function at a point already called at is that point again.
+    codes = harness.watched_codes([("square_forward", SQUARE), ("square_layer", LAYER)])
+    namespace = {}
+    exec(SQUARE + LAYER, namespace)
+    layer, square = namespace["square_layer"], namespace["square_forward"]
+    reply = harness.call({"target": lambda x: [square(row[None]) + layer(row[None])[0] for row in x]}, "target", [X],
+                         [], None, codes, ["square_forward", "square_layer"])
+    assert reply["calls"] == {"square_forward": 6, "square_layer": 3}
+    assert reply["nested"] == {"square_forward": 3} and reply["repeats"] == {"square_layer": 3}
+    # The same arguments with another result (a global it reads changed each time, as a numpy patched to
+    # step would) are a new evaluation, counted; the same result again is a repeat.
+    source = "def scaled_forward(x):\n    return x * SCALE\n"
+    codes = harness.watched_codes([("scaled_forward", source)])
+    namespace = {"SCALE": 1.0}
+    exec(source, namespace)
+    scaled = namespace["scaled_forward"]
+
+    def stepping(x):
+        out = []
+        for step in range(4):
+            namespace["SCALE"] = 1.0 + 1e-6 * step
+            out.append(scaled(x))
+        return out
+
+    reply = harness.call({"target": stepping}, "target", [X], [], None, codes, ["scaled_forward"])
+    assert reply["calls"] == {"scaled_forward": 4} and reply["repeats"] == {} and reply["elsewhere"] is False
+    namespace["SCALE"] = 1.0
+    reply = harness.call({"target": lambda x: [scaled(x) for _ in range(4)]}, "target", [X], [], None, codes,
+                         ["scaled_forward"])
+    assert reply["calls"] == {"scaled_forward": 4} and reply["repeats"] == {"scaled_forward": 3}
+    # A perturbed call is never a repeat: it is elsewhere.
+    reply = _call(lambda x: [forward(x + 1e-6) for _ in range(3)], X)
+    assert reply["repeats"] == {} and reply["elsewhere"] is True
+
+
+def test_repeated_calls_are_not_counted_again_but_a_numerical_helper_is():
+    from autograder import checks
+    rows = [X]  # 3 examples: 3 + 3 calls allowed
+    assert not checks._finite_differences({"softmax": 6}, rows, {}, {"softmax": 3})
+    assert checks._finite_differences({"softmax": 7}, rows, {}, {"softmax": 0})
+    assert checks._finite_differences({"softmax": 1, "numerical_vjp": 2}, rows, {}, {"numerical_vjp": 1})
+
+
+def test_the_watch_keeps_its_own_builtins_whatever_the_student_replaces():
+    import builtins
+    own = harness.own_numbers([X, {"a": X}])
+    saved = {name: getattr(builtins, name) for name in ("any", "all", "abs", "bool", "len", "type", "isinstance")}
+    try:
+        builtins.any = builtins.all = lambda *args, **kwargs: True
+        builtins.abs = lambda value: np.zeros(np.shape(value))
+        builtins.bool = lambda value: True
+        builtins.len = lambda value: 0
+        builtins.type = lambda value: np.ndarray
+        builtins.isinstance = lambda value, kinds: True
+        perturbed = X + 1e-6 * np.arange(X.size).reshape(X.shape)  # not a constant per row
+        checks = (harness.at_own_point(perturbed, own), harness.at_own_point(perturbed, own, row_shift=True),
+                  harness.returns_own(perturbed, own), harness.returns_own((perturbed, {"a": perturbed}), own))
+    finally:
+        for name, value in saved.items():
+            setattr(builtins, name, value)
+    assert checks == (False, False, False, False)

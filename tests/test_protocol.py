@@ -75,8 +75,8 @@ def test_a_well_formed_call_conversation_passes_with_checked_fields():
     conversation = replies.Conversation(CALL)
     assert conversation.read({"op": "started", "call": 0})[0] == "progress"
     assert conversation.read({"op": "oracle", "function": "g", "args": [1]}) == ("oracle", ("g", [1]))
-    kind, checked = conversation.read(_result(0, calls={"h": 2}, extra="dropped"))
-    assert kind == "progress" and checked["calls"] == {"h": 2} and "extra" not in checked
+    kind, checked = conversation.read(_result(0, calls={"h": 2}, nested={"h": 1}, extra="dropped"))
+    assert kind == "progress" and checked["calls"] == {"h": 2} and checked["nested"] == {"h": 1} and "extra" not in checked
     conversation.read({"op": "started", "call": 1})
     conversation.read(_result(1))
     assert conversation.read({"op": "done"}) == ("done", {"op": "done"})
@@ -92,6 +92,11 @@ def test_a_well_formed_call_conversation_passes_with_checked_fields():
     [{"op": "started", "call": 0}, _result(0, seconds=-1.0)],
     [{"op": "started", "call": 0}, _result(0, calls={"h": -1})],
     [{"op": "started", "call": 0}, _result(0, calls={"not watched": 1})],
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 1}, nested={"h": 2})],    # more nested calls than calls
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 1}, nested={"g": 1})],
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 1}, nested=[1])],
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 2}, nested={"h": 1}, repeats={"h": 2})],
+    [{"op": "started", "call": 0}, _result(0, calls={"h": 2}, repeats={"h": -1})],
     [{"op": "started", "call": 0}, _result(0, error=3)],
     [{"op": "started", "call": 0}, _result(0, output="x" * (replies.OUTPUT_LIMIT + 1))],
     [_result(0)],                                                           # a result before its start

@@ -133,6 +133,13 @@ def _softmax_explicit_jacobian(da, cache):
     return np.stack([row_da @ (np.diag(row_a) - np.outer(row_a, row_a)) for row_da, row_a in zip(da, a)])
 
 
+def _softmax_recomputed_from_the_cache(da, cache):
+    """A correct answer that recomputes a from the cache: log(a) is the logits less a constant per
+    row, so the given softmax_forward gives the cache's a back (a call that tells nothing new)."""
+    a, _ = layers.softmax_forward(np.log(cache["a"]))
+    return a * (da - np.sum(a * da, axis=1, keepdims=True))
+
+
 SOFTMAX = Question(
     function="softmax_backward",
     label="softmax",
@@ -157,7 +164,7 @@ SOFTMAX = Question(
         Mistake("has the sign flipped", "Check the sign of each term of dz_k = (da_k - da . a) a_k.", negated(layers.softmax_backward)),
     ),
     shape_hints={"dz": "dz has the shape of z, (N, C). A sum without keepdims=True gives shape (N,), which broadcasts wrongly."},
-    alternatives=(_softmax_explicit_jacobian,),
+    alternatives=(_softmax_explicit_jacobian, _softmax_recomputed_from_the_cache),
 )
 
 
@@ -235,6 +242,31 @@ def _cross_entropy_row_by_row(z, y):
     return float(np.mean(losses)), dz / N
 
 
+def _cross_entropy_softmax_forward_per_row(z, y):
+    """One example at a time through the given softmax_forward, which calls softmax itself: one
+    forward pass per row, not two."""
+    N = z.shape[0]
+    losses, dz = [], np.zeros_like(z)
+    for n in range(N):
+        a, _ = layers.softmax_forward(z[n:n + 1])
+        losses.append(-np.log(a[0, y[n]]))
+        dz[n] = a[0]
+        dz[n, y[n]] -= 1
+    return float(np.mean(losses)), dz / N
+
+
+def _cross_entropy_two_loops(z, y):
+    """A loop over the examples for the loss, another for the gradient: softmax twice at each row,
+    the same evaluation again (no new point)."""
+    N = z.shape[0]
+    loss = sum(-np.log(layers.softmax(z[n:n + 1])[0, y[n]]) for n in range(N)) / N
+    dz = np.zeros_like(z)
+    for n in range(N):
+        dz[n] = layers.softmax(z[n:n + 1])[0]
+        dz[n, y[n]] -= 1
+    return loss, dz / N
+
+
 CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     label="cross_ent",
@@ -258,7 +290,8 @@ CROSS_ENTROPY = Question(
         Mistake("forgets to subtract onehot(y)", "dz = (a - onehot(y)) / N: subtract 1 at the correct class of each row.", _cross_entropy_variant(subtract_onehot=False)),
         Mistake("forgets both the 1/N and onehot(y)", "dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False, subtract_onehot=False)),
     ),
-    alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row),
+    alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row, _cross_entropy_softmax_forward_per_row,
+                  _cross_entropy_two_loops),
 )
 
 
