@@ -274,7 +274,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             result.checks += _failed_case(case, question, message)
             if hint and not any(d["hint"] == hint for d in diagnoses):
                 diagnoses.append({"mistake": "raises an exception", "hint": hint})
-            if not_implemented or missing:  # _not_answered: the later cases were not called
+            if _not_answered(reply):  # the later cases were not called
                 result.status, result.message = ("not implemented" if not_implemented else "missing"), message
                 for later in question.cases[number + 1:]:
                     result.checks += _failed_case(later, question, message)

@@ -78,9 +78,9 @@ _PLAIN = (bool, int, float, str, type(None))
 # numpy's types as the harness was imported with them: the student's code may rebind numpy's attributes.
 _NDARRAY, _GENERIC, _NUMBER, _GENERATOR = numpy.ndarray, numpy.generic, numpy.number, numpy.random.Generator
 _MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a parameter dict
-# How far from constant a row's shift may be, relative to the row's largest numbers: the rounding of
-# z - z.max(axis=1, keepdims=True). A finite difference with a step this small is all rounding.
-_ROW_SHIFT_ROUNDING = 8 * float(numpy.finfo(numpy.float64).eps)
+# How far a row may be from another (or from it less a constant), relative to the rows' largest numbers:
+# the rounding of z - z.max(axis=1, keepdims=True). A finite difference with a step this small is all rounding.
+_ROUNDING = 8 * float(numpy.finfo(numpy.float64).eps)
 
 
 def own_numbers(args):
@@ -112,31 +112,28 @@ def _is_number(value):
     return isinstance(value, (int, float, _NUMBER)) and not isinstance(value, bool)
 
 
-def _same_numbers(value, given, row_shift):
-    """Whether `value` equals `given`; with `row_shift`, or differs from it by a constant in each row
-    (along its last axis), up to the rounding of that subtraction."""
-    if bool((value == given).all()):
-        return True
-    if not row_shift or value.dtype.kind != "f" or value.ndim == 0:
-        return False
-    # ndarray's own methods and operators: numpy's module functions are the student's to replace.
-    shift = value - given
-    spread = shift.max(axis=-1) - shift.min(axis=-1)
-    scale = abs(value).max(axis=-1) + abs(given).max(axis=-1)
-    return bool((spread <= _ROW_SHIFT_ROUNDING * scale).all())
-
-
-def _rounding_of(value, given):
-    """Whether `value` equals `given` up to rounding: in each row (along the last axis), no entry
-    further from it than _ROW_SHIFT_ROUNDING times the row's largest numbers."""
-    if bool((value == given).all()):
-        return True
+def _apart_by_rounding(value, given, row_shift):
+    """Whether the floating-point `value` differs from `given` by rounding only: in each row (along
+    the last axis), no entry further from it (with `row_shift`: from it less a constant for the
+    row) than _ROUNDING times the rows' largest numbers."""
     if value.dtype.kind != "f" or value.ndim == 0:
         return False
     # ndarray's own methods and operators: numpy's module functions are the student's to replace.
-    off = abs(value - given).max(axis=-1)
+    off = value - given
+    deviation = off.max(axis=-1) - off.min(axis=-1) if row_shift else abs(off).max(axis=-1)
     scale = abs(value).max(axis=-1) + abs(given).max(axis=-1)
-    return bool((off <= _ROW_SHIFT_ROUNDING * scale).all())
+    return bool((deviation <= _ROUNDING * scale).all())
+
+
+def _within_rounding(value, given):
+    """Whether `value` equals `given` up to rounding."""
+    return bool((value == given).all()) or _apart_by_rounding(value, given, row_shift=False)
+
+
+def _same_numbers(value, given, row_shift):
+    """Whether `value` equals `given`; with `row_shift`, or differs from it by a constant in each row,
+    up to the rounding of that subtraction."""
+    return bool((value == given).all()) or (row_shift and _apart_by_rounding(value, given, row_shift=True))
 
 
 def returns_own(value, own, depth=0):
@@ -152,8 +149,8 @@ def returns_own(value, own, depth=0):
     if kind is _NDARRAY:
         if value.dtype.kind not in "iuf" or value.size <= 1:
             return False
-        return (any(_rounding_of(value, given) for given in own.get((value.shape, value.dtype), ()))
-                or any(_rounding_of(value, row)
+        return (any(_within_rounding(value, given) for given in own.get((value.shape, value.dtype), ()))
+                or any(_within_rounding(value, row)
                        for given in own.get(("rows", value.shape, value.dtype), ()) for row in given))
     if depth == 0 and value is None:
         return False
