@@ -49,6 +49,16 @@ def grade_command(args):
         students = roster.read(args.roster) if args.roster else None
     except ValueError as error:
         return fail(str(error))
+    limits = Limits(call_seconds=args.timeout)
+    pool = grade.start_pool(assignment, args.jobs, limits)  # ready by the time the intake has read the class
+    try:
+        return _grade_with(args, assignment, students, limits, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)  # (its processes may still be starting: they end cleanly)
+
+
+def _grade_with(args, assignment, students, limits, pool):
     try:
         found = intake.discover(args.paths, Path(args.out) / STAGING, args.out)
     except ValueError as error:
@@ -75,8 +85,6 @@ def grade_command(args):
     if not args.salt:
         print(f"warning: no --salt (or ${SALT_VARIABLE}): anyone with the grader's source can recompute the hidden inputs",
               file=sys.stderr)
-    limits = Limits(call_seconds=args.timeout)
-
     graded = 0
 
     def on_result(result):
@@ -88,7 +96,7 @@ def grade_command(args):
 
     try:
         grade.grade_all(assignment, pending, args.salt, on_result, args.jobs, limits, args.budget, args.out, book.latest_score,
-                        args.self_checks)
+                        args.self_checks, pool)
     except container.NotProtected as error:
         book.close()
         return fail(f"not grading: {error}")

@@ -104,7 +104,7 @@ def _grade_in_pool(*task):
 
 
 def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budget_seconds=120.0, out_dir=None,
-              previous_score=None, self_checks=False):
+              previous_score=None, self_checks=False, pool=None):
     """Grade every (name, path) in `found` as submissions of `assignment`,
     calling on_result(SubmissionResult) as each finishes.
 
@@ -112,6 +112,8 @@ def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budge
     there as soon as it is graded (`previous_score`: name -> the score of its
     grading before or None, for the feedback to say what a regrade changed). With
     `self_checks`, each result also holds what the public self-checks print.
+    `pool`: start_pool's grading processes, started ahead with the same
+    `jobs` and `limits` (otherwise grade_all starts its own); grade_all shuts it down.
     """
     isolation = isolation_level()
     if isolation == "container":
@@ -126,14 +128,12 @@ def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budge
                 result = _process_failed(assignment, name, path, isolation, out_dir, repr(error))
             on_result(result)
         return
-    context = multiprocessing.get_context("forkserver")
     pending = collections.deque(found)
     pool_failures = collections.Counter()
     running = {}
-    pool = None
     while pending or running:
         if pool is None:
-            pool = ProcessPoolExecutor(jobs, mp_context=context, **_one_cpu_each(context, jobs))
+            pool = _new_pool(assignment, jobs, limits, isolation)
         broken = False
         # A few tasks per job in flight at a time, so that memory stays flat however large the class.
         while pending and len(running) < 4 * jobs:
@@ -171,23 +171,57 @@ def grade_all(assignment, found, salt, on_result, jobs=1, limits=Limits(), budge
         pool.shutdown()
 
 
-def _one_cpu_each(context, jobs):
-    """The pool's initializer that pins each grading process to a CPU of its
-    own, when there are at least as many jobs as CPUs. Its sandbox's children
-    inherit that CPU: a child and its grading process take turns, and a round
-    trip between two processes on one CPU costs a fraction of one between two
-    (no idle CPU to wake)."""
+def start_pool(assignment, jobs, limits=Limits()):
+    """grade_all's grading processes for `jobs` > 1, started ahead, so that
+    they get ready while this process reads the class: each imports the
+    grader and starts its sandbox. None for one job (grading then runs in
+    this process)."""
+    if jobs <= 1:
+        return None
+    pool = _new_pool(assignment, jobs, limits, isolation_level())
+    for _ in range(jobs):
+        pool.submit(_ready)  # a pool starts a process for each task it has no idle one for
+    return pool
+
+
+def _ready():
+    return None
+
+
+def _new_pool(assignment, jobs, limits, isolation):
+    context = multiprocessing.get_context("forkserver")
+    # Imported once, in the process each grading process is forked from, instead of once in each.
+    context.set_forkserver_preload(["autograder.grade"])
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_grading_process,
+                               initargs=(_cpu_slots(context, jobs), str(assignment.folder), limits, isolation))
+
+
+def _cpu_slots(context, jobs):
+    """The CPU each grading process keeps to, one each, when there are at
+    least as many jobs as CPUs (None otherwise: the scheduler places them).
+    Its sandbox's children inherit that CPU: a child and its grading process
+    take turns, and a round trip between two processes on one CPU costs a
+    fraction of one between two (no idle CPU to wake)."""
     cpus = sorted(os.sched_getaffinity(0))
     if jobs < len(cpus) or len(cpus) < 2:
-        return {}
+        return None
     slots = context.SimpleQueue()
     for slot in range(jobs):
         slots.put(cpus[slot % len(cpus)])
-    return {"initializer": _take_cpu, "initargs": (slots,)}
+    return slots
 
 
-def _take_cpu(slots):
-    os.sched_setaffinity(0, {slots.get()})
+def _start_grading_process(cpu_slots, folder, limits, isolation):
+    """A grading process's first steps: its CPU, then its sandbox's fork server, before any
+    submission is handed to it. Not at the container level, where grade_all first secures the files."""
+    if cpu_slots is not None:
+        os.sched_setaffinity(0, {cpu_slots.get()})
+    if isolation == "container":
+        return
+    try:
+        sandbox_for(limits, isolation, assignments.load(folder)).start_ahead()
+    except Exception:  # noqa: BLE001  (a sandbox that cannot start says why at the first submission's spawn)
+        pass
 
 
 def _process_failed(assignment, name, path, isolation, out_dir, reason):

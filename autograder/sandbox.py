@@ -361,6 +361,11 @@ class Sandbox:
         except wire.WireError:
             return None
 
+    def start_ahead(self):
+        """Start the fork server now, before the first submission asks for a child (spawn starts it otherwise)."""
+        if self.process is None:
+            self._start()
+
     def spawn(self):
         """A fresh child for one submission, as a Worker; restarts the fork server once if it fails."""
         self.collect()

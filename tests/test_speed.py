@@ -7,12 +7,14 @@ its own (where its sandbox's children run too)."""
 
 import multiprocessing
 import os
+import time
 
 import pytest
 
 from autograder import grade, release
-from autograder.sandbox import Limits, Sandbox, isolation_level
+from autograder.sandbox import Limits, Sandbox, _processes, isolation_level
 from backprop import BACKPROP
+from submission_factory import notebook, write
 
 GIVEN = [source for _, source in release.given_cells(BACKPROP)]
 AFFINE = next(source for names, source in release.given_cells(BACKPROP) if "affine_forward" in names)
@@ -88,17 +90,46 @@ def test_a_session_asks_only_for_functions_the_sandbox_was_prepared_with(sandbox
 def test_with_a_job_per_cpu_each_grading_process_takes_a_cpu_of_its_own():
     cpus = sorted(os.sched_getaffinity(0))
     context = multiprocessing.get_context("fork")
-    options = grade._one_cpu_each(context, len(cpus))
+    slots = grade._cpu_slots(context, len(cpus))
     taken = []
     for _ in cpus:
         reader, writer = context.Pipe(duplex=False)
         process = context.Process(target=lambda: writer.send(
-            (options["initializer"](*options["initargs"]), sorted(os.sched_getaffinity(0)))[1]))
+            # (as at the container level, whose grading processes start no sandbox ahead: only the CPU is taken)
+            (grade._start_grading_process(slots, str(BACKPROP.folder), Limits(), "container"),
+             sorted(os.sched_getaffinity(0)))[1]))
         process.start()
         taken.append(reader.recv())
         process.join()
     assert sorted(taken) == [[cpu] for cpu in cpus]
-    assert grade._one_cpu_each(context, len(cpus) - 1) == {}  # fewer jobs than CPUs: the scheduler places them
+    assert grade._cpu_slots(context, len(cpus) - 1) is None  # fewer jobs than CPUs: the scheduler places them
+
+
+def _children(pids):
+    return {parent for _, parent, _ in _processes() if parent in pids}
+
+
+def test_the_grading_processes_start_their_sandboxes_before_the_first_submission(tmp_path):
+    """start_pool's processes start their fork servers at once (while the command reads the class),
+    and grade_all grades in them, then shuts them down."""
+    limits = Limits(call_seconds=10.0)
+    pool = grade.start_pool(BACKPROP, 2, limits)
+    try:
+        pids = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (len(pids) == 2 and _children(pids) == pids):
+            pids = set(pool._processes)
+            time.sleep(0.05)
+        assert len(pids) == 2 and _children(pids) == pids, "each grading process has its sandbox running"
+        reference = write(tmp_path, "reference", notebook())
+        results = []
+        grade.grade_all(BACKPROP, [("a", reference), ("b", reference)], "salt", results.append, 2, limits, pool=pool)
+        assert sorted(r.submission for r in results) == ["a", "b"]
+        assert [r.score for r in results] == [100.0, 100.0]
+        assert pool._shutdown_thread
+    finally:
+        pool.shutdown()
+    assert grade.start_pool(BACKPROP, 1, limits) is None  # one job grades in the command's own process
 
 
 def test_a_question_whose_function_is_not_implemented_or_missing_is_called_once():
