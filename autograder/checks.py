@@ -233,7 +233,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
     `watch`: the (name, source) of the functions whose calls are counted (the
     assignment's watched_sources); `error_hints`: its own hints for exception messages."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
-    diagnoses, attempts = [], []
+    diagnoses, attempts, missing_keys = [], [], []
     generators = [_case_generators(salt, submission, question, case, digest) for case in question.cases]
     problems = [question.draw(rng, **case.params) for case, (rng, _) in zip(question.cases, generators)]
     runs = [standins.reference_run(question, problem.args) for problem in problems]
@@ -291,8 +291,16 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             if FINITE_DIFFERENCES_DIAGNOSIS not in diagnoses:
                 diagnoses.append(FINITE_DIFFERENCES_DIAGNOSIS)
             continue
+        missing = {}
         try:
             answer = question.unpack(reply.get("value"))
+        except specs.MissingOutputs as partial:
+            # The outputs the dict has are graded; each missing one fails with what was expected.
+            answer, missing = partial.present, {name: f"{question.function} {partial}" for name in partial.missing}
+            mistake = "returns a dict without the key" + ("s " if len(partial.missing) > 1 else " ") + \
+                ", ".join(map(repr, partial.missing))
+            if mistake not in missing_keys:
+                missing_keys.append(mistake)
         except ValueError as wrong_type:
             result.checks += _failed_case(case, question, f"{question.function} {wrong_type}")
             attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), None, {}))
@@ -301,6 +309,10 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
         sizes = vocabulary.sizes_of(problem.args)
         passed_outputs = {}
         for output in question.outputs:
+            if output.name in missing:
+                result.checks.append(Check(case.name, output.name, 0.0, _points(case, question, output), False,
+                                           missing[output.name]))
+                continue
             value, problem_text = _as_array(answer[output.name], np.asarray(expected[output.name]), output.name == "loss", sizes)
             points = _points(case, question, output)
             if value is None:
@@ -319,7 +331,9 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             result.checks.append(Check(case.name, output.name, points if passed else 0.0, points, passed, message,
                                        vs_reference, vs_numeric, output.zero_by_construction))
             passed_outputs[output.name] = passed
-        attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), answer, passed_outputs))
+        # With outputs missing, the diagnosis reads the dict as returned (a key spelled otherwise is found there).
+        attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"),
+                                          None if missing else answer, {} if missing else passed_outputs))
     try:
         diagnosed = diagnosis.diagnose(question, attempts)
     except Exception:  # noqa: BLE001  (a diagnosis adds to a grade; a fault in it must not cost one)
@@ -327,6 +341,13 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
     for found in diagnosed:
         if found not in diagnoses:
             diagnoses.append(found)
+    if not diagnosed:  # (a diagnosis of the container says more: the keys spelled otherwise)
+        names = ", ".join(output.name for output in question.outputs)
+        for mistake in missing_keys:
+            diagnoses.append({"mistake": mistake,
+                              "hint": f"The outputs are read by key: return the dict with exactly the keys {names}, "
+                                      f"as the function's docstring says ({question.title!r} in the notebook); "
+                                      "the keys it has are graded as they are."})
     result.diagnoses = diagnoses
     if result.status == "passed":
         earned = result.score

@@ -149,13 +149,25 @@ def fields(*names):
     return unpack
 
 
+class MissingOutputs(ValueError):
+    """A dict returned without some of the outputs' keys: `present` holds those it has, each graded
+    on its own; the `missing` ones fail (a gradient left out is no reason to fail the others)."""
+
+    def __init__(self, message, present, missing):
+        super().__init__(message)
+        self.present, self.missing = present, missing
+
+
 def keys(*names):
     def unpack(value):
         if not isinstance(value, dict):
             raise ValueError(f"should return a dict with keys {', '.join(names)}, got {describe(value)}")
         missing = [name for name in names if name not in value]
         if missing:
-            raise ValueError(f"the returned dict has no key {', '.join(map(repr, missing))}")
+            # The expected keys are named, never the student's own (their text is not echoed).
+            raise MissingOutputs(f"returned a dict without the key{'s' if len(missing) > 1 else ''} "
+                                 f"{', '.join(map(repr, missing))} (the keys expected: {', '.join(names)})",
+                                 {name: value[name] for name in names if name in value}, missing)
         return {name: value[name] for name in names}
     return unpack
 

@@ -918,3 +918,49 @@ def test_a_negative_factor_is_not_said_to_keep_the_direction():
     result = grade("dropout_backward", dropout_negated_root_scale)
     text = " ".join(d["mistake"] + " " + d["hint"] for d in result.diagnoses)
     assert "direction is right" not in text and "negative constant factor" in text, text
+
+
+# --- a dict without some of the keys: the others are graded, and the student is told which key ---------
+
+def _net_without(*left_out, rename=None):
+    def answer(dscores, cache):
+        grads = {k: v for k, v in L.bn_net_backward(dscores, cache).items() if k not in left_out}
+        if rename:
+            grads[rename[1]] = grads.pop(rename[0])
+        return grads
+    return answer
+
+
+def test_a_net_dict_without_one_key_fails_that_key_only_and_says_which_keys_were_expected():
+    result = grade("bn_net_backward", _net_without("X"))
+    weights = {o.name: o.weight for o in specs.NET.outputs}
+    assert abs(result.score - result.max_score * (1 - weights["X"] / sum(weights.values()))) < 1e-9
+    failing = [c for c in result.checks if not c.passed]
+    assert {c.output for c in failing} == {"X"} and len(failing) == len(specs.NET.cases)
+    expected = "returned a dict without the key 'X' (the keys expected: W1, b1, gamma, beta, W2, b2, X)"
+    assert all(expected in c.message for c in failing), failing[0].message
+    assert names(result) == ["returns a dict without the key 'X'"]
+    assert "W1, b1, gamma, beta, W2, b2, X" in result.diagnoses[0]["hint"]
+
+
+def test_a_net_dict_without_two_keys_and_a_wrong_one_still_loses_each():
+    def answer(dscores, cache):
+        grads = _net(dscores, cache, W2=lambda g, c, ds, dzbn: 2 * g["W2"])
+        del grads["b1"], grads["beta"]
+        return grads
+    result = grade("bn_net_backward", answer)
+    assert {c.output for c in result.checks if not c.passed} == {"b1", "beta", "W2"}
+    assert names(result) == ["returns a dict without the keys 'b1', 'beta'"]
+
+
+def test_a_net_dict_with_a_key_spelled_otherwise_is_told_the_container_alone():
+    result = grade("bn_net_backward", _net_without(rename=("gamma", "Gamma")))
+    assert {c.output for c in result.checks if not c.passed} == {"gamma"}
+    assert names(result) == ["returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X"]
+    assert result.diagnoses[0]["hint"].startswith("The values are right")
+
+
+def test_an_empty_net_dict_earns_nothing():
+    result = grade("bn_net_backward", lambda dscores, cache: {})
+    assert result.score == 0
+    assert names(result) == ["returns a dict without the keys 'W1', 'b1', 'gamma', 'beta', 'W2', 'b2', 'X'"]
