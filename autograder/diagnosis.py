@@ -102,8 +102,21 @@ def _reading(question, returned, expected, names):
             return by_key, True
         return _sequence_fit(list(returned.values()), expected, names), True
     if isinstance(returned, (list, tuple)):
+        inner = _inner_dict(returned, names) if _expects_dict(question) else None
+        if inner is not None:
+            return inner, True
         return _sequence_fit(returned, expected, names), len(returned) != len(names) or _expects_dict(question)
     return None, False
+
+
+def _inner_dict(returned, names):
+    """{name: value} from the one dict among the items of a tuple or list (`return grads, dX`), or None."""
+    dicts = [item for item in returned if isinstance(item, dict)] if len(returned) <= 12 else []
+    if len(dicts) != 1:
+        return None
+    if all(name in dicts[0] for name in names):
+        return {name: dicts[0][name] for name in names}
+    return _by_key(dicts[0], names)
 
 
 def _by_key(returned, names):
@@ -170,8 +183,11 @@ def _container(question, attempts):
         fix = "Return a numpy array (np.asarray of it)."
     elif _expects_dict(question):
         kind = "list" if isinstance(returned, list) else type(returned).__name__
-        what = f"returns a {kind} instead of a dict"
-        fix = f"Return a dict with the keys {', '.join(names)}."
+        holding = isinstance(returned, (list, tuple)) and any(isinstance(item, dict) for item in returned)
+        what = f"returns a {kind} of {len(returned)} holding the dict instead of the dict alone" if holding else \
+            f"returns a {kind} instead of a dict"
+        fix = f"Return the dict alone, with the keys {', '.join(names)}." if holding else \
+            f"Return a dict with the keys {', '.join(names)}."
     else:
         kind = "list" if isinstance(returned, list) else type(returned).__name__
         count = f" of {len(returned)}" if isinstance(returned, (list, tuple)) else ""

@@ -964,3 +964,16 @@ def test_an_empty_net_dict_earns_nothing():
     result = grade("bn_net_backward", lambda dscores, cache: {})
     assert result.score == 0
     assert names(result) == ["returns a dict without the keys 'W1', 'b1', 'gamma', 'beta', 'W2', 'b2', 'X'"]
+
+
+def test_a_net_dict_returned_inside_a_tuple_is_told_to_return_the_dict_alone():
+    def answer(dscores, cache):
+        grads = L.bn_net_backward(dscores, cache)
+        return grads, grads["X"]
+    result = grade("bn_net_backward", answer)
+    assert result.score == 0
+    assert names(result) == ["returns a tuple of 2 holding the dict instead of the dict alone"]
+    assert result.diagnoses[0]["hint"].startswith("The values are right")
+    wrong = grade("bn_net_backward", lambda dscores, cache: (_net(dscores, cache, X=lambda g, c, ds, dzbn: 2 * g["X"]), 1.0))
+    assert names(wrong) == ["returns a tuple of 2 holding the dict instead of the dict alone"]
+    assert "right" not in wrong.diagnoses[0]["hint"]
