@@ -43,6 +43,7 @@ class Attempt:
     answer: dict | None  # output name -> the returned value; None when it could not be unpacked
     passed: dict  # output name -> whether that output passed
     rewrapped: bool = False  # the outputs were read from a list, or from a tuple of the wrong length
+    listed: tuple = ()  # the outputs of several returned as lists (or tuples) of numbers, not arrays
 
 
 def diagnose(question, attempts):
@@ -77,13 +78,17 @@ def _rewrapped(question, attempt):
         values, guessed = _reading(question, attempt.returned, attempt.expected, names)
     elif len(names) == 1 and isinstance(attempt.answer[names[0]], (list, tuple)):
         values = {names[0]: attempt.answer[names[0]]}
+    listed = () if values is not None or attempt.answer is None or len(names) == 1 else \
+        tuple(name for name in names if isinstance(attempt.answer[name], (list, tuple)))
+    if listed:  # each output read as the array its numbers make
+        values = dict(attempt.answer)
     if values is None:
         return attempt
     values = {name: _coerced(value) for name, value in values.items()}
     passed = {name: _agrees(question, name, values[name], attempt.expected[name]) for name in names}
     if guessed and not all(passed.values()):
         return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
-    return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, values, passed, rewrapped=True)
+    return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, values, passed, rewrapped=True, listed=listed)
 
 
 def _expects_dict(question):
@@ -172,7 +177,12 @@ def _container(question, attempts):
     if not fixed:
         return _lone(question, attempts)
     returned = fixed[0].returned
-    if isinstance(returned, dict):
+    listed = [name for name in names if any(name in a.listed for a in fixed)]
+    if listed:
+        one = len(listed) == 1
+        what = f"returns {_and(listed)} as {'a list instead of a numpy array' if one else 'lists instead of numpy arrays'}"
+        fix = f"Return {_and(listed)} as {'a numpy array (np.asarray of it)' if one else 'numpy arrays (np.asarray of each)'}."
+    elif isinstance(returned, dict):
         what = "returns a dict with other keys than " + ", ".join(names) if _expects_dict(question) else \
             f"returns a dict instead of the tuple ({', '.join(names)})"
         fix = f"Return the dict with exactly the keys {', '.join(names)}." if _expects_dict(question) else \
@@ -196,6 +206,10 @@ def _container(question, attempts):
     right = all(a.answer is not None and all(a.passed.values()) for a in fixed)
     verdict = "The values are right: only the container is wrong. " if right else ""
     return [{"mistake": what, "hint": f"{verdict}{fix[:-1]}, as the function's docstring says ({question.title!r} in the notebook)."}]
+
+
+def _and(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _lone(question, attempts):

@@ -977,3 +977,20 @@ def test_a_net_dict_returned_inside_a_tuple_is_told_to_return_the_dict_alone():
     wrong = grade("bn_net_backward", lambda dscores, cache: (_net(dscores, cache, X=lambda g, c, ds, dzbn: 2 * g["X"]), 1.0))
     assert names(wrong) == ["returns a tuple of 2 holding the dict instead of the dict alone"]
     assert "right" not in wrong.diagnoses[0]["hint"]
+
+
+def test_outputs_returned_as_lists_are_told_so_never_close_or_wrong():
+    # Each value exact, only a list: "close to the gradient but not within rounding" was false.
+    as_lists = grade("bn_net_backward", lambda dscores, cache: {k: v.tolist() for k, v in L.bn_net_backward(dscores, cache).items()})
+    assert as_lists.score == 0
+    assert names(as_lists) == ["returns W1, b1, gamma, beta, W2, b2 and X as lists instead of numpy arrays"]
+    assert as_lists.diagnoses[0]["hint"].startswith("The values are right")
+    one = grade("batchnorm_backward", lambda dout, cache: (lambda dx, dg, db: (dx, dg.tolist(), db))(*L.batchnorm_backward(dout, cache)))
+    assert one.score < one.max_score
+    assert names(one) == ["returns dgamma as a list instead of a numpy array"]
+    # A list that is also wrong: the mistake in its numbers is diagnosed too, the values not called right.
+    doubled = grade("batchnorm_backward", lambda dout, cache: (lambda dx, dg, db: (2 * dx, dg.tolist(), db))(*L.batchnorm_backward(dout, cache)))
+    found = names(doubled)
+    assert found[0] == "returns dgamma as a list instead of a numpy array" and "right" not in doubled.diagnoses[0]["hint"]
+    assert any("dx multiplied by 2" in f for f in found), found
+    assert not any("close to the gradient" in f for f in found), found
