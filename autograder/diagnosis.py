@@ -174,6 +174,13 @@ def _container(question, attempts):
     """What to say about the container when the function returned the wrong kind of object."""
     names = [output.name for output in question.outputs]
     fixed = [a for a in attempts if a.rewrapped]
+    if len(attempts) == len(question.cases) and all(a.answer is None and a.returned is None and not a.rewrapped for a in attempts):
+        what = ("the dict with the keys " if _expects_dict(question) else
+                "the tuple (" if len(names) > 1 else "") + ", ".join(names) + (")" if len(names) > 1 and not _expects_dict(question) else "")
+        return [{"mistake": "returns None",
+                 "hint": f"Every case returned None, what a function gives when it reaches its end without a return "
+                         f"statement (or with a bare return): return {what}, as the function's docstring says "
+                         f"({question.title!r} in the notebook)."}]
     if not fixed:
         return _lone(question, attempts)
     returned = fixed[0].returned

@@ -994,3 +994,14 @@ def test_outputs_returned_as_lists_are_told_so_never_close_or_wrong():
     assert found[0] == "returns dgamma as a list instead of a numpy array" and "right" not in doubled.diagnoses[0]["hint"]
     assert any("dx multiplied by 2" in f for f in found), found
     assert not any("close to the gradient" in f for f in found), found
+
+
+def test_a_function_that_returns_none_is_told_so():
+    def net_without_return(dscores, cache):
+        L.bn_net_backward(dscores, cache)
+    result = grade("bn_net_backward", net_without_return)
+    assert result.score == 0
+    assert names(result) == ["returns None"]
+    assert "return the dict with the keys W1, b1, gamma, beta, W2, b2, X" in result.diagnoses[0]["hint"]
+    result = grade("batchnorm_backward", lambda dout, cache: None)
+    assert names(result) == ["returns None"] and "return the tuple (dx, dgamma, dbeta)" in result.diagnoses[0]["hint"]
