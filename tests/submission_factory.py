@@ -335,3 +335,47 @@ ALTERNATIVES["cross_entropy_softmax_then_softmax_forward_per_row"] = ("softmax_c
             dz[i, y[i]] -= 1
         return loss, dz / N
 """)
+# Written in place on the arguments, as many students do: dout, da and z are the student's to change.
+ALTERNATIVES["dropout_in_place_on_dout"] = ("dropout_backward", """
+    def dropout_backward(dout, cache):
+        if not cache["train"]:
+            return dout
+        dout[~cache["keep"]] = 0
+        dout /= (1 - cache["p"])
+        return dout
+""")
+ALTERNATIVES["batchnorm_in_place_on_dout"] = ("batchnorm_backward", """
+    def batchnorm_backward(dout, cache):
+        xh = cache["x_hat"]
+        dbeta = dout.sum(axis=0)
+        dgamma = (dout * xh).sum(axis=0)
+        dout *= cache["gamma"]
+        dout /= np.sqrt(cache["var"] + cache["eps"])
+        dx = dout - dout.mean(axis=0) - xh * (dout * xh).mean(axis=0)
+        return dx, dgamma, dbeta
+""")
+ALTERNATIVES["cross_entropy_shift_in_place"] = ("softmax_cross_entropy", """
+    def softmax_cross_entropy(z, y):
+        N = z.shape[0]
+        z -= np.max(z, axis=1, keepdims=True)
+        a = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        loss = -np.mean(np.log(a[np.arange(N), y]))
+        a[np.arange(N), y] -= 1
+        a /= N
+        return loss, a
+""")
+# The given forward passes called at the case's own numbers, to recompute what the cache holds.
+ALTERNATIVES["net_recomputed_with_the_forward_passes"] = ("bn_net_backward", """
+    def bn_net_backward(dscores, cache):
+        X, W1, b1 = cache["affine1"]
+        bn = cache["bn"]
+        y1, _ = affine_forward(X, W1, b1)
+        _, bn_cache = batchnorm_forward(y1, bn["gamma"], np.zeros_like(bn["gamma"]), {"mode": "train", "eps": bn["eps"]})
+        relu_out, _ = relu_forward(cache["relu"])
+        grads = {}
+        dz, grads["W2"], grads["b2"] = affine_backward(dscores, cache["affine2"])
+        dxbn = dropout_backward(dz, cache["dropout"]) * (relu_out > 0)
+        dy1, grads["gamma"], grads["beta"] = batchnorm_backward(dxbn, bn_cache)
+        grads["X"], grads["W1"], grads["b1"] = affine_backward(dy1, cache["affine1"])
+        return grads
+""")
