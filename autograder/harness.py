@@ -25,6 +25,7 @@ library and numpy.
 import _thread
 import builtins
 import inspect
+import os
 import sys
 import time
 import traceback
@@ -41,6 +42,25 @@ _setprofile, _getprofile = sys.setprofile, sys.getprofile
 __builtins__ = dict(vars(builtins))
 # How a thread starts, whatever module the student reaches it through: a thread runs without the
 # profiling hook that counts (sys.setprofile is the calling thread's).
+_listdir, _thread_count = os.listdir, _thread._count
+
+
+def thread_count():
+    """How many threads this process runs, by the kernel's count (/proc/self/task: a thread started
+    through ctypes or a C extension too) and by Python's (_thread's), whichever is larger; both
+    functions taken at import, before any student code runs."""
+    try:
+        tasks = len(_listdir("/proc/self/task"))
+    except OSError:
+        tasks = 1
+    return max(tasks, _thread_count() + 1)
+
+
+# The threads of this process before any student code ran (the worker imports this module first; a
+# fork leaves one). A graded call that starts or ends with more alive is unwatched: a thread started
+# at load time, in a definition cell, and fed forward passes to run during the call, runs them
+# without the profiling hook that counts (sys.setprofile is the calling thread's).
+_BASELINE_THREADS = thread_count()
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
                          if hasattr(_thread, name))
 
@@ -386,14 +406,14 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
                 "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
-    threads = []
+    threads = [] if thread_count() <= _BASELINE_THREADS else ["alive at the call's start"]
     hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
     try:
         _setprofile(hook)
         try:
             value = target(*args)
         finally:
-            unwatched = _getprofile() is not hook or bool(threads)
+            unwatched = _getprofile() is not hook or bool(threads) or thread_count() > _BASELINE_THREADS
             _setprofile(None)
             if hook.pending and not elsewhere:
                 elsewhere.append(next(iter(hook.pending.values()))[1])

@@ -71,6 +71,36 @@ def test_a_call_is_flagged_when_a_forward_pass_runs_elsewhere_or_in_a_thread():
     assert reply["unwatched"] is True and reply["calls"] == {}
 
 
+def test_a_call_is_unwatched_while_a_thread_started_before_it_is_alive():
+    """A thread started at load time (a definition cell), fed forward passes during the call, runs
+    them without the profiling hook: alive when the call starts or ends, the call is unwatched."""
+    import queue
+
+    forward = _square_forward()
+    jobs, answers = queue.Queue(), queue.Queue()
+
+    def serve():
+        while True:
+            x = jobs.get()
+            if x is None:
+                return
+            answers.put((forward(x + 1e-7) - forward(x - 1e-7)) / 2e-7)
+
+    def backward(x):
+        jobs.put(x)
+        return answers.get()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        reply = _call(backward, X)
+    finally:
+        jobs.put(None)
+        server.join()
+    assert reply["calls"] == {} and reply["unwatched"] is True
+    assert _call(lambda x: 2 * x, X)["unwatched"] is False  # once it has ended
+
+
 def test_a_forward_pass_that_a_watched_one_calls_itself_is_counted_as_nested():
     codes = harness.watched_codes([("square_forward", SQUARE), ("square_layer", LAYER)])
     namespace = {}
