@@ -365,6 +365,41 @@ def stand_in(name, own, ask):
     return ask_grader
 
 
+_PLAIN_DEPTH = 32  # wire.py's nesting limit: anything deeper is refused there before any of its code runs
+
+
+def plain(value, depth=0):
+    """What a graded call returned, rebuilt from the exact built-in and numpy types while the
+    profiling hook still counts: a subclass of tuple, list, dict, str, int or float (or of ndarray)
+    has methods of the student's (__iter__, items, __float__), which ran unwatched, after the call,
+    when the worker encoded the result or otter's checks read it (a tuple whose __iter__ took the
+    centred differences earned full marks). Any other object is left as it is (the wire refuses it
+    by its type, without calling it)."""
+    kind = type(value)
+    if kind in _PLAIN or depth > _PLAIN_DEPTH:
+        return value
+    if kind is _NDARRAY:
+        return value
+    if isinstance(value, _NDARRAY):
+        return _NDARRAY.view(value, _NDARRAY)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, _GENERIC):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, (list, tuple)):
+        items = [plain(item, depth + 1) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
+    return value
+
+
 def student_traceback(error, is_students=lambda filename: True):
     """The exception's type, message and the last frames of the student's
     code (those whose file name `is_students`), bounded; never the harness's own."""
@@ -411,7 +446,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     try:
         _setprofile(hook)
         try:
-            value = target(*args)
+            value = plain(target(*args))
         finally:
             unwatched = _getprofile() is not hook or bool(threads) or thread_count() > _BASELINE_THREADS
             _setprofile(None)
