@@ -24,6 +24,7 @@ library and numpy.
 
 import _thread
 import builtins
+import gc
 import inspect
 import os
 import sys
@@ -43,6 +44,10 @@ __builtins__ = dict(vars(builtins))
 # How a thread starts, whatever module the student reaches it through: a thread runs without the
 # profiling hook that counts (sys.setprofile is the calling thread's).
 _listdir, _thread_count = os.listdir, _thread._count
+# The collector's switches: a gc callback (or a cycle's __del__) runs student code whenever an allocation
+# triggers a collection, after the call too, with the hook off (see call).
+_gc_enable, _gc_disable, _gc_isenabled = gc.enable, gc.disable, gc.isenabled
+_gc_after_call = [None]  # whether the collector was on when the last call ended: restored when the next starts
 
 
 def thread_count():
@@ -379,9 +384,9 @@ def plain(value, depth=0):
     if kind in _PLAIN or depth > _PLAIN_DEPTH:
         return value
     if kind is _NDARRAY:
-        return value
+        return _NDARRAY.copy(value)  # the student keeps the original, which code of theirs may change later
     if isinstance(value, _NDARRAY):
-        return _NDARRAY.view(value, _NDARRAY)
+        return _NDARRAY.copy(_NDARRAY.view(value, _NDARRAY))
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, _GENERIC):
@@ -444,10 +449,16 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     threads = [] if thread_count() <= _BASELINE_THREADS else ["alive at the call's start"]
     hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
     try:
+        if _gc_after_call[0]:
+            _gc_enable()
         _setprofile(hook)
         try:
             value = plain(target(*args))
         finally:
+            # No collection until the next call: a gc callback the student registered (fed any allocation by
+            # gc.set_threshold(1)) filled the returned array with centred differences after the hook was off.
+            _gc_after_call[0] = _gc_isenabled()
+            _gc_disable()
             unwatched = _getprofile() is not hook or bool(threads) or thread_count() > _BASELINE_THREADS
             _setprofile(None)
             if hook.pending and not elsewhere:

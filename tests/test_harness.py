@@ -312,3 +312,33 @@ def test_a_result_is_rebuilt_from_exact_types_while_the_hook_counts():
     reply = _call(lambda x: {Key("a"): [Number(1.5), np.asarray(x).view(np.matrix)]}, X)
     ((key, (number, array)),) = reply["value"].items()
     assert type(key) is str and type(number) is float and type(array) is np.ndarray
+
+
+def test_a_gc_callback_cannot_fill_the_result_after_the_call():
+    """A gc callback (gc.set_threshold(1): any allocation runs it) filled the returned array with
+    centred differences once the hook was off: softmax_backward earned full marks."""
+    import gc
+    import sys
+
+    forward = _square_forward()
+    threshold = gc.get_threshold()
+
+    def backward(x):
+        grad = np.zeros_like(x)
+
+        def fill(phase, info):
+            if sys.getprofile() is None and not grad.any():
+                grad[...] = (forward(x + 1e-7) - forward(x - 1e-7)) / 2e-7
+
+        gc.callbacks.append(fill)
+        gc.set_threshold(1)
+        return grad
+
+    try:
+        reply = _call(backward, X)
+        [object() for _ in range(10)], gc.collect()
+    finally:
+        gc.callbacks[:] = [c for c in gc.callbacks if getattr(c, "__name__", "") != "fill"]
+        gc.set_threshold(*threshold)
+        gc.enable()
+    assert not reply["value"].any()
