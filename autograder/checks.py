@@ -140,8 +140,8 @@ ELSEWHERE = (
 
 
 UNWATCHED = (
-    "replaced the interpreter's profiling hook during the call (sys.setprofile) or started a thread, which runs "
-    "without it; the grader uses that hook to count calls of the forward passes: no points."
+    "replaced the interpreter's profiling hook during the call (sys.setprofile) or started a thread (or had one "
+    "running when the call started or ended), which runs without it; the grader uses that hook to count calls of the forward passes: no points."
 )
 UNWATCHED_DIAGNOSIS = {
     "mistake": "switches off the grader's count of forward passes",

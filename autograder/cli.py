@@ -163,8 +163,8 @@ def intake_tally(found):
     """What the end of the run says of the intake: (files graded, superseded, skipped, the lines
     naming the submissions not graded and the files skipped, the first few of each)."""
     decisions = collections.Counter(row.decision for row in found.rows)
-    listed = _listed([f"not graded {f.name}: {f.status}" for f in found.submissions if f.status], "grades.csv")
-    listed += _listed([f"skipped {row.path}: {row.reason}" for row in found.rows if row.decision == "skipped"], "intake.csv")
+    listed = _listed([f"not graded {intake.cut(f.name)}: {f.status}" for f in found.submissions if f.status], "grades.csv")
+    listed += _listed([f"skipped {intake.cut(row.path)}: {intake.cut(row.reason)}" for row in found.rows if row.decision == "skipped"], "intake.csv")
     return decisions["graded"], decisions["superseded"], decisions["skipped"], listed
 
 

@@ -24,7 +24,9 @@ library and numpy.
 
 import _thread
 import builtins
+import gc
 import inspect
+import os
 import sys
 import time
 import traceback
@@ -41,6 +43,29 @@ _setprofile, _getprofile = sys.setprofile, sys.getprofile
 __builtins__ = dict(vars(builtins))
 # How a thread starts, whatever module the student reaches it through: a thread runs without the
 # profiling hook that counts (sys.setprofile is the calling thread's).
+_listdir, _thread_count = os.listdir, _thread._count
+# The collector's switches: a gc callback (or a cycle's __del__) runs student code whenever an allocation
+# triggers a collection, after the call too, with the hook off (see call).
+_gc_enable, _gc_disable, _gc_isenabled = gc.enable, gc.disable, gc.isenabled
+_gc_after_call = [None]  # whether the collector was on when the last call ended: restored when the next starts
+
+
+def thread_count():
+    """How many threads this process runs, by the kernel's count (/proc/self/task: a thread started
+    through ctypes or a C extension too) and by Python's (_thread's), whichever is larger; both
+    functions taken at import, before any student code runs."""
+    try:
+        tasks = len(_listdir("/proc/self/task"))
+    except OSError:
+        tasks = 1
+    return max(tasks, _thread_count() + 1)
+
+
+# The threads of this process before any student code ran (the worker imports this module first; a
+# fork leaves one). A graded call that starts or ends with more alive is unwatched: a thread started
+# at load time, in a definition cell, and fed forward passes to run during the call, runs them
+# without the profiling hook that counts (sys.setprofile is the calling thread's).
+_BASELINE_THREADS = thread_count()
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
                          if hasattr(_thread, name))
 
@@ -345,6 +370,41 @@ def stand_in(name, own, ask):
     return ask_grader
 
 
+_PLAIN_DEPTH = 32  # wire.py's nesting limit: anything deeper is refused there before any of its code runs
+
+
+def plain(value, depth=0):
+    """What a graded call returned, rebuilt from the exact built-in and numpy types while the
+    profiling hook still counts: a subclass of tuple, list, dict, str, int or float (or of ndarray)
+    has methods of the student's (__iter__, items, __float__), which ran unwatched, after the call,
+    when the worker encoded the result or otter's checks read it (a tuple whose __iter__ took the
+    centred differences earned full marks). Any other object is left as it is (the wire refuses it
+    by its type, without calling it)."""
+    kind = type(value)
+    if kind in _PLAIN or depth > _PLAIN_DEPTH:
+        return value
+    if kind is _NDARRAY:
+        return _NDARRAY.copy(value)  # the student keeps the original, which code of theirs may change later
+    if isinstance(value, _NDARRAY):
+        return _NDARRAY.copy(_NDARRAY.view(value, _NDARRAY))
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, _GENERIC):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, (list, tuple)):
+        items = [plain(item, depth + 1) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
+    return value
+
+
 def student_traceback(error, is_students=lambda filename: True):
     """The exception's type, message and the last frames of the student's
     code (those whose file name `is_students`), bounded; never the harness's own."""
@@ -386,14 +446,20 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
                 "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
-    threads = []
+    threads = [] if thread_count() <= _BASELINE_THREADS else ["alive at the call's start"]
     hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
     try:
+        if _gc_after_call[0]:
+            _gc_enable()
         _setprofile(hook)
         try:
-            value = target(*args)
+            value = plain(target(*args))
         finally:
-            unwatched = _getprofile() is not hook or bool(threads)
+            # No collection until the next call: a gc callback the student registered (fed any allocation by
+            # gc.set_threshold(1)) filled the returned array with centred differences after the hook was off.
+            _gc_after_call[0] = _gc_isenabled()
+            _gc_disable()
+            unwatched = _getprofile() is not hook or bool(threads) or thread_count() > _BASELINE_THREADS
             _setprofile(None)
             if hook.pending and not elsewhere:
                 elsewhere.append(next(iter(hook.pending.values()))[1])

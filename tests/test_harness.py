@@ -71,6 +71,36 @@ def test_a_call_is_flagged_when_a_forward_pass_runs_elsewhere_or_in_a_thread():
     assert reply["unwatched"] is True and reply["calls"] == {}
 
 
+def test_a_call_is_unwatched_while_a_thread_started_before_it_is_alive():
+    """A thread started at load time (a definition cell), fed forward passes during the call, runs
+    them without the profiling hook: alive when the call starts or ends, the call is unwatched."""
+    import queue
+
+    forward = _square_forward()
+    jobs, answers = queue.Queue(), queue.Queue()
+
+    def serve():
+        while True:
+            x = jobs.get()
+            if x is None:
+                return
+            answers.put((forward(x + 1e-7) - forward(x - 1e-7)) / 2e-7)
+
+    def backward(x):
+        jobs.put(x)
+        return answers.get()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        reply = _call(backward, X)
+    finally:
+        jobs.put(None)
+        server.join()
+    assert reply["calls"] == {} and reply["unwatched"] is True
+    assert _call(lambda x: 2 * x, X)["unwatched"] is False  # once it has ended
+
+
 def test_a_forward_pass_that_a_watched_one_calls_itself_is_counted_as_nested():
     codes = harness.watched_codes([("square_forward", SQUARE), ("square_layer", LAYER)])
     namespace = {}
@@ -258,3 +288,57 @@ def test_the_watch_keeps_its_own_builtins_whatever_the_student_replaces():
         for name, value in saved.items():
             setattr(builtins, name, value)
     assert checks == (False, False, False, False)
+
+
+def test_a_result_is_rebuilt_from_exact_types_while_the_hook_counts():
+    """A tuple subclass whose __iter__ took the centred differences ran unwatched, after the call,
+    when the worker encoded it: softmax_cross_entropy's numerical gradient earned full marks."""
+    forward = _square_forward()
+
+    class Lazy(tuple):
+        def __iter__(self):
+            x = self[0]
+            return iter(((forward(x + 1e-7) - forward(x - 1e-7)) / 2e-7, 1.0))
+
+    reply = _call(lambda x: Lazy((x.copy(),)), X)
+    assert type(reply["value"]) is tuple and reply["calls"] == {"square_forward": 2} and reply["elsewhere"] is True
+
+    class Number(float):
+        pass
+
+    class Key(str):
+        pass
+
+    reply = _call(lambda x: {Key("a"): [Number(1.5), np.asarray(x).view(np.matrix)]}, X)
+    ((key, (number, array)),) = reply["value"].items()
+    assert type(key) is str and type(number) is float and type(array) is np.ndarray
+
+
+def test_a_gc_callback_cannot_fill_the_result_after_the_call():
+    """A gc callback (gc.set_threshold(1): any allocation runs it) filled the returned array with
+    centred differences once the hook was off: softmax_backward earned full marks."""
+    import gc
+    import sys
+
+    forward = _square_forward()
+    threshold = gc.get_threshold()
+
+    def backward(x):
+        grad = np.zeros_like(x)
+
+        def fill(phase, info):
+            if sys.getprofile() is None and not grad.any():
+                grad[...] = (forward(x + 1e-7) - forward(x - 1e-7)) / 2e-7
+
+        gc.callbacks.append(fill)
+        gc.set_threshold(1)
+        return grad
+
+    try:
+        reply = _call(backward, X)
+        [object() for _ in range(10)], gc.collect()
+    finally:
+        gc.callbacks[:] = [c for c in gc.callbacks if getattr(c, "__name__", "") != "fill"]
+        gc.set_threshold(*threshold)
+        gc.enable()
+    assert not reply["value"].any()

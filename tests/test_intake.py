@@ -545,3 +545,25 @@ def test_a_zip_named_on_the_command_line_is_a_class_or_one_students_export(tmp_p
     found = discover(tmp_path, export)
     assert sorted(by_name(found)) == ["sam"]
     assert decisions(found, tmp_path)["sam.zip!backprop.ipynb"] == ("sam", "graded")
+
+
+def test_a_long_member_name_is_cut_with_a_mark_in_intake_csv_and_the_summary(tmp_path):
+    """A 20 KB zip member name made a 20 KB cell of intake.csv and a 20 KB line of the
+    terminal's summary: every name shown is bounded, its head and tail kept around a mark."""
+    from autograder import cli
+
+    archive = tmp_path / "class" / "mallory.zip"
+    archive.parent.mkdir()
+    long_name = "a" * 20000 + ".txt"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(long_name, "not a notebook")
+        zipped.writestr("backprop.ipynb", NB)
+    found = discover(tmp_path, archive.parent)
+    intake.write_intake_csv(tmp_path / "intake.csv", found.rows)
+    cells = [cell for row in csv.reader(open(tmp_path / "intake.csv", newline="")) for cell in row]
+    assert max(map(len, cells)) <= intake.SHOWN_LIMIT + 60
+    (cell,) = [cell for cell in cells if "characters left out" in cell]
+    assert cell.endswith("aaa.txt") and "mallory.zip!" in cell
+    lines = cli.intake_tally(found)[3]
+    assert lines and max(map(len, lines)) <= 2 * intake.SHOWN_LIMIT + 200
+    assert any("characters left out" in line for line in lines)
