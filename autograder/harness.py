@@ -61,11 +61,23 @@ def thread_count():
     return max(tasks, _thread_count() + 1)
 
 
-# The threads of this process before any student code ran (the worker imports this module first; a
-# fork leaves one). A graded call that starts or ends with more alive is unwatched: a thread started
-# at load time, in a definition cell, and fed forward passes to run during the call, runs them
-# without the profiling hook that counts (sys.setprofile is the calling thread's).
-_BASELINE_THREADS = thread_count()
+# The threads of the worker's process before any student code ran (watch_threads; a fork leaves one).
+# A graded call that starts or ends with more alive is unwatched: a thread started at load time, in a
+# definition cell, and fed forward passes to run during the call, runs them without the profiling hook
+# that counts (sys.setprofile is the calling thread's). None in a process whose own threads come and go
+# (otter's kernel, a test run): there only a thread started during the call is seen.
+_baseline_threads = [None]
+
+
+def watch_threads():
+    """From now on, a graded call in this process is unwatched while more threads than now are alive."""
+    _baseline_threads[0] = thread_count()
+
+
+def _more_threads():
+    return _baseline_threads[0] is not None and thread_count() > _baseline_threads[0]
+
+
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
                          if hasattr(_thread, name))
 
@@ -446,7 +458,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
                 "exception": "NameError", "missing": True, "calls": calls, "seconds": 0.0}
     saved = {name: namespace.get(name) for name in oracles}
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
-    threads = [] if thread_count() <= _BASELINE_THREADS else ["alive at the call's start"]
+    threads = ["alive at the call's start"] if _more_threads() else []
     hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
     try:
         if _gc_after_call[0]:
@@ -459,7 +471,7 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
             # gc.set_threshold(1)) filled the returned array with centred differences after the hook was off.
             _gc_after_call[0] = _gc_isenabled()
             _gc_disable()
-            unwatched = _getprofile() is not hook or bool(threads) or thread_count() > _BASELINE_THREADS
+            unwatched = _getprofile() is not hook or bool(threads) or _more_threads()
             _setprofile(None)
             if hook.pending and not elsewhere:
                 elsewhere.append(next(iter(hook.pending.values()))[1])

@@ -354,6 +354,7 @@ def zygote(scratch):
             the scratch folder is emptied for the next child, and the next spare forked
     """
     _make_undumpable()
+    harness.watch_threads()
     try:
         import gradcheck  # noqa: F401  (every notebook imports it: once here, not once per child)
     except ImportError:

@@ -90,6 +90,7 @@ def test_a_call_is_unwatched_while_a_thread_started_before_it_is_alive():
         jobs.put(x)
         return answers.get()
 
+    harness.watch_threads()  # as the worker does before any student code runs
     server = threading.Thread(target=serve, daemon=True)
     server.start()
     try:
@@ -97,8 +98,23 @@ def test_a_call_is_unwatched_while_a_thread_started_before_it_is_alive():
     finally:
         jobs.put(None)
         server.join()
+        ended = _call(lambda x: 2 * x, X)
+        harness._baseline_threads[0] = None  # this test process's own threads come and go
     assert reply["calls"] == {} and reply["unwatched"] is True
-    assert _call(lambda x: 2 * x, X)["unwatched"] is False  # once it has ended
+    assert ended["unwatched"] is False  # once it has ended
+
+
+def test_without_a_thread_baseline_only_a_thread_started_during_the_call_is_seen():
+    """Otter's kernel and a test run have threads of their own that come and go: there, a thread
+    alive before the call does not make it unwatched (the worker takes a baseline: watch_threads)."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert _call(lambda x: 2 * x, X)["unwatched"] is False
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_a_forward_pass_that_a_watched_one_calls_itself_is_counted_as_nested():
