@@ -22,7 +22,7 @@ from itertools import combinations
 
 import numpy as np
 
-from autograder import specs
+from autograder import specs, vocabulary
 from autograder.gradcheck import holds_float32, rel_error
 
 # An answer "agrees to float32 precision" within this relative error: about
@@ -201,13 +201,13 @@ def _container(question, attempts):
     elif _expects_dict(question):
         kind = "list" if isinstance(returned, list) else type(returned).__name__
         holding = isinstance(returned, (list, tuple)) and any(isinstance(item, dict) for item in returned)
-        what = f"returns a {kind} of {len(returned)} holding the dict instead of the dict alone" if holding else \
+        what = f"returns a {kind} of {vocabulary.count_text(len(returned))} holding the dict instead of the dict alone" if holding else \
             f"returns a {kind} instead of a dict"
         fix = f"Return the dict alone, with the keys {', '.join(names)}." if holding else \
             f"Return a dict with the keys {', '.join(names)}."
     else:
         kind = "list" if isinstance(returned, list) else type(returned).__name__
-        count = f" of {len(returned)}" if isinstance(returned, (list, tuple)) else ""
+        count = f" of {vocabulary.count_text(len(returned))}" if isinstance(returned, (list, tuple)) else ""
         what = f"returns a {kind}{count} instead of the tuple ({', '.join(names)})"
         fix = f"Return exactly the tuple ({', '.join(names)})."
     right = all(a.answer is not None and all(a.passed.values()) for a in fixed)

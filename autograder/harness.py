@@ -41,8 +41,7 @@ _setprofile, _getprofile = sys.setprofile, sys.getprofile
 # defined, and the student may replace those of the builtins module (builtins.any = lambda *a: True
 # made every forward pass's arguments the case's own numbers, a numerical derivative full marks).
 __builtins__ = dict(vars(builtins))
-# How a thread starts, whatever module the student reaches it through: a thread runs without the
-# profiling hook that counts (sys.setprofile is the calling thread's).
+# How this module counts threads (thread_count), taken before any student code runs.
 _listdir, _thread_count = os.listdir, _thread._count
 # The collector's switches: a gc callback (or a cycle's __del__) runs student code whenever an allocation
 # triggers a collection, after the call too, with the hook off (see call).
@@ -78,6 +77,8 @@ def _more_threads():
     return _baseline_threads[0] is not None and thread_count() > _baseline_threads[0]
 
 
+# How a thread starts, whatever module the student reaches it through: a thread runs without the
+# profiling hook that counts (sys.setprofile is the calling thread's).
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
                          if hasattr(_thread, name))
 
@@ -399,8 +400,6 @@ def plain(value, depth=0):
         return _NDARRAY.copy(value)  # the student keeps the original, which code of theirs may change later
     if isinstance(value, _NDARRAY):
         return _NDARRAY.copy(_NDARRAY.view(value, _NDARRAY))
-    if isinstance(value, bool):
-        return bool(value)
     if isinstance(value, _GENERIC):
         return value
     if isinstance(value, int):

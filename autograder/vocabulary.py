@@ -42,10 +42,15 @@ def describe(value):
     if isinstance(value, Unsupported):
         return _UNSUPPORTED.get(value.kind, OTHER_TYPE)
     if isinstance(value, tuple):
-        return f"a tuple of {len(value)}" if len(value) <= 16 else "a tuple of more than 16"
+        return f"a tuple of {count_text(len(value))}"
     if isinstance(value, np.ndarray):
         return f"an array of dtype {dtype_name(value.dtype)}"
     return _DECODED.get(type(value), OTHER_TYPE)
+
+
+def count_text(count):
+    """How many items a container the student returned holds, as the grader shows it: up to 16 exactly."""
+    return str(count) if count <= 16 else "more than 16"
 
 
 def dtype_name(dtype):
