@@ -189,7 +189,7 @@ def export_command(args):
     except (sqlite3.DatabaseError, OSError) as error:
         return fail(f"cannot export {args.dir}: {error}")
     print(f"wrote {path}: {written} student(s)"
-          + (f"; {left_out} left out (no roster row and no id or email the LMS could match)" if left_out else ""))
+          + (f"; {left_out} left out (no roster row and no id, email or username the LMS could match)" if left_out else ""))
     return 0
 
 
@@ -286,16 +286,18 @@ def parser():
                          help="also run the notebook's public self-checks and show their output in results/NAME.json "
                          "(visible tests of 0 points, as on Gradescope)")
     grading.add_argument("--roster", metavar="CSV",
-                         help="the class: a CSV with a header, `id` required, `name`, `email`, `login` optional (Canvas's "
-                         "gradebook export works as it is); kept in DIR for later runs and exports")
+                         help="the class: a CSV with a header, `id` or `login` required, `name`, `email` optional (Canvas's "
+                         "gradebook export and Blackboard's Grade Center download work as they are); kept in DIR for "
+                         "later runs and exports")
     add_assignment(grading)
     grading.set_defaults(run=grade_command)
     exporting = commands.add_parser(
         "export",
-        help="write the totals of DIR as a CSV that Canvas or Moodle imports",
+        help="write the totals of DIR as a CSV that Canvas, Moodle or Blackboard imports",
         description="Write DIR/export-FORMAT.csv from DIR/gradebook.sqlite and its roster: canvas (Canvas's gradebook "
         "import: Student, ID, SIS User ID, SIS Login ID, Section, then the assignment), moodle (Email address, ID "
-        "number, Full name, then the grade) or csv (id, name, email, submission, status, total, max_total). A "
+        "number, Full name, then the grade), blackboard (Grade Center upload: Last Name, First Name, Username, Student ID, "
+        "then the grade) or csv (id, name, email, submission, status, total, max_total). A "
         "student without a submission gets an empty grade.",
     )
     exporting.add_argument("dir", metavar="DIR", help="an output folder of `autograder grade --out DIR`")

@@ -246,7 +246,7 @@ class Gradebook:
                 elif students:
                     shown_status += ", not in roster"
                 yield ClassRow(row, student["id"] if student else student_id, shown_status, student, email, origin, stem,
-                               assignment_name)
+                               assignment_name, login)
         for student in students:
             if student["id"] not in matched:
                 yield ClassRow(None, student["id"], "missing", student, student["email"], "", "", assignment_name)
@@ -360,6 +360,7 @@ class ClassRow:
     origin: str  # where the graded file was (shown)
     file_stem: str  # of results/ and feedback/
     assignment: str = ""  # its name
+    login: str = ""  # the export's username (Blackboard's)
 
 
 def _grades_cells(row, functions, own):

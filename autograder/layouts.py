@@ -8,6 +8,9 @@ conventions; see README, "Where submissions come from"):
   the same name gets `-1`, `-2`... before its suffix.
 - Moodle, "Download all submissions": `Full Name_ID_assignsubmission_file_`
   (a folder per student, or that prefix on each file), ID the participant id.
+- Blackboard Learn, "Assignment File Download": files named
+  `ASSIGNMENT_USERNAME_attempt_YYYY-MM-DD-HH-MM-SS_FILENAME`, each attempt's
+  beside a `..._attempt_YYYY-MM-DD-HH-MM-SS.txt` record (not read).
 - Gradescope, "Export Submissions": `submission_metadata.yml` beside one
   `submission_ID/` folder per submission, naming its submitters (name, sid,
   email) and its time.
@@ -43,6 +46,10 @@ class Identity:
 # more is no export's, and int() of thousands of digits raises (a zip member's name may be 64 KB).
 _CANVAS = re.compile(r"(?P<who>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d{1,18})_(?P<file>.+)", re.IGNORECASE)
 _MOODLE = re.compile(r"(?P<who>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)")
+# The username is the last `_`-separated part before `_attempt_`: an assignment's name may hold `_`, a
+# username seldom does (one that does is named by its last part; the key keeps the whole prefix apart).
+# (`(?:.*_)?` starts the username only after a `_`: a 64 KB name is matched in linear time.)
+_BLACKBOARD = re.compile(r"(?P<prefix>(?:.*_)?(?P<user>[^_]+))_attempt_(?P<time>\d{4}(?:-\d\d){5})_(?P<file>.+)")
 _RESUBMITTED = re.compile(r"-(\d{1,18})$")
 _GRADESCOPE_FOLDER = re.compile(r"submission_(\d+)")
 
@@ -53,7 +60,12 @@ def _resubmission(file_name):
 
 
 def from_name(name, stamp=""):
-    """The Identity a file's or folder's name carries (Canvas, Moodle), else None."""
+    """The Identity a file's or folder's name carries (Canvas, Moodle, Blackboard), else None."""
+    blackboard = _BLACKBOARD.fullmatch(name)
+    if blackboard:
+        user = blackboard["user"]
+        return Identity(user, ("blackboard", blackboard["prefix"]), login=user, order=(stamp, blackboard["time"]),
+                        original=blackboard["file"])
     canvas = _CANVAS.fullmatch(name)
     if canvas:
         user = canvas["user"]

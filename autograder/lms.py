@@ -1,4 +1,4 @@
-"""`autograder export DIR --format canvas|moodle|csv`: the class's totals as a file an LMS imports as it is.
+"""`autograder export DIR --format canvas|moodle|blackboard|csv`: the class's totals as a file an LMS imports as it is.
 
 - canvas: Canvas's gradebook import CSV (Grades > Import): the columns
   `Student, ID, SIS User ID, SIS Login ID, Section` then one column per
@@ -10,6 +10,11 @@
 - moodle: a CSV for Moodle's gradebook import (Grades > Import > CSV file):
   `Email address, ID number, Full name` and the grade column; map "Email
   address" to the user's email (or "ID number" to the idnumber) when importing.
+- blackboard: a CSV for Blackboard's Grade Center upload (Work Offline >
+  Upload): `Last Name, First Name, Username, Student ID` and the grade column,
+  every cell quoted; Blackboard matches students by Username (the roster's, a
+  Grade Center download, else the export's), and a header without a Column ID
+  (`|123`) creates a new column.
 - csv: one row per student: id, name, email, submission, status, total, max_total.
 
 A student without a submission gets an empty grade (the LMS leaves the cell
@@ -22,7 +27,7 @@ from autograder import assignment as assignments
 from autograder.gradebook import Gradebook
 from autograder.tables import write_csv_file
 
-FORMATS = ("canvas", "moodle", "csv")
+FORMATS = ("canvas", "moodle", "blackboard", "csv")
 
 
 def _total(row):
@@ -52,6 +57,17 @@ def moodle(rows, assignment):
     return header, lines
 
 
+def blackboard(rows, assignment):
+    header = ["Last Name", "First Name", "Username", "Student ID", assignment]
+    lines = []
+    for r in rows:
+        username = (r.student or {}).get("login") or r.login
+        if username:
+            student_id = r.student_id if r.student_id != username else ""
+            lines.append([_extra(r, "last name"), _extra(r, "first name"), username, student_id, _total(r)])
+    return header, lines
+
+
 def plain(rows, assignment):
     header = ["id", "name", "email", "submission", "status", "total", "max_total"]
     lines = [[r.student_id, _name(r), (r.student or {}).get("email") or r.email, r.scores.submission if r.scores else "",
@@ -72,7 +88,7 @@ def export(out_dir, kind, column=None, path=None, assignment=None):
         rows = list(book.class_rows())
     finally:
         book.close()
-    header, lines = {"canvas": canvas, "moodle": moodle, "csv": plain}[kind](rows, column)
+    header, lines = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard, "csv": plain}[kind](rows, column)
     path = Path(path) if path else out / f"export-{kind}.csv"
-    write_csv_file(path, header, lines)
+    write_csv_file(path, header, lines, quote_all=kind == "blackboard")
     return path, len(lines), len(rows) - len(lines)

@@ -3,10 +3,14 @@
 A CSV with a header: `id` required, `name`, `email` and `login` optional
 (Canvas's gradebook export works as it is: `ID`, `Student`, `SIS Login ID`;
 so does Moodle's grading worksheet: `Identifier`, `Full name`, `Email address`),
-every other column kept for the exports. Rows without an id (Canvas's
-"Points Possible") are left out.
+and Blackboard's Grade Center download: `Username`, `Student ID`, UTF-16 and
+tab-separated as its "Work Offline" file is, or CSV), every other column kept
+for the exports. A row without an id has its login as its id (Blackboard's
+Student ID is often empty); rows with neither (Canvas's "Points Possible") are
+left out.
 """
 
+import codecs
 import csv
 import io
 import re
@@ -23,14 +27,16 @@ ALIASES = {"id": "id", "student id": "id", "identifier": "id", "name": "name", "
 def read(path):
     """[{"id", "name", "email", "login", "extra": {column: value}}]; raises ValueError with a reason."""
     try:
-        text = read_submission_file(path, MAX_BYTES).decode("utf-8-sig")
-    except (Unreadable, UnicodeDecodeError) as error:
+        data = read_submission_file(path, MAX_BYTES)
+        text = data.decode("utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig")
+    except (Unreadable, UnicodeError) as error:
         raise ValueError(f"cannot read the roster {path}: {error}") from None
-    reader = csv.reader(io.StringIO(text))
+    first_line = text.partition("\n")[0]
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if "\t" in first_line and "," not in first_line else ",")
     header = next(reader, [])
     fields = [ALIASES.get(column.strip().lower()) for column in header]
-    if "id" not in fields:
-        raise ValueError(f"the roster {path} has no `id` column (its header: {', '.join(header)[:200]})")
+    if "id" not in fields and "login" not in fields:
+        raise ValueError(f"the roster {path} has no `id` or `login` column (its header: {', '.join(header)[:200]})")
     rows, seen = [], set()
     for cells in reader:
         row = {"id": "", "name": "", "email": "", "login": "", "extra": {}}
@@ -39,11 +45,16 @@ def read(path):
                 row[field] = value.strip()
             elif not field:
                 row["extra"][column] = value
-        row["id"] = _PARTICIPANT.sub("", row["id"])
+        row["id"] = _PARTICIPANT.sub("", row["id"]) or row["login"]
+        row["name"] = row["name"] or " ".join(filter(None, (_extra(row, "first name"), _extra(row, "last name"))))
         if row["id"] and row["id"] not in seen:
             seen.add(row["id"])
             rows.append(row)
     return rows
+
+
+def _extra(row, column):
+    return next((value.strip() for key, value in row["extra"].items() if key.strip().lower() == column), "")
 
 
 class Matcher:

@@ -243,6 +243,28 @@ def test_moodle_folders_and_files_are_named_after_the_participant(tmp_path):
     assert names["Ann Bo_99"].status == "no notebook"
 
 
+def test_blackboard_attempts_give_one_student_by_username_and_the_latest_counts(tmp_path):
+    base = tmp_path / "blackboard"
+    touch(base / "Homework 1_jdoe_attempt_2026-11-30-09-15-02_backprop.ipynb")
+    touch(base / "Homework 1_jdoe_attempt_2026-11-30-09-15-02.txt", b"Name: Jane Doe (jdoe)\n")
+    touch(base / "Homework 1_jdoe_attempt_2026-12-01-21-40-59_backprop (2).ipynb")
+    touch(base / "Homework 1_jdoe_attempt_2026-12-01-21-40-59.txt", b"Name: Jane Doe (jdoe)\n")
+    touch(base / "Homework 1_b.chen_attempt_2026-11-29-23-59-59_my_backprop.ipynb")
+    # A username holding `_` is named by its last part; two such are one name, reported, never merged.
+    touch(base / "Homework 1_x_lee_attempt_2026-11-29-10-00-00_backprop.ipynb")
+    touch(base / "Homework 1_y_lee_attempt_2026-11-29-10-00-00_backprop.ipynb")
+    found = discover(tmp_path, base)
+    names = by_name(found)
+    assert sorted(names) == ["b.chen", "jdoe", "lee"]
+    assert names["jdoe"].where.endswith("2026-12-01-21-40-59_backprop (2).ipynb")
+    assert names["jdoe"].identity.login == "jdoe"
+    assert names["b.chen"].identity.original == "my_backprop.ipynb"
+    assert names["lee"].status == "name collision"
+    rows = decisions(found, base)
+    assert rows["Homework 1_jdoe_attempt_2026-11-30-09-15-02_backprop.ipynb"] == ("jdoe", "superseded")
+    assert rows["Homework 1_jdoe_attempt_2026-11-30-09-15-02.txt"][1] == "skipped"
+
+
 def test_gradescope_metadata_names_the_submitters(tmp_path):
     base = tmp_path / "gradescope"
     touch(base / "submission_101" / "backprop.ipynb")
@@ -383,8 +405,21 @@ def test_roster_reads_canvas_gradebook_export_and_matches_by_id_email_or_login(t
     ).encode()))
     assert [(r["id"], r["name"], r["email"]) for r in worksheet] == [("4242", "Jane Doe", "jane@example.edu")]
     assert roster.Matcher(worksheet).match("Jane Doe_4242", student_id="4242")["email"] == "jane@example.edu"
-    with pytest.raises(ValueError, match="no `id` column"):
+    with pytest.raises(ValueError, match="no `id` or `login` column"):
         roster.read(touch(tmp_path / "bad.csv", b"name,email\nx,y\n"))
+
+
+def test_roster_reads_blackboard_grade_center_download_utf16_tab_separated(tmp_path):
+    path = touch(tmp_path / "gc_download.xls", (
+        '"Last Name"\t"First Name"\t"Username"\t"Student ID"\t"Last Access"\t"Availability"\t"HW1 [Total Pts: 100 Score] |77"\n'
+        '"Doe"\t"Jane"\t"jdoe"\t""\t"2026-11-30"\t"Yes"\t""\n'
+        '"Chen"\t"Bo"\t"bchen"\t"S42"\t"2026-11-30"\t"Yes"\t""\n'
+    ).encode("utf-16"))
+    rows = roster.read(path)
+    assert [(r["id"], r["name"], r["login"]) for r in rows] == [("jdoe", "Jane Doe", "jdoe"), ("S42", "Bo Chen", "bchen")]
+    assert roster.Matcher(rows).match("bchen", login="bchen")["id"] == "S42"
+    usernames_only = roster.read(touch(tmp_path / "usernames.csv", b"Username,Section\njdoe,A\n"))
+    assert [(r["id"], r["login"]) for r in usernames_only] == [("jdoe", "jdoe")]
 
 
 # ---------------------------------------------------------------- end to end: grades.csv, intake.csv, exports
@@ -567,3 +602,27 @@ def test_a_long_member_name_is_cut_with_a_mark_in_intake_csv_and_the_summary(tmp
     lines = cli.intake_tally(found)[3]
     assert lines and max(map(len, lines)) <= 2 * intake.SHOWN_LIMIT + 200
     assert any("characters left out" in line for line in lines)
+
+
+def test_a_blackboard_class_from_download_to_grade_center_upload(tmp_path):
+    download = tmp_path / "gradebook_HW1"
+    sf.write(download, "HW1_jdoe_attempt_2026-11-30-09-15-02_backprop", sf.notebook())
+    sf.write(download, "HW1_bchen_attempt_2026-11-30-10-00-00_backprop", sf.notebook({"dropout_backward": sf.source(sf.MISTAKES["dropout_no_rescale"][1])}))
+    sf.write(download, "HW1_zed_attempt_2026-11-30-11-00-00_backprop", sf.notebook())
+    touch(download / "HW1_jdoe_attempt_2026-11-30-09-15-02.txt", b"Name: Jane Doe (jdoe)\n")
+    roster_file = touch(tmp_path / "gc.xls", (
+        '"Last Name"\t"First Name"\t"Username"\t"Student ID"\n'
+        '"Doe"\t"Jane"\t"jdoe"\t""\n"Chen"\t"Bo"\t"bchen"\t"S42"\n"Dee"\t"Cy"\t"cdee"\t""\n'
+    ).encode("utf-16"))
+    out = tmp_path / "out"
+    process = run_cli("grade", download, "--out", out, "--salt", SALT, "--jobs", "1", "--roster", roster_file)
+    assert process.returncode == 0, process.stderr
+    assert run_cli("export", out, "--format", "blackboard", "--column", "HW1").returncode == 0
+    text = (out / "export-blackboard.csv").read_text()
+    assert text.splitlines()[0] == '"Last Name","First Name","Username","Student ID","HW1"'
+    upload = {row["Username"]: row for row in read_csv(out / "export-blackboard.csv")}
+    assert (upload["jdoe"]["Last Name"], upload["jdoe"]["First Name"], upload["jdoe"]["Student ID"], upload["jdoe"]["HW1"]) == \
+        ("Doe", "Jane", "", "100")
+    assert (upload["bchen"]["Student ID"], upload["bchen"]["HW1"]) == ("S42", "91")
+    assert upload["cdee"]["HW1"] == ""  # on the roster, nothing handed in: no grade, never a 0
+    assert upload["zed"]["HW1"] == "100"  # not on the roster: the download's username
