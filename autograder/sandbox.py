@@ -20,16 +20,17 @@ every submission records which one was in force):
 - "container": root without namespaces (container.py): the same user, limits
   and filter, the machine's file system with what must stay secret made
   unreadable to that user, and checked.
-- "rlimits": no bubblewrap. The same fork server and resource limits, an
-  empty temporary folder, a scrubbed environment and `python -I`; but the
-  code sees the grader's file system, runs as the grader's user and can
-  create processes and signal them.
+- "rlimits": no bubblewrap. The same fork server, resource limits and
+  seccomp filters, an empty temporary folder, a scrubbed environment and
+  `python -I`; but the code sees the grader's file system, runs as the
+  grader's user and can signal its processes.
 
 Every level: a memory limit (address space), a CPU-time limit per
 submission, a file-size limit, no core dumps, and a wall-clock limit on
 every request by the grader's clock, enforced here by killing the child.
-At the bubblewrap and container levels a seccomp filter (seccomp_policy.py)
-denies the system calls no student needs.
+At every level a seccomp filter (seccomp_policy.py) denies the system calls
+no student needs, and each child adds one of its own: no new process or
+thread.
 """
 
 import ctypes
@@ -318,7 +319,7 @@ class Sandbox:
             env = {**_worker_environment(str(scratch)), **container.library_path(python)}
             confine = functools.partial(container.confine, uid)
         else:
-            confine = None
+            confine = seccomp_policy.load  # with no_new_privs, which needs no privilege
             kept_fds = ()
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
@@ -341,7 +342,8 @@ class Sandbox:
         self.control = grader_end
         self.control.settimeout(self.limits.start_seconds)
         prepared = self._ask({"op": "prepare", "watch": [list(pair) for pair in self.watch], "given": list(self.given),
-                              "row_shift_invariant": list(self.row_shift_invariant)})
+                              "row_shift_invariant": list(self.row_shift_invariant),
+                              "child_filter": numpy.frombuffer(seccomp_policy.child_bpf(), dtype=numpy.uint8)})
         if not (isinstance(prepared, dict) and prepared.get("op") == "prepared"):
             self.close()
             raise WorkerFailure("protocol", "the sandbox did not start")

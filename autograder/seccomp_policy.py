@@ -13,7 +13,12 @@ and a probe gets a plain error.
 
 It is generated with libseccomp (PyPI `pyseccomp`), once per grading
 process, and given to bwrap as BPF (`--seccomp FD`) or loaded in the
-container level's fork server before it runs any of the worker's code.
+container and rlimits levels' fork server before it runs any of the worker's code.
+
+Each child the fork server makes for a submission adds a second filter of
+its own (`child_bpf`, sent as BPF with the fork server's "prepare"): no new
+process and no thread. Nothing a backward pass does needs one, and a thread
+runs out of the sight of the profiling hook that counts forward passes.
 
 User namespaces: bwrap 0.8's `--disable-userns` needs `--unshare-user`,
 which as root would map the sandbox's user to root outside; so this filter
@@ -91,19 +96,43 @@ def _filter():
     return rules
 
 
-@functools.cache
-def bpf():
-    """The filter as the kernel's BPF program (bytes), made once per process."""
+# What the child's own filter refuses: every way to make a task (a process or a thread). EAGAIN, as
+# RLIMIT_NPROC gives: "Resource temporarily unavailable", "can't start new thread".
+NEW_TASKS = ("clone", "fork", "vfork")
+
+
+def _child_filter():
+    rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+    for name in NEW_TASKS:
+        if _known(name):
+            rules.add_rule(pyseccomp.ERRNO(errno.EAGAIN), name)
+    rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")  # as above: so that libc tries clone, and gets EAGAIN
+    return rules
+
+
+def _export(rules):
     read_end, write_end = os.pipe()
     try:
         with os.fdopen(write_end, "wb", closefd=True) as sink:
-            _filter().export_bpf(sink)
+            rules.export_bpf(sink)
         chunks = []
         while chunk := os.read(read_end, 65536):
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(read_end)
+
+
+@functools.cache
+def child_bpf():
+    """The child's filter (no new process or thread) as BPF (bytes: `struct sock_filter`s), made once per process."""
+    return _export(_child_filter())
+
+
+@functools.cache
+def bpf():
+    """The filter as the kernel's BPF program (bytes), made once per process."""
+    return _export(_filter())
 
 
 def bpf_fd():

@@ -130,6 +130,15 @@ class Channel:
 _watched = {}  # {code key: name} of the watched functions
 _given = {}    # {source: code} of the release's given cells
 _row_shift_invariant = set()  # the watched functions a constant subtracted from each row does not change
+_child_filter = []  # [(the BPF program's buffer, its struct sock_fprog)]: no new process or thread
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_SECCOMP, PR_SET_NO_NEW_PRIVS, SECCOMP_MODE_FILTER = 22, 38, 2
 
 
 def _in_cells(filename):
@@ -149,6 +158,22 @@ def prepare(request):
     _given.update((source, compile(source, "<cell>", "exec")) for source in request.get("given", []))
     _row_shift_invariant.clear()
     _row_shift_invariant.update(str(name) for name in request.get("row_shift_invariant", []))
+    _child_filter.clear()
+    program = request.get("child_filter")
+    if isinstance(program, numpy.ndarray) and program.dtype == numpy.uint8 and 0 < program.size <= 8 * 4096:
+        code = ctypes.create_string_buffer(program.tobytes(), program.size)
+        _child_filter.append((code, _SockFprog(program.size // 8, ctypes.cast(code, ctypes.c_void_p))))
+
+
+def confine_child():
+    """Load the child's seccomp filter (no new process or thread); a child that cannot, ends (fails closed)."""
+    if not _child_filter:
+        raise SystemExit("no child filter")
+    _, program = _child_filter[0]
+    if (_libc.prctl(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0
+            or _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(program),
+                           ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0):
+        raise SystemExit(f"seccomp: errno {ctypes.get_errno()}")
 
 
 def _in_cell(code, filename):
@@ -268,7 +293,7 @@ def silence_self_checks():
 def _make_undumpable():
     """Other processes of the sandbox's user (the students' workers) may not ptrace this one or read its memory."""
     PR_SET_DUMPABLE = 4
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _wipe(folder):
@@ -302,6 +327,7 @@ class Spare:
         self.pid = os.fork()
         if self.pid == 0:
             try:
+                confine_child()
                 control.close()
                 zygote_end.close()
                 # The scratch space holds nothing else (it is wiped after each child): no random name needed.
@@ -346,8 +372,9 @@ def zygote(scratch):
 
     Control requests arrive on fd 0, a SOCK_SEQPACKET socket, one frame a packet:
         {"op": "prepare", "watch": [[name, source], ...], "given": [source, ...],
-         "row_shift_invariant": [name, ...]}
-            -> {"op": "prepared"}   (the grader's own code, compiled once for every child)
+         "row_shift_invariant": [name, ...], "child_filter": uint8 array}
+            -> {"op": "prepared"}   (the grader's own code, compiled once for every child, and the
+               seccomp filter each child loads before anything of a submission reaches it)
         {"op": "fork", "cpu_seconds": n} with the child's stream socket attached
             -> {"op": "forked"}   (the spare child, or a new one, then says "ready" on its own socket)
         {"op": "reap"} -> {"op": "reaped", "status": waitpid status}, after which

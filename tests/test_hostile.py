@@ -56,7 +56,11 @@ RLIMITS_CASES = ["control_reference", "toplevel_loop_cell", "loop_in_function", 
                  "os_exit_toplevel", "segfault", "segfault_toplevel_cell",
                  # The grader's own checks hold at either level: stand-ins, the count, the vocabulary.
                  "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message",
-                 "thread_escapes_count", "thread_started_at_load", "symmetric_jacobian_differences"]
+                 "thread_escapes_count", "thread_started_at_load", "symmetric_jacobian_differences",
+                 # The seccomp filters hold at every level: no namespaces, kernel objects or other processes'
+                 # limits, and the child's own: no process, no thread.
+                 "fork_bomb", "clone_new_namespaces", "keyring_stash", "sysv_ipc_left_behind", "memfd_pin",
+                 "kernel_interfaces", "unshare_mount_tmpfs", "prlimit_fork_server"]
 
 
 @dataclass

@@ -1,10 +1,14 @@
-"""The sandbox's seccomp filter, tried from inside a worker at the bubblewrap
-and the container levels: every denied system call fails with EPERM (clone3
-with ENOSYS), and numpy still works; at the container level the worker also
-runs as the sandbox's user, with no groups and no way to gain privileges."""
+"""The sandbox's seccomp filters, tried from inside a worker at every level:
+every denied system call fails with EPERM (clone3 with ENOSYS), no thread or
+process can be started (the child's own filter: EAGAIN), and numpy still
+works; at the bubblewrap and container levels the worker also runs as the
+sandbox's user, with no groups and no way to gain privileges."""
 
 import errno
+import json
 import os
+import subprocess
+import sys
 
 import pyseccomp
 import pytest
@@ -45,6 +49,20 @@ def probe(numbers, clone_number, flags):
         found["inet_socket"] = 0
     except OSError as error:
         found["inet_socket"] = error.errno
+    import threading
+    try:
+        threading.Thread(target=lambda: None).start()
+        found["thread"] = "started"
+    except RuntimeError as error:
+        found["thread"] = str(error)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        found["fork"] = 0
+    except OSError as error:
+        found["fork"] = error.errno
     return found
 '''
 
@@ -53,10 +71,10 @@ def _number(name):
     return pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)
 
 
-@pytest.fixture(scope="module", params=["bubblewrap", "container"])
+@pytest.fixture(scope="module", params=["bubblewrap", "container", "rlimits"])
 def probed(request):
     level = request.param
-    if isolation_level() == "rlimits" or (level == "bubblewrap" and isolation_level() != "bubblewrap"):
+    if level != "rlimits" and (isolation_level() == "rlimits" or (level == "bubblewrap" and isolation_level() != "bubblewrap")):
         pytest.skip(f"the {level} level cannot run here")
     sandbox = Sandbox(Limits(call_seconds=10.0), level)
     try:
@@ -70,38 +88,78 @@ def probed(request):
             on_progress=lambda message: found.update(message.get("value") or {}),
         )
         worker.close()
-        return found
+        return level, found
     finally:
         sandbox.close()
 
 
 @pytest.mark.parametrize("name", seccomp_policy.DENIED)
 def test_a_denied_system_call_fails_with_eperm_inside_the_sandbox(probed, name):
-    assert probed[name] == errno.EPERM, f"{name}: errno {probed[name]}"
+    _, found = probed
+    assert found[name] == errno.EPERM, f"{name}: errno {found[name]}"
 
 
 @pytest.mark.parametrize("flag", sorted(seccomp_policy.NAMESPACE_FLAGS))
-def test_clone_with_a_namespace_flag_fails_with_eperm(probed, flag):
-    assert probed[flag] == errno.EPERM
+def test_clone_with_a_namespace_flag_is_refused(probed, flag):
+    # EAGAIN: the child's own filter, loaded last, refuses every clone (for the fork server's alone, see below).
+    _, found = probed
+    assert found[flag] == errno.EAGAIN
 
 
 def test_clone3_fails_with_enosys_so_that_libc_falls_back_to_clone(probed):
-    assert probed["clone3"] == errno.ENOSYS
+    _, found = probed
+    assert found["clone3"] == errno.ENOSYS
+
+
+def test_a_child_can_start_no_thread_and_no_process(probed):
+    _, found = probed
+    assert found["thread"] == "can't start new thread"
+    assert found["fork"] == errno.EAGAIN
 
 
 def test_numpy_still_works_under_the_filter(probed):
-    assert probed["numpy"] == 2
+    _, found = probed
+    assert found["numpy"] == 2
 
 
 def test_the_worker_runs_unprivileged_under_the_filter(probed):
-    assert probed["uid"] >= 60000 and probed["groups"] == 0
-    assert probed["no_new_privs"] == 1 and probed["seccomp"] == 2  # 2: a filter is in force
+    level, found = probed
+    if level != "rlimits":  # which runs as the grader's own user
+        assert found["uid"] >= 60000 and found["groups"] == 0
+    assert found["no_new_privs"] == 1 and found["seccomp"] == 2  # 2: a filter is in force
 
 
 def test_no_network_socket_can_be_made(probed):
-    assert probed["inet_socket"] in (errno.EPERM, errno.EAFNOSUPPORT)
+    _, found = probed
+    assert found["inet_socket"] in (errno.EPERM, errno.EAFNOSUPPORT)
 
 
-def test_the_filter_is_made_once_per_process():
+FORK_SERVERS_FILTER_ALONE = """
+import ctypes, json, sys
+from autograder import seccomp_policy
+seccomp_policy.load()
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+found = {}
+for name, flag in seccomp_policy.NAMESPACE_FLAGS.items():
+    ctypes.set_errno(0)
+    result = libc.syscall(ctypes.c_long(int(sys.argv[1])), ctypes.c_long(flag), 0, 0, 0, 0)
+    if result == 0:
+        libc._exit(0)
+    found[name] = ctypes.get_errno() if result == -1 else 0
+print(json.dumps(found))
+"""
+
+
+def test_the_fork_servers_filter_alone_refuses_clone_with_a_namespace_flag():
+    process = subprocess.run([sys.executable, "-c", FORK_SERVERS_FILTER_ALONE, str(_number("clone"))],
+                             capture_output=True, text=True, timeout=60)
+    assert process.returncode == 0, process.stderr
+    found = json.loads(process.stdout)
+    assert found == {name: errno.EPERM for name in seccomp_policy.NAMESPACE_FLAGS}
+
+
+def test_the_filters_are_made_once_per_process():
     assert seccomp_policy.bpf() is seccomp_policy.bpf()
-    assert len(seccomp_policy.bpf()) % 8 == 0  # whole BPF instructions
+    assert seccomp_policy.child_bpf() is seccomp_policy.child_bpf()
+    assert len(seccomp_policy.bpf()) % 8 == 0 and len(seccomp_policy.child_bpf()) % 8 == 0  # whole BPF instructions
