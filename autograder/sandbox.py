@@ -22,15 +22,15 @@ every submission records which one was in force):
   unreadable to that user, and checked.
 - "rlimits": no bubblewrap. The same fork server, resource limits and
   seccomp filters, an empty temporary folder, a scrubbed environment and
-  `python -I`; but the code sees the grader's file system, runs as the
-  grader's user and can signal its processes.
+  `python -I`; but the code sees the grader's file system and runs as the
+  grader's user.
 
 Every level: a memory limit (address space), a CPU-time limit per
 submission, a file-size limit, no core dumps, and a wall-clock limit on
 every request by the grader's clock, enforced here by killing the child.
 At every level a seccomp filter (seccomp_policy.py) denies the system calls
 no student needs, and each child adds one of its own: no new process or
-thread.
+thread, and no signal to any process but itself.
 """
 
 import ctypes
@@ -343,7 +343,8 @@ class Sandbox:
         self.control.settimeout(self.limits.start_seconds)
         prepared = self._ask({"op": "prepare", "watch": [list(pair) for pair in self.watch], "given": list(self.given),
                               "row_shift_invariant": list(self.row_shift_invariant),
-                              "child_filter": numpy.frombuffer(seccomp_policy.child_bpf(), dtype=numpy.uint8)})
+                              "child_filter": numpy.frombuffer(seccomp_policy.child_bpf(), dtype=numpy.uint8),
+                              "child_filter_self": seccomp_policy.SELF})
         if not (isinstance(prepared, dict) and prepared.get("op") == "prepared"):
             self.close()
             raise WorkerFailure("protocol", "the sandbox did not start")

@@ -17,8 +17,12 @@ container and rlimits levels' fork server before it runs any of the worker's cod
 
 Each child the fork server makes for a submission adds a second filter of
 its own (`child_bpf`, sent as BPF with the fork server's "prepare"): no new
-process and no thread. Nothing a backward pass does needs one, and a thread
-runs out of the sight of the profiling hook that counts forward passes.
+process and no thread (nothing a backward pass does needs one, and a thread
+runs out of the sight of the profiling hook that counts forward passes), and
+no signal to any process but itself (not the fork server, not the grader at
+the rlimits level, where they are the same user's). Its own pid is not known
+when the program is made: the program compares with SELF, which the child
+writes over with its pid before loading it (`own_program`).
 
 User namespaces: bwrap 0.8's `--disable-userns` needs `--unshare-user`,
 which as root would map the sandbox's user to root outside; so this filter
@@ -101,12 +105,31 @@ def _filter():
 NEW_TASKS = ("clone", "fork", "vfork")
 
 
+# Calls that signal the process (or thread group) their first argument names: allowed on the child itself only.
+SIGNAL_ONE = ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open")
+# A pidfd may come from opening /proc/PID: signalling through one is refused whatever it names.
+SIGNAL_ANY = ("pidfd_send_signal",)
+# fcntl's commands that make the kernel signal a chosen process when a file is ready (F_SETOWN, F_SETSIG, F_SETOWN_EX).
+SIGNAL_OWNER_COMMANDS = (8, 10, 15)
+# Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
+SELF = 0x5E1F5E1F
+
+
 def _child_filter():
     rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
     for name in NEW_TASKS:
         if _known(name):
             rules.add_rule(pyseccomp.ERRNO(errno.EAGAIN), name)
     rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")  # as above: so that libc tries clone, and gets EAGAIN
+    refuse = pyseccomp.ERRNO(errno.EPERM)
+    for name in SIGNAL_ONE:
+        if _known(name):
+            rules.add_rule(refuse, name, pyseccomp.Arg(0, pyseccomp.NE, SELF))
+    for name in SIGNAL_ANY:
+        if _known(name):
+            rules.add_rule(refuse, name)
+    for command in SIGNAL_OWNER_COMMANDS:
+        rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.EQ, command))
     return rules
 
 

@@ -54,6 +54,7 @@ import os
 import resource
 import shutil
 import socket
+import struct
 import sys
 import types
 
@@ -130,7 +131,7 @@ class Channel:
 _watched = {}  # {code key: name} of the watched functions
 _given = {}    # {source: code} of the release's given cells
 _row_shift_invariant = set()  # the watched functions a constant subtracted from each row does not change
-_child_filter = []  # [(the BPF program's buffer, its struct sock_fprog)]: no new process or thread
+_child_filter = []  # [(the BPF program (bytes), the offsets of the constants standing for the child's pid)]
 
 
 class _SockFprog(ctypes.Structure):
@@ -159,19 +160,29 @@ def prepare(request):
     _row_shift_invariant.clear()
     _row_shift_invariant.update(str(name) for name in request.get("row_shift_invariant", []))
     _child_filter.clear()
-    program = request.get("child_filter")
-    if isinstance(program, numpy.ndarray) and program.dtype == numpy.uint8 and 0 < program.size <= 8 * 4096:
-        code = ctypes.create_string_buffer(program.tobytes(), program.size)
-        _child_filter.append((code, _SockFprog(program.size // 8, ctypes.cast(code, ctypes.c_void_p))))
+    program, own = request.get("child_filter"), request.get("child_filter_self")
+    if (isinstance(program, numpy.ndarray) and program.dtype == numpy.uint8 and 0 < program.size <= 8 * 4096
+            and program.size % 8 == 0 and type(own) is int and 0 < own < 2**32):
+        program = program.tobytes()
+        # Each instruction is a struct sock_filter (u16 code, u8 jt, u8 jf, u32 k): the k fields holding `own`.
+        places = [offset + 4 for offset in range(0, len(program), 8) if struct.unpack_from("<I", program, offset + 4)[0] == own]
+        if places:
+            _child_filter.append((program, places))
 
 
 def confine_child():
-    """Load the child's seccomp filter (no new process or thread); a child that cannot, ends (fails closed)."""
+    """Load the child's seccomp filter (no new process or thread, no signal but to itself), its own
+    pid written in; a child that cannot, ends (fails closed): the grader sees no "ready"."""
     if not _child_filter:
         raise SystemExit("no child filter")
-    _, program = _child_filter[0]
+    template, places = _child_filter[0]
+    program = bytearray(template)
+    for place in places:
+        struct.pack_into("<I", program, place, os.getpid())
+    code = ctypes.create_string_buffer(bytes(program), len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(code, ctypes.c_void_p))
     if (_libc.prctl(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0
-            or _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(program),
+            or _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog),
                            ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0):
         raise SystemExit(f"seccomp: errno {ctypes.get_errno()}")
 
@@ -372,9 +383,10 @@ def zygote(scratch):
 
     Control requests arrive on fd 0, a SOCK_SEQPACKET socket, one frame a packet:
         {"op": "prepare", "watch": [[name, source], ...], "given": [source, ...],
-         "row_shift_invariant": [name, ...], "child_filter": uint8 array}
+         "row_shift_invariant": [name, ...], "child_filter": uint8 array, "child_filter_self": n}
             -> {"op": "prepared"}   (the grader's own code, compiled once for every child, and the
-               seccomp filter each child loads before anything of a submission reaches it)
+               seccomp filter each child loads before anything of a submission reaches it, with its
+               own pid written over the program's constant n)
         {"op": "fork", "cpu_seconds": n} with the child's stream socket attached
             -> {"op": "forked"}   (the spare child, or a new one, then says "ready" on its own socket)
         {"op": "reap"} -> {"op": "reaped", "status": waitpid status}, after which

@@ -60,7 +60,9 @@ RLIMITS_CASES = ["control_reference", "toplevel_loop_cell", "loop_in_function", 
                  # The seccomp filters hold at every level: no namespaces, kernel objects or other processes'
                  # limits, and the child's own: no process, no thread.
                  "fork_bomb", "clone_new_namespaces", "keyring_stash", "sysv_ipc_left_behind", "memfd_pin",
-                 "kernel_interfaces", "unshare_mount_tmpfs", "prlimit_fork_server"]
+                 "kernel_interfaces", "unshare_mount_tmpfs", "prlimit_fork_server",
+                 # and no signal to another process: not the grader, which is the same user's here.
+                 "kill_parent", "stop_parent", "signal_games", "realtime_signal"]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The sandbox's seccomp filters, tried from inside a worker at every level:
 every denied system call fails with EPERM (clone3 with ENOSYS), no thread or
-process can be started (the child's own filter: EAGAIN), and numpy still
-works; at the bubblewrap and container levels the worker also runs as the
+process can be started (the child's own filter: EAGAIN), no process but the
+child itself can be signalled, and numpy still works; at the bubblewrap and container levels the worker also runs as the
 sandbox's user, with no groups and no way to gain privileges."""
 
 import errno
@@ -63,6 +63,23 @@ def probe(numbers, clone_number, flags):
         found["fork"] = 0
     except OSError as error:
         found["fork"] = error.errno
+    import fcntl, signal
+    for name, target in (("kill parent", os.getppid()), ("kill all", -1), ("kill group", 0), ("kill self", os.getpid())):
+        try:
+            os.kill(target, 0)
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    try:
+        signal.pidfd_send_signal(os.open(f"/proc/{os.getppid()}", os.O_RDONLY), 0)
+        found["pidfd"] = 0
+    except OSError as error:
+        found["pidfd"] = error.errno
+    try:
+        fcntl.fcntl(0, fcntl.F_SETOWN, os.getppid())
+        found["F_SETOWN"] = 0
+    except OSError as error:
+        found["F_SETOWN"] = error.errno
     return found
 '''
 
@@ -115,6 +132,13 @@ def test_a_child_can_start_no_thread_and_no_process(probed):
     _, found = probed
     assert found["thread"] == "can't start new thread"
     assert found["fork"] == errno.EAGAIN
+
+
+def test_a_child_can_signal_itself_only(probed):
+    _, found = probed
+    assert found["kill self"] == 0
+    assert {name: found[name] for name in ("kill parent", "kill all", "kill group", "pidfd", "F_SETOWN")} == \
+        dict.fromkeys(("kill parent", "kill all", "kill group", "pidfd", "F_SETOWN"), errno.EPERM)
 
 
 def test_numpy_still_works_under_the_filter(probed):
