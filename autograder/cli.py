@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import checks, container, feedback, grade, gradescope, intake, lms, precheck, release, report, roster
+from autograder import checks, container, feedback, grade, gradescope, intake, landlock, lms, precheck, release, report, roster
 from autograder import scaffold, validation
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.results import SubmissionResult
@@ -85,6 +85,9 @@ def _grade_with(args, assignment, students, limits, pool):
     if not args.salt:
         print(f"warning: no --salt (or ${SALT_VARIABLE}): anyone with the grader's source can recompute the hidden inputs",
               file=sys.stderr)
+    if isolation_level() in ("container", "rlimits") and not landlock.abi():
+        print(f"warning: this kernel has no Landlock (Linux 5.13 or later): at the {isolation_level()} level the students' "
+              "code sees the machine's file system (README, \"Isolation levels\")", file=sys.stderr)
     graded = 0
 
     def on_result(result):

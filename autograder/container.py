@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import seccomp_policy
+from autograder import landlock, seccomp_policy
 
 PR_SET_NO_NEW_PRIVS = 38
 STAGE_ROOT = Path(tempfile.gettempdir()) / "backprop-lab-container"
@@ -137,9 +137,11 @@ def become(uid):
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
 
 
-def confine(uid):
-    """become(uid), then the seccomp filter: what the fork server's process does before exec."""
+def confine(uid, files):
+    """become(uid), then Landlock's `files` (landlock.py), then the seccomp filter: what the fork
+    server's process does before exec."""
     become(uid)
+    landlock.restrict(files)
     seccomp_policy.load()
 
 

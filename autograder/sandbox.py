@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder import container, replies, seccomp_policy, wire
+from autograder import container, landlock, replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker and its message format; with the public modules the notebook
@@ -218,6 +218,21 @@ def _worker_environment(home):
     }
 
 
+def _files_plan(own, scratch):
+    """What Landlock lets the container and rlimits levels' worker reach (landlock.py): the system's
+    libraries, the Python installation without its packages, `own` (the worker's files and numpy)
+    read-only, and its scratch folder."""
+    prefix = _python_prefix()
+    return landlock.plan(readable=["/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", prefix, *own],
+                         usable=[scratch], devices=[os.devnull], excluded=_package_folders(prefix))
+
+
+def _confine_rlimits(files):
+    """In the rlimits level's fork server before exec: Landlock (with no_new_privs, which needs no privilege), then seccomp."""
+    landlock.restrict(files)
+    seccomp_policy.load()
+
+
 def _limit_resources(limits, max_processes, confine=None):
     def apply():
         os.setsid()
@@ -225,11 +240,13 @@ def _limit_resources(limits, max_processes, confine=None):
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
         if max_processes is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
         if confine is not None:
             confine()
+        # Last: the grader's own descriptors are still open here (closed after this, before exec), and
+        # Landlock's rules each open one; a process holding more than 64 would find none left.
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
     return apply
 
 
@@ -317,9 +334,8 @@ class Sandbox:
             command = [str(python), "-I", "-S", f"{folders[0]}/worker.py", str(scratch), *folders]
             cwd, max_processes = scratch, 2
             env = {**_worker_environment(str(scratch)), **container.library_path(python)}
-            confine = functools.partial(container.confine, uid)
+            confine = functools.partial(container.confine, uid, _files_plan([root], scratch))
         else:
-            confine = seccomp_policy.load  # with no_new_privs, which needs no privilege
             kept_fds = ()
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
@@ -327,8 +343,13 @@ class Sandbox:
             os.mkdir(scratch)
             for path in self.files:
                 shutil.copy(path, site)
-            command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", scratch, site, str(_numpy_site())]
+            # numpy alone, not the packages beside it (the grader's among them): what Landlock lets it read.
+            numpy_folders = [_numpy_site() / name for name in ("numpy", "numpy.libs") if (_numpy_site() / name).exists()]
+            for folder in numpy_folders:
+                os.symlink(folder, f"{site}/{folder.name}")
+            command = [str(_python_binary()), "-I", "-S", f"{site}/worker.py", scratch, site]
             cwd, env, max_processes = scratch, _worker_environment(scratch), None
+            confine = functools.partial(_confine_rlimits, _files_plan([site, *numpy_folders], scratch))
         try:
             self.process = subprocess.Popen(
                 command, stdin=server_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -13,9 +13,10 @@ status 0, nothing outside OUT changed (the repository's `git status` and
 tracked files, a canary folder, the places a submission aims at), and no
 line of the reference solutions in anything the grader wrote.
 
-A second, small batch runs a few key cases at the weaker isolation level
-(BACKPROP_SANDBOX=rlimits), where loops, memory bombs, exits and segfaults
-must still be contained.
+The corpus runs again at the container level and at the rlimits level
+(BACKPROP_SANDBOX=rlimits), but for each level's listed exceptions (where the
+kernel has no Landlock, the rlimits level runs the cases its limits and
+seccomp filters hold alone).
 
 Run with `pytest -s tests/test_hostile.py` to see the figures.
 """
@@ -35,6 +36,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import landlock
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("hostile_harness", ROOT / "tests" / "hostile" / "_harness.py")
 corpus = importlib.util.module_from_spec(_spec)
@@ -47,22 +50,25 @@ JOBS = 2
 CALL_TIMEOUT = 3
 BATCH_TIMEOUT = 240  # seconds for the whole corpus; it takes about a minute on 2 cores
 CASES = corpus.load_corpus()
-# At the rlimits level the worker is not in a namespace of its own; these must still be contained.
-# At the container level (no namespaces) these cannot hold; tests/hostile/README.md gives each reason.
-CONTAINER_EXCEPTIONS = {"env_probe", "read_reference_file", "import_reference", "glob_for_reference",
-                        "scratch_leftovers", "fork_server_kill_leftovers", "tmpfs_fill", "inode_flood"}
-RLIMITS_CASES = ["control_reference", "toplevel_loop_cell", "loop_in_function", "sleep_in_function",
-                 "memory_bomb", "sys_exit_in_function", "sys_exit_toplevel", "os_exit_in_function",
-                 "os_exit_toplevel", "segfault", "segfault_toplevel_cell",
-                 # The grader's own checks hold at either level: stand-ins, the count, the vocabulary.
-                 "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message",
-                 "thread_escapes_count", "thread_started_at_load", "symmetric_jacobian_differences",
-                 # The seccomp filters hold at every level: no namespaces, kernel objects or other processes'
-                 # limits, and the child's own: no process, no thread.
-                 "fork_bomb", "clone_new_namespaces", "keyring_stash", "sysv_ipc_left_behind", "memfd_pin",
-                 "kernel_interfaces", "unshare_mount_tmpfs", "prlimit_fork_server",
-                 # and no signal to another process: not the grader, which is the same user's here.
-                 "kill_parent", "stop_parent", "signal_games", "realtime_signal"]
+# At the container and rlimits levels (no namespaces) these cannot hold as written; tests/hostile/README.md gives
+# each reason. /tmp is the machine's, not the scratch (where Landlock holds, it cannot even be listed).
+MACHINE_TMP = {"scratch_leftovers", "fork_server_kill_leftovers"}
+# Without Landlock the container level's user also sees the machine's files and /proc.
+CONTAINER_WITHOUT_LANDLOCK = {"env_probe", "read_reference_file", "import_reference", "glob_for_reference",
+                              "tmpfs_fill", "inode_flood"}
+CONTAINER_EXCEPTIONS = MACHINE_TMP | (set() if landlock.abi() else CONTAINER_WITHOUT_LANDLOCK)
+# At the rlimits level a module found where Landlock lets a folder be listed (beside the standard library)
+# fails to import with PermissionError, not ModuleNotFoundError.
+RLIMITS_EXCEPTIONS = MACHINE_TMP | {"site_packages_escape"}
+# Where the kernel has no Landlock, the rlimits level holds its limits, the seccomp filters and the grader's
+# own checks only: these cases.
+RLIMITS_WITHOUT_LANDLOCK = [
+    "control_reference", "toplevel_loop_cell", "loop_in_function", "sleep_in_function", "memory_bomb",
+    "sys_exit_in_function", "sys_exit_toplevel", "os_exit_in_function", "os_exit_toplevel", "segfault",
+    "segfault_toplevel_cell", "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message",
+    "thread_escapes_count", "thread_started_at_load", "symmetric_jacobian_differences", "fork_bomb",
+    "clone_new_namespaces", "keyring_stash", "sysv_ipc_left_behind", "memfd_pin", "kernel_interfaces",
+    "unshare_mount_tmpfs", "prlimit_fork_server", "kill_parent", "stop_parent", "signal_games", "realtime_signal"]
 
 
 @dataclass
@@ -188,8 +194,13 @@ def container_batch(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rlimits_batch(tmp_path_factory):
-    return grade_batch(tmp_path_factory.mktemp("hostile-rlimits"), corpus.load_corpus(RLIMITS_CASES),
-                       env={"BACKPROP_SANDBOX": "rlimits"})
+    # In a copy of the grader, as the container level's: a case that got through would write to the copy.
+    tmp = tmp_path_factory.mktemp("hostile-rlimits")
+    if landlock.abi():
+        cases = [case for case in CASES if case.name not in RLIMITS_EXCEPTIONS]
+    else:
+        cases = corpus.load_corpus(RLIMITS_WITHOUT_LANDLOCK)
+    return grade_batch(tmp, cases, env={"BACKPROP_SANDBOX": "rlimits"}, grader=grader_copy(tmp / "grader"))
 
 
 def describe_batch(batch):
@@ -219,7 +230,7 @@ def test_corpus_has_at_least_30_cases_each_with_a_stated_outcome():
     for case in CASES:
         assert case.description, case.name
     names = {case.name for case in CASES}
-    assert set(RLIMITS_CASES) <= names
+    assert set(RLIMITS_WITHOUT_LANDLOCK) | RLIMITS_EXCEPTIONS | CONTAINER_WITHOUT_LANDLOCK | MACHINE_TMP <= names
 
 
 def test_batch_finished_with_a_row_for_every_case(batch):
@@ -280,10 +291,10 @@ def test_corpus_summary(batch):
     assert batch.seconds < 180, summary
 
 
-# --- a few key cases at the rlimits level ------------------------------------------------------
+# --- the corpus at the rlimits level ---------------------------------------------------------------
 
 
-def test_rlimits_level_still_contains_loops_memory_exits_and_segfaults(rlimits_batch):
+def test_rlimits_level_contains_the_corpus_but_its_listed_exceptions(rlimits_batch):
     summary = describe_batch(rlimits_batch)
     print("\n[rlimits] " + summary)
     assert rlimits_batch.returncode == 0, rlimits_batch.stderr[-3000:]

@@ -9,11 +9,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pyseccomp
 import pytest
 
-from autograder import seccomp_policy
+from autograder import landlock, seccomp_policy
 from autograder.sandbox import Limits, Sandbox, isolation_level
 
 PROBE = '''
@@ -24,7 +25,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 
 
-def probe(numbers, clone_number, flags):
+def probe(numbers, clone_number, flags, secrets):
     """{name: errno} for each system call tried with zero arguments, clone with each namespace flag,
     and numpy's answer to a small linear solve."""
     found = {}
@@ -40,9 +41,9 @@ def probe(numbers, clone_number, flags):
         found[name] = ctypes.get_errno() if result == -1 else 0
     x = np.linalg.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 4.0]))
     found["numpy"] = int(round(x.sum()))
-    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
     found["uid"], found["groups"] = os.getuid(), len(os.getgroups())
-    found["no_new_privs"], found["seccomp"] = int(status["NoNewPrivs"]), int(status["Seccomp"])
+    PR_GET_SECCOMP, PR_GET_NO_NEW_PRIVS = 21, 39  # (/proc/self/status is out of reach where Landlock holds)
+    found["no_new_privs"], found["seccomp"] = _libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), _libc.prctl(PR_GET_SECCOMP, 0, 0, 0, 0)
     try:
         import socket
         socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
@@ -80,8 +81,26 @@ def probe(numbers, clone_number, flags):
         found["F_SETOWN"] = 0
     except OSError as error:
         found["F_SETOWN"] = error.errno
+    for name, path in secrets.items():
+        try:
+            (os.listdir if os.path.isdir(path) else lambda p: open(p, "rb").close())(path)
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    try:
+        open("/tmp/probe-was-here", "w").close()
+        found["write /tmp"] = 0
+    except OSError as error:
+        found["write /tmp"] = error.errno
     return found
 '''
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# What no worker may read: the reference, the hidden tests, the repository, the grader's /proc entries.
+SECRETS = {"the reference": str(ROOT / "solutions" / "layers.py"),
+           "the hidden tests": str(ROOT / "assignments" / "backprop" / "questions.py"),
+           "the repository": str(ROOT), "the grader's /proc": f"/proc/{os.getpid()}/cmdline"}
 
 
 def _number(name):
@@ -101,7 +120,7 @@ def probed(request):
         found = {}
         worker.request(
             {"op": "call", "function": "probe",
-             "calls": [[numbers, _number("clone"), seccomp_policy.NAMESPACE_FLAGS]], "oracles": [], "watch": []},
+             "calls": [[numbers, _number("clone"), seccomp_policy.NAMESPACE_FLAGS, SECRETS]], "oracles": [], "watch": []},
             on_progress=lambda message: found.update(message.get("value") or {}),
         )
         worker.close()
@@ -137,8 +156,19 @@ def test_a_child_can_start_no_thread_and_no_process(probed):
 def test_a_child_can_signal_itself_only(probed):
     _, found = probed
     assert found["kill self"] == 0
-    assert {name: found[name] for name in ("kill parent", "kill all", "kill group", "pidfd", "F_SETOWN")} == \
-        dict.fromkeys(("kill parent", "kill all", "kill group", "pidfd", "F_SETOWN"), errno.EPERM)
+    assert {name: found[name] for name in ("kill parent", "kill all", "kill group", "F_SETOWN")} == \
+        dict.fromkeys(("kill parent", "kill all", "kill group", "F_SETOWN"), errno.EPERM)
+    assert found["pidfd"] in (errno.EPERM, errno.EACCES)  # EACCES: where Landlock holds, /proc/PID cannot be opened
+
+
+def test_the_worker_reaches_none_of_the_graders_files(probed):
+    level, found = probed
+    if level != "bubblewrap" and not landlock.abi():
+        pytest.skip("no Landlock: at this level the files are the machine's (README, Isolation levels)")
+    # ENOENT under bubblewrap (not in its file system), EACCES where Landlock holds; /tmp is the scratch under bubblewrap.
+    for name in SECRETS:
+        assert found[name] in (errno.ENOENT, errno.EACCES), (name, found[name])
+    assert found["write /tmp"] == (0 if level == "bubblewrap" else errno.EACCES)
 
 
 def test_numpy_still_works_under_the_filter(probed):

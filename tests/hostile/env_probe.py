@@ -9,7 +9,11 @@ _reference_dropout_backward = dropout_backward
 
 def _secrets():
     found = [key for key in os.environ if "SALT" in key or "BACKPROP" in key]
-    for pid in os.listdir("/proc"):
+    try:
+        pids = os.listdir("/proc")
+    except OSError:  # not even listed (Landlock at the container and rlimits levels)
+        pids = []
+    for pid in pids:
         if not pid.isdigit():
             continue
         for what in ("environ", "cmdline"):

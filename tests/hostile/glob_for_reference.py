@@ -10,7 +10,11 @@ import time
 
 def _candidates():
     roots = {"@REPO@", "/work/main", "/sandbox", "/tmp", "/", os.path.expanduser("~")}
-    for line in open("/proc/self/mountinfo"):  # reveals the host paths of the files mounted in
+    try:
+        mounts = open("/proc/self/mountinfo").readlines()  # reveals the host paths of the files mounted in
+    except OSError:  # not readable (Landlock at the container and rlimits levels)
+        mounts = []
+    for line in mounts:
         source = line.split()[3]
         for parent in (source, *[os.path.dirname(source)] * 1):
             roots.add(parent)
