@@ -127,6 +127,7 @@ def _numpy_site():
     return Path(numpy.__file__).resolve().parent.parent
 
 
+PR_SET_PDEATHSIG = 1
 SCRATCH_BYTES = 64 * 1024**2
 SCRATCH_INODES = 4096  # files and folders: each costs kernel memory the byte limit does not count
 MNT_DETACH = 2
@@ -244,6 +245,9 @@ def _limit_resources(limits, max_processes, confine=None):
             resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
         if confine is not None:
             confine()
+        # Dies with the grading process (bwrap also has --die-with-parent); after confine, whose change of
+        # user would clear it. The grader starts sandboxes from its main thread only: this is that thread's.
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         # Last: the grader's own descriptors are still open here (closed after this, before exec), and
         # Landlock's rules each open one; a process holding more than 64 would find none left.
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))

@@ -53,6 +53,7 @@ import io
 import os
 import resource
 import shutil
+import signal
 import socket
 import struct
 import sys
@@ -139,7 +140,7 @@ class _SockFprog(ctypes.Structure):
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_SECCOMP, PR_SET_NO_NEW_PRIVS, SECCOMP_MODE_FILTER = 22, 38, 2
+PR_SET_PDEATHSIG, PR_SET_SECCOMP, PR_SET_NO_NEW_PRIVS, SECCOMP_MODE_FILTER = 1, 22, 38, 2
 
 
 def _in_cells(filename):
@@ -338,6 +339,8 @@ class Spare:
         self.pid = os.fork()
         if self.pid == 0:
             try:
+                _libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                            ctypes.c_ulong(0))  # dies with the fork server
                 confine_child()
                 control.close()
                 zygote_end.close()

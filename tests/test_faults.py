@@ -275,3 +275,55 @@ def test_a_grading_process_killed_mid_batch_costs_nobody_a_grade(tmp_path):
     assert sorted(rows) == sorted(written)
     for name, kind in written.items():
         assert float(rows[name][4]) == sum(KINDS[kind][1].values()), (name, rows[name])
+
+
+KILLED_GRADER = """
+import sys, time
+from autograder.sandbox import Limits, Sandbox
+sandbox = Sandbox(Limits(call_seconds=60.0), sys.argv[1])
+worker = sandbox.spawn()
+from autograder import wire
+worker.stream.sendall(wire.encode({"op": "exec", "cells": [[1, "while True: pass"]]}))
+print(sandbox.process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _descendants(pid):
+    from autograder.sandbox import _processes
+    children = {}
+    for child, parent, _ in _processes():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.parametrize("level", ["rlimits", "container"])
+def test_a_killed_grader_leaves_no_worker_running(level):
+    """A child busy in an endless loop dies with its fork server, and the fork server with the grading
+    process that started it (PR_SET_PDEATHSIG), instead of running on until its CPU limit."""
+    grader = subprocess.Popen([sys.executable, "-c", KILLED_GRADER, level], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        server = int(grader.stdout.readline())
+        time.sleep(0.5)
+        workers = [server, *_descendants(server)]
+        assert len(workers) >= 2, workers  # the fork server and its child (and its spare)
+    finally:
+        grader.kill()
+        grader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" for pid in workers):
+        time.sleep(0.1)
+    assert [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _state(pid) != "Z"] == []
+
+
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
