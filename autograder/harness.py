@@ -52,6 +52,7 @@ _listdir, _thread_count = os.listdir, _thread._count
 # The collector's switches: a gc callback (or a cycle's __del__) runs student code whenever an allocation
 # triggers a collection, after the call too, with the hook off (see call).
 _gc_enable, _gc_disable, _gc_isenabled = gc.enable, gc.disable, gc.isenabled
+_gc_collect, _gc_get_count, _gc_get_threshold = gc.collect, gc.get_count, gc.get_threshold
 _gc_after_call = [None]  # whether the collector was on when the last call ended: restored when the next starts
 # The last graded call's profiling hook, kept until the next call's is on: the frames it holds, dropped with it, hold
 # the student's objects, whose __del__ or weakref callbacks would run with no hook at all.
@@ -552,6 +553,16 @@ def exception_name(error):
     return None
 
 
+def _collect_due():
+    """In the worker, where the collector is off once the cells have run (hold_signals): the collection
+    it would have made by now, made here, at the end of a call, under the hook that counts."""
+    counts, thresholds = _gc_get_count(), _gc_get_threshold()
+    for generation in (2, 1, 0):
+        if thresholds[0] and counts[generation] >= thresholds[generation]:
+            _gc_collect(generation)
+            return
+
+
 def _clear(value, depth=0):
     """Empty the lists and dicts of a call's arguments (the worker's own decoded copies), at every depth."""
     kind = type(value)
@@ -607,6 +618,8 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
         sys.stdout, sys.stderr = streams
         if sandboxed:  # what the student left in the worker's copies is dropped now, not when the next request comes
             _clear(args)
+        if _held[0]:
+            _collect_due()
     except BaseException as caught:  # noqa: BLE001  (a hostile object's __del__, a signal's handler raising)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
     finally:

@@ -508,3 +508,38 @@ def test_in_the_worker_the_interpreters_switches_are_guarded_and_signals_held():
     done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + _GUARDED_WORKER],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["True", "False", "[]", "False", "False"], done.stderr
+
+
+def test_in_the_worker_cycles_are_still_collected_at_the_end_of_a_call_under_the_hook():
+    """With the collector off for good in the worker, a call's reference cycles are collected when due,
+    at the end of the call, where a cycle's __del__ runs under the hook (it counts)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = _GUARDED_WORKER.split("def call(function):")[0] + r'''
+def call(function):
+    return harness.call({"target": function}, "target", [X], [], None, CODES, ["square_forward"], sandboxed=True)
+
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        forward(X + 1e-7)
+
+
+def cycles(x):
+    gc.set_threshold(1)
+    Cycle()
+    return x
+
+
+reply = call(cycles)
+print(reply["calls"], reply["elsewhere"], gc.isenabled())
+'''
+    folder = Path(harness.__file__).parent
+    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + script],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["{'square_forward':", "1}", "True", "False"], done.stdout + done.stderr
