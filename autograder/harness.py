@@ -72,9 +72,11 @@ def guard_interpreter():
     with the profiling hook suspended: it took the centred differences during the call, or from one
     installed at load time), sys.monitoring's callbacks where it exists, and gc.enable (a collection,
     and so a gc callback or a cycle's __del__, may run inside the hook, where profiling is suspended);
-    sys.getprofile and sys.gettrace answer None. Once the cells have run (hold_signals), the signals the
-    student handles are ignored and the collector is off for good: a handler runs wherever the
-    interpreter checks for signals, inside the hook too and between the calls, out of its sight."""
+    sys.getprofile and sys.gettrace answer None, sys.addaudithook adds nothing (an audit hook ran on
+    the harness's own os.listdir as a call started, before the hook was on). Once the cells have run
+    (hold_signals), the signals the student handles are ignored and the collector is off for good: a
+    handler runs wherever the interpreter checks for signals, inside the hook too and between the
+    calls, out of its sight."""
 
     def switch(*args, **kwargs):
         _tampered[0] = True
@@ -84,6 +86,10 @@ def guard_interpreter():
 
     sys.setprofile = sys.settrace = switch
     sys.getprofile = sys.gettrace = nothing
+    # An audit hook runs on the harness's own audited calls too, before the profiling hook is on (os.listdir
+    # of the thread count, as a call starts): it read the call's arguments there and took their centred
+    # differences. None is added in the worker.
+    sys.addaudithook = switch
     monitoring = getattr(sys, "monitoring", None)
     if monitoring is not None:
         for name in ("register_callback", "set_events", "set_local_events", "use_tool_id"):
@@ -627,8 +633,11 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
         # gc.set_threshold(1)) filled the returned array with centred differences after the hook was off.
         _gc_after_call[0] = _gc_isenabled()
         _gc_disable()
-        unwatched = _getprofile() is not hook or bool(threads) or _more_threads() or _tampered[0] or \
-            _gettrace() is not None
+        try:
+            unwatched = _getprofile() is not hook or bool(threads) or _more_threads() or _tampered[0] or \
+                _gettrace() is not None
+        except BaseException:  # noqa: BLE001  (an audit hook of the student's raising in the thread count: otter's)
+            unwatched = True
         if hook.pending and not elsewhere:
             elsewhere.append(next(iter(hook.pending.values()))[1])
         _setprofile(None)

@@ -491,15 +491,18 @@ def collector(x):
     return gc.isenabled()
 
 
+audited = []
+sys.addaudithook(lambda event, details: audited.append(event))  # a definition cell's, before the hook is on
 print(call(restored)["unwatched"], call(alarm)["unwatched"], fired, call(collector)["value"],
-      call(lambda x: x)["unwatched"])
+      call(lambda x: x)["unwatched"], audited)
 """
 
 
 def test_in_the_worker_the_interpreters_switches_are_guarded_and_signals_held():
     """sys.setprofile saved, switched off and put back (profile_hook_restored), a signal handler run
     inside the hook's own code, where profiling is suspended (signal_inside_hook), and the collector
-    switched on again (a gc callback run inside the hook) all took code out of the count."""
+    switched on again (a gc callback run inside the hook), and an audit hook run on the harness's own
+    os.listdir before the hook was on (audit_hook_before_call) all took code out of the count."""
     import subprocess
     import sys
     from pathlib import Path
@@ -507,7 +510,7 @@ def test_in_the_worker_the_interpreters_switches_are_guarded_and_signals_held():
     folder = Path(harness.__file__).parent
     done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + _GUARDED_WORKER],
                           capture_output=True, text=True, timeout=60)
-    assert done.stdout.split() == ["True", "False", "[]", "False", "False"], done.stderr
+    assert done.stdout.split() == ["True", "False", "[]", "False", "False", "[]"], done.stderr
 
 
 def test_in_the_worker_cycles_are_still_collected_at_the_end_of_a_call_under_the_hook():
