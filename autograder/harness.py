@@ -211,6 +211,7 @@ def watched_codes(sources):
 _PLAIN = (bool, int, float, str, type(None))
 # numpy's types as the harness was imported with them: the student's code may rebind numpy's attributes.
 _NDARRAY, _GENERIC, _NUMBER, _GENERATOR = numpy.ndarray, numpy.generic, numpy.number, numpy.random.Generator
+_EMPTY = numpy.empty
 _MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a parameter dict
 # How far a row may be from another (or from it less a constant), relative to the rows' largest numbers:
 # the rounding of z - z.max(axis=1, keepdims=True). A finite difference with a step this small is all rounding.
@@ -505,19 +506,20 @@ def plain(value, depth=0, sendable=False):
     when the worker encoded the result or otter's checks read it (a tuple whose __iter__ took the
     centred differences earned full marks). Any other object is left as it is (the wire refuses it
     by its type, without calling it); with `sendable` (the worker's result, which the wire must send),
-    it is replaced by one of the harness's own (Unsendable), and so is an array of objects: none of
-    the student's objects outlives the call in the worker's hands, where its __del__ would run unwatched."""
+    it is replaced by one of the harness's own (Unsendable), and an array of objects by one of Nones
+    of its shape and dtype: none of the student's objects outlives the call in the worker's hands,
+    where its __del__ would run unwatched."""
     kind = type(value)
     if kind in _PLAIN or depth > _PLAIN_DEPTH:
         return value
     if kind is _NDARRAY or isinstance(value, _NDARRAY):
-        if sendable and value.dtype.hasobject:
-            return _UNSENDABLE
+        if sendable and value.dtype.hasobject:  # its shape and dtype, not the student's objects: Nones
+            return _EMPTY(value.shape, _NDARRAY.view(value, _NDARRAY).dtype)
         if kind is _NDARRAY:
             return _NDARRAY.copy(value)  # the student keeps the original, which code of theirs may change later
         return _NDARRAY.copy(_NDARRAY.view(value, _NDARRAY))
     if isinstance(value, _GENERIC):
-        return _UNSENDABLE if sendable and value.dtype.hasobject else value
+        return _EMPTY((), value.dtype)[()] if sendable and value.dtype.hasobject else value
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
