@@ -166,12 +166,40 @@ _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread",
 _UNWATCHING = _THREAD_STARTERS + (_setprofile, _settrace)
 
 
+# The opcodes that name a global: a copy of a forward pass that reaches numpy by another name (import numpy;
+# numpy.exp) computes the same, and so is the same function.
+_OPCODES = __import__("dis").opmap
+_EXTENDED_ARG, _LOAD_GLOBAL = _OPCODES["EXTENDED_ARG"], _OPCODES["LOAD_GLOBAL"]
+_NAMED_GLOBAL = {_OPCODES[name] for name in ("STORE_GLOBAL", "DELETE_GLOBAL") if name in _OPCODES}
+_LOAD_GLOBAL_SHIFT = 1 if sys.version_info >= (3, 11) else 0
+_CO_OPTIMIZED = inspect.CO_OPTIMIZED  # LOAD_GLOBAL's low bit says whether it pushes a NULL
+
+
+def _global_names(code):
+    """The indices in co_names of the names `code` reads or writes as globals (by its bytecode, 2 bytes
+    an instruction; read with this module's own builtins: dis would call the student's)."""
+    found, extended, raw = set(), 0, code.co_code
+    for at in range(0, len(raw) - 1, 2):
+        opcode, argument = raw[at], raw[at + 1] | extended
+        extended = argument << 8 if opcode == _EXTENDED_ARG else 0
+        if opcode == _LOAD_GLOBAL:
+            found.add(argument >> _LOAD_GLOBAL_SHIFT)
+        elif opcode in _NAMED_GLOBAL:
+            found.add(argument)
+    return found
+
+
 def code_key(code):
     """What makes two code objects the same function, whatever their name,
-    file, line numbers or local variables' names (a copy of the code with its
-    locals renamed computes the same; only the count of each kind is kept)."""
+    file, line numbers, local variables' names (a copy of the code with its
+    locals renamed computes the same; only the count of each kind is kept)
+    the names of the globals it reads (numpy as np or as numpy) or its docstring."""
     consts = tuple(_const_key(c) for c in code.co_consts)
-    return (code.co_code, code.co_names, len(code.co_varnames), len(code.co_freevars), len(code.co_cellvars),
+    if code.co_flags & _CO_OPTIMIZED and consts and consts[0] in (("str", repr(code.co_consts[0])), ("NoneType", "None")):
+        consts = ("docstring", *consts[1:])  # a function's first constant is its docstring, or None: a copy may drop it
+    globals_ = _global_names(code)
+    names = tuple("" if index in globals_ else name for index, name in enumerate(code.co_names))
+    return (code.co_code, names, len(code.co_varnames), len(code.co_freevars), len(code.co_cellvars),
             code.co_argcount, code.co_kwonlyargcount, consts)
 
 

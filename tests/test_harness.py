@@ -546,3 +546,18 @@ print(reply["calls"], reply["elsewhere"], gc.isenabled())
     done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + script],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["{'square_forward':", "1}", "True", "False"], done.stdout + done.stderr
+
+
+def test_a_copy_reaching_numpy_by_another_name_without_its_docstring_is_the_same_code():
+    """A copy of the given softmax with `import numpy` and `numpy.exp` for `np.exp`, its docstring dropped,
+    was not the watched code: its centred differences earned full marks (forward_copy_numpy_alias)."""
+    given = ('def softmax(z):\n    """Row-wise softmax."""\n    shifted = z - z.max(axis=1, keepdims=True)\n'
+             '    e = np.exp(shifted)\n    return e / e.sum(axis=1, keepdims=True)\n')
+    codes = harness.watched_codes([("softmax", given)])
+    namespace = {}
+    exec("import numpy\ndef copy(z):\n    shifted = z - z.max(axis=1, keepdims=True)\n    e = numpy.exp(shifted)\n"
+         "    return e / e.sum(axis=1, keepdims=True)\n"
+         "def other(z):\n    shifted = z - z.max(axis=1, keepdims=True)\n    e = numpy.log(shifted)\n"
+         "    return e / e.sum(axis=1, keepdims=True)\n", namespace)
+    assert codes.get(harness.code_key(namespace["copy"].__code__)) == "softmax"
+    assert harness.code_key(namespace["other"].__code__) not in codes  # an attribute's name is kept
