@@ -22,11 +22,13 @@ This module is copied into the worker's sandbox: it uses only the standard
 library and numpy.
 """
 
+import _signal
 import _thread
 import builtins
 import gc
 import inspect
 import os
+import signal
 import sys
 import time
 import traceback
@@ -36,6 +38,10 @@ import numpy
 
 # Taken before any student code runs, which could replace sys's attributes.
 _setprofile, _getprofile = sys.setprofile, sys.getprofile
+_settrace, _gettrace = sys.settrace, sys.gettrace
+# (signal.signal is a wrapper of _signal's, which it looks up when called: the C functions themselves.)
+_signal_handler, _getsignal, _DEFAULT_INT_HANDLER = _signal.signal, _signal.getsignal, _signal.default_int_handler
+_SIG_IGN, _ALL_SIGNALS = int(signal.SIG_IGN), signal.valid_signals()
 # The built-in functions this module's functions call (any, all, abs, type, len...), a copy taken before
 # any student code runs: a function takes its builtins from its module's __builtins__ when it is
 # defined, and the student may replace those of the builtins module (builtins.any = lambda *a: True
@@ -46,7 +52,81 @@ _listdir, _thread_count = os.listdir, _thread._count
 # The collector's switches: a gc callback (or a cycle's __del__) runs student code whenever an allocation
 # triggers a collection, after the call too, with the hook off (see call).
 _gc_enable, _gc_disable, _gc_isenabled = gc.enable, gc.disable, gc.isenabled
+_gc_collect, _gc_get_count, _gc_get_threshold = gc.collect, gc.get_count, gc.get_threshold
 _gc_after_call = [None]  # whether the collector was on when the last call ended: restored when the next starts
+# The last graded call's profiling hook, kept until the next call's is on: the frames it holds, dropped with it, hold
+# the student's objects, whose __del__ or weakref callbacks would run with no hook at all.
+_last_hook = [None]
+
+
+# The interpreter's own switches a graded call's count depends on (guard_interpreter, in the worker's process only).
+_guarded = [False]
+_tampered = [False]  # the student's code called one of them during this graded call: it is unwatched
+_held = [False]  # whether the student's signal handlers are gone and the collector off for good (hold_signals)
+
+
+def guard_interpreter():
+    """In the worker's process, before any student code runs: the interpreter's public switches that
+    run code out of the profiling hook's sight do nothing during a graded call but make it unwatched:
+    sys.setprofile (a hook saved, switched off and put back), sys.settrace (a trace function's code runs
+    with the profiling hook suspended: it took the centred differences during the call, or from one
+    installed at load time), sys.monitoring's callbacks where it exists, and gc.enable (a collection,
+    and so a gc callback or a cycle's __del__, may run inside the hook, where profiling is suspended);
+    sys.getprofile and sys.gettrace answer None, sys.addaudithook adds nothing (an audit hook ran on
+    the harness's own os.listdir as a call started, before the hook was on). Once the cells have run
+    (hold_signals), the signals the student handles are ignored and the collector is off for good: a
+    handler runs wherever the interpreter checks for signals, inside the hook too and between the
+    calls, out of its sight."""
+
+    def switch(*args, **kwargs):
+        _tampered[0] = True
+
+    def nothing(*args, **kwargs):
+        return None
+
+    sys.setprofile = sys.settrace = switch
+    sys.getprofile = sys.gettrace = nothing
+    # An audit hook runs on the harness's own audited calls too, before the profiling hook is on (os.listdir
+    # of the thread count, as a call starts): it read the call's arguments there and took their centred
+    # differences. None is added in the worker.
+    sys.addaudithook = switch
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None:
+        for name in ("register_callback", "set_events", "set_local_events", "use_tool_id"):
+            if hasattr(monitoring, name):
+                setattr(monitoring, name, switch)
+    def handle(signalnum, handler):  # (signal.signal calls it): once the cells have run, no handler of the student's
+        if _held[0] and callable(handler) and handler is not _DEFAULT_INT_HANDLER:
+            handler = _SIG_IGN
+        return _signal_handler(signalnum, handler)
+
+    _signal.signal = handle
+    gc.enable = switch
+    _guarded[0] = True
+
+
+def _handled():
+    """The signals a handler of the student's would be called for (not Python's own SIGINT handler)."""
+    found = []
+    for number in _ALL_SIGNALS:
+        try:
+            handler = _getsignal(number)
+        except (OSError, ValueError):
+            continue
+        if callable(handler) and handler is not _DEFAULT_INT_HANDLER:
+            found.append(number)
+    return found
+
+
+def hold_signals():
+    """In the worker, once the cells have run: ignore, for good, every signal a handler of the student's
+    is set for (and any set later: guard_interpreter), and switch the collector off. A signal left to its
+    default action still ends the process, as it would have."""
+    if _guarded[0] and not _held[0]:
+        for number in _handled():  # ignored rather than blocked: a thread not blocking it would take it all the same
+            _signal_handler(number, _SIG_IGN)
+        _gc_disable()
+        _held[0] = True
 
 
 def thread_count():
@@ -81,19 +161,63 @@ def _more_threads():
 # profiling hook that counts (sys.setprofile is the calling thread's).
 _THREAD_STARTERS = tuple(getattr(_thread, name) for name in ("start_new_thread", "start_joinable_thread")
                          if hasattr(_thread, name))
+# The interpreter's switches of the profiling hook and of a trace function, called during a graded call through any
+# name (otter's kernel, where guard_interpreter does not replace them): the call is unwatched, as for a thread.
+_UNWATCHING = _THREAD_STARTERS + (_setprofile, _settrace)
+
+
+# The opcodes that name a global: a copy of a forward pass that reaches numpy by another name (import numpy;
+# numpy.exp) computes the same, and so is the same function.
+_OPCODES = __import__("dis").opmap
+_EXTENDED_ARG, _LOAD_GLOBAL = _OPCODES["EXTENDED_ARG"], _OPCODES["LOAD_GLOBAL"]
+_NAMED_GLOBAL = {_OPCODES[name] for name in ("STORE_GLOBAL", "DELETE_GLOBAL") if name in _OPCODES}
+_LOAD_GLOBAL_SHIFT = 1 if sys.version_info >= (3, 11) else 0
+_CO_OPTIMIZED = inspect.CO_OPTIMIZED  # LOAD_GLOBAL's low bit says whether it pushes a NULL
+
+
+def _global_names(code):
+    """The indices in co_names of the names `code` reads or writes as globals (by its bytecode, 2 bytes
+    an instruction; read with this module's own builtins: dis would call the student's)."""
+    found, extended, raw = set(), 0, code.co_code
+    for at in range(0, len(raw) - 1, 2):
+        opcode, argument = raw[at], raw[at + 1] | extended
+        extended = argument << 8 if opcode == _EXTENDED_ARG else 0
+        if opcode == _LOAD_GLOBAL:
+            found.add(argument >> _LOAD_GLOBAL_SHIFT)
+        elif opcode in _NAMED_GLOBAL:
+            found.add(argument)
+    return found
 
 
 def code_key(code):
     """What makes two code objects the same function, whatever their name,
-    file, line numbers or local variables' names (a copy of the code with its
-    locals renamed computes the same; only the count of each kind is kept)."""
-    consts = tuple(
-        code_key(c) if isinstance(c, types.CodeType)
-        else repr(sorted(c, key=repr)) if isinstance(c, frozenset) else (type(c).__name__, repr(c))
-        for c in code.co_consts
-    )
-    return (code.co_code, code.co_names, len(code.co_varnames), len(code.co_freevars), len(code.co_cellvars),
+    file, line numbers, local variables' names (a copy of the code with its
+    locals renamed computes the same; only the count of each kind is kept)
+    the names of the globals it reads (numpy as np or as numpy) or its docstring."""
+    consts = tuple(_const_key(c) for c in code.co_consts)
+    if code.co_flags & _CO_OPTIMIZED and consts and consts[0] in (("str", repr(code.co_consts[0])), ("NoneType", "None")):
+        consts = ("docstring", *consts[1:])  # a function's first constant is its docstring, or None: a copy may drop it
+    globals_ = _global_names(code)
+    names = tuple("" if index in globals_ else name for index, name in enumerate(code.co_names))
+    return (code.co_code, names, len(code.co_varnames), len(code.co_freevars), len(code.co_cellvars),
             code.co_argcount, code.co_kwonlyargcount, consts)
+
+
+_CONSTANTS = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
+
+
+def _const_key(value, depth=0):
+    """A code object's constant, by its exact type and repr: only the types the compiler makes (the student
+    may build a code object with any constants, whose __repr__ would run inside the profiling hook)."""
+    kind = type(value)
+    if kind is types.CodeType:
+        return code_key(value)
+    if kind in _CONSTANTS:
+        return (kind.__name__, repr(value))
+    if depth < _MAX_NESTING and kind in (tuple, frozenset):
+        items = tuple(_const_key(item, depth + 1) for item in value)
+        return (kind.__name__, tuple(sorted(items, key=repr)) if kind is frozenset else items)
+    return ("object", id(value))
 
 
 def _prefilter(code):
@@ -115,6 +239,7 @@ def watched_codes(sources):
 _PLAIN = (bool, int, float, str, type(None))
 # numpy's types as the harness was imported with them: the student's code may rebind numpy's attributes.
 _NDARRAY, _GENERIC, _NUMBER, _GENERATOR = numpy.ndarray, numpy.generic, numpy.number, numpy.random.Generator
+_EMPTY = numpy.empty
 _MAX_NESTING = 8  # a forward pass's arguments: arrays, a cache dict, a parameter dict
 # How far a row may be from another (or from it less a constant), relative to the rows' largest numbers:
 # the rounding of z - z.max(axis=1, keepdims=True). A finite difference with a step this small is all rounding.
@@ -147,7 +272,10 @@ def own_numbers(args):
 
 
 def _is_number(value):
-    return isinstance(value, (int, float, _NUMBER)) and not isinstance(value, bool)
+    # By the exact type's class hierarchy: isinstance reads a `__class__` the student may define, code that
+    # would run inside the profiling hook, out of its sight.
+    kind = type(value)
+    return issubclass(kind, (int, float, _NUMBER)) and kind is not bool
 
 
 def _apart_by_rounding(value, given, row_shift):
@@ -221,7 +349,7 @@ def at_own_point(value, own, depth=0, row_shift=False):
     kind = type(value)
     if kind in _PLAIN or kind is _GENERATOR:
         return True
-    if isinstance(value, _GENERIC):
+    if issubclass(kind, _GENERIC):
         return value.dtype.kind in "biuf"
     if kind is _NDARRAY:
         if value.dtype.kind == "b":
@@ -257,7 +385,7 @@ def _point_key(value, depth=0):
     kind = type(value)
     if kind in _PLAIN:
         return (kind.__name__, repr(value))
-    if isinstance(value, _GENERIC):
+    if issubclass(kind, _GENERIC):
         return ("scalar", value.dtype.str, value.tobytes())
     if kind is _NDARRAY:
         return ("array", value.shape, value.dtype.str, hash(value.tobytes()))
@@ -265,7 +393,11 @@ def _point_key(value, depth=0):
         keys = tuple(_point_key(item, depth + 1) for item in value)
         return None if None in keys else (kind.__name__, keys)
     if depth < _MAX_NESTING and kind is dict:
-        keys = tuple((repr(key), _point_key(item, depth + 1)) for key, item in value.items())
+        # A key's own repr only for the exact plain types: any other's is the student's code.
+        keys = tuple((repr(key) if type(key) in _PLAIN else None, _point_key(item, depth + 1))
+                     for key, item in value.items())
+        if any(key is None for key, _ in keys):
+            return None
         return None if any(key is None for _, key in keys) else ("dict", keys)
     return None
 
@@ -322,7 +454,7 @@ def watching(codes, watched, calls, own=None, elsewhere=None, threads=None, row_
                     repeats[point[1]] = repeats.get(point[1], 0) + 1
             return
         if event != "call":
-            if event == "c_call" and threads is not None and not threads and arg in _THREAD_STARTERS:
+            if event == "c_call" and threads is not None and not threads and arg in _UNWATCHING:
                 threads.append(arg)
             return
         code = frame.f_code
@@ -386,22 +518,36 @@ def stand_in(name, own, ask):
 _PLAIN_DEPTH = 32  # wire.py's nesting limit: anything deeper is refused there before any of its code runs
 
 
-def plain(value, depth=0):
+class Unsendable:
+    """In a worker's result, what stood there: an object the wire does not send (it refuses this by its type)."""
+
+    __slots__ = ()
+
+
+_UNSENDABLE = Unsendable()
+
+
+def plain(value, depth=0, sendable=False):
     """What a graded call returned, rebuilt from the exact built-in and numpy types while the
     profiling hook still counts: a subclass of tuple, list, dict, str, int or float (or of ndarray)
     has methods of the student's (__iter__, items, __float__), which ran unwatched, after the call,
     when the worker encoded the result or otter's checks read it (a tuple whose __iter__ took the
     centred differences earned full marks). Any other object is left as it is (the wire refuses it
-    by its type, without calling it)."""
+    by its type, without calling it); with `sendable` (the worker's result, which the wire must send),
+    it is replaced by one of the harness's own (Unsendable), and an array of objects by one of Nones
+    of its shape and dtype: none of the student's objects outlives the call in the worker's hands,
+    where its __del__ would run unwatched."""
     kind = type(value)
     if kind in _PLAIN or depth > _PLAIN_DEPTH:
         return value
-    if kind is _NDARRAY:
-        return _NDARRAY.copy(value)  # the student keeps the original, which code of theirs may change later
-    if isinstance(value, _NDARRAY):
+    if kind is _NDARRAY or isinstance(value, _NDARRAY):
+        if sendable and value.dtype.hasobject:  # its shape and dtype, not the student's objects: Nones
+            return _EMPTY(value.shape, _NDARRAY.view(value, _NDARRAY).dtype)
+        if kind is _NDARRAY:
+            return _NDARRAY.copy(value)  # the student keeps the original, which code of theirs may change later
         return _NDARRAY.copy(_NDARRAY.view(value, _NDARRAY))
     if isinstance(value, _GENERIC):
-        return value
+        return _EMPTY((), value.dtype)[()] if sendable and value.dtype.hasobject else value
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -409,11 +555,11 @@ def plain(value, depth=0):
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, (list, tuple)):
-        items = [plain(item, depth + 1) for item in value]
+        items = [plain(item, depth + 1, sendable) for item in value]
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
-        return {plain(key, depth + 1): plain(item, depth + 1) for key, item in value.items()}
-    return value
+        return {plain(key, depth + 1, sendable): plain(item, depth + 1, sendable) for key, item in value.items()}
+    return _UNSENDABLE if sendable else value
 
 
 def student_traceback(error, is_students=lambda filename: True):
@@ -443,8 +589,27 @@ def exception_name(error):
     return None
 
 
+def _collect_due():
+    """In the worker, where the collector is off once the cells have run (hold_signals): the collection
+    it would have made by now, made here, at the end of a call, under the hook that counts."""
+    counts, thresholds = _gc_get_count(), _gc_get_threshold()
+    for generation in (2, 1, 0):
+        if thresholds[0] and counts[generation] >= thresholds[generation]:
+            _gc_collect(generation)
+            return
+
+
+def _clear(value, depth=0):
+    """Empty the lists and dicts of a call's arguments (the worker's own decoded copies), at every depth."""
+    kind = type(value)
+    if depth <= _PLAIN_DEPTH and kind in (list, dict):
+        for item in list(value.values() if kind is dict else value):
+            _clear(item, depth + 1)
+        value.clear()
+
+
 def call(namespace, function, args, oracles, ask, codes, watched, is_students=lambda filename: True,
-         row_shift_invariant=()):
+         row_shift_invariant=(), sandboxed=False):
     """One call of namespace[function](*args), with the functions named in
     `oracles` standing in (asking with `ask`) and the `watched` ones of
     `codes` counted (those of `row_shift_invariant` at their own point up to a
@@ -459,27 +624,53 @@ def call(namespace, function, args, oracles, ask, codes, watched, is_students=la
     namespace.update({name: stand_in(name, own, ask) for name, own in saved.items()})
     threads = ["alive at the call's start"] if _more_threads() else []
     hook = watching(codes, watched, calls, own_numbers(args), elsewhere, threads, row_shift_invariant, nested, repeats)
+    streams = sys.stdout, sys.stderr
+    if sandboxed:
+        hold_signals()
+    _tampered[0] = False
+    # A trace function's code runs with the profiling hook suspended: none runs during a call. (Otter's kernel may
+    # have one of its own, a debugger's or coverage's: it is put back after the call.)
+    tracer = _gettrace()
+    if tracer is not None:
+        _settrace(None)
+    # From the hook's start to its end, and never outside: whatever of the student's runs when the collector
+    # is switched on again, a signal held since the last call is delivered, the exception is formatted, or the
+    # student's objects are dropped (__del__, weakref callbacks) runs under the hook that counts.
+    _setprofile(hook)
     try:
-        if _gc_after_call[0]:
+        _last_hook[0] = hook  # the last call's hook (and the frames it holds) dropped under this one
+        if _gc_after_call[0] and not _held[0]:
             _gc_enable()
-        _setprofile(hook)
         try:
-            value = plain(target(*args))
-        finally:
-            # No collection until the next call: a gc callback the student registered (fed any allocation by
-            # gc.set_threshold(1)) filled the returned array with centred differences after the hook was off.
-            _gc_after_call[0] = _gc_isenabled()
-            _gc_disable()
-            unwatched = _getprofile() is not hook or bool(threads) or _more_threads()
-            _setprofile(None)
-            if hook.pending and not elsewhere:
-                elsewhere.append(next(iter(hook.pending.values()))[1])
-            for name, own in saved.items():
-                if own is None:
-                    namespace.pop(name, None)
-                else:
-                    namespace[name] = own
-    except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
+            value = plain(target(*args), sendable=sandboxed)
+        except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
+            error, exception = student_traceback(caught, is_students), exception_name(caught)
+        target = None
+        for name, own in saved.items():
+            if own is None:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = own
+        sys.stdout, sys.stderr = streams
+        if sandboxed:  # what the student left in the worker's copies is dropped now, not when the next request comes
+            _clear(args)
+        if _held[0]:
+            _collect_due()
+    except BaseException as caught:  # noqa: BLE001  (a hostile object's __del__, a signal's handler raising)
         error, exception = student_traceback(caught, is_students), exception_name(caught)
+    finally:
+        # No collection until the next call: a gc callback the student registered (fed any allocation by
+        # gc.set_threshold(1)) filled the returned array with centred differences after the hook was off.
+        _gc_after_call[0] = _gc_isenabled()
+        _gc_disable()
+        try:
+            unwatched = _getprofile() is not hook or bool(threads) or _more_threads() or _tampered[0] or \
+                _gettrace() is not None
+        except BaseException:  # noqa: BLE001  (an audit hook of the student's raising in the thread count: otter's)
+            unwatched = True
+        if hook.pending and not elsewhere:
+            elsewhere.append(next(iter(hook.pending.values()))[1])
+        _setprofile(None)
+        _settrace(None if _guarded[0] else tracer)
     return {"value": value, "error": error, "exception": exception, "missing": False, "calls": calls,
             "nested": nested, "repeats": repeats, "unwatched": unwatched, "elsewhere": bool(elsewhere), "seconds": time.perf_counter() - started}

@@ -146,9 +146,11 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 
 def file_stem(name):
     """The file name (without suffix) of a submission's results/ and feedback/ files.
-    A plain ASCII name is kept as it is; any other gets a readable part and a hash of
-    the whole name, so that two names never share a file and no name is too long."""
-    if _PLAIN_STEM.fullmatch(name) and not _HASHED_TAIL.fullmatch(name):
+    A plain lower-case ASCII name is kept as it is; any other gets a readable part and a hash of
+    the whole name, so that two names never share a file and no name is too long, even on a
+    file system that does not tell case apart (macOS's, Windows', a zip of the output opened
+    there): "Alice" and "alice", two students, made feedback/Alice.md and feedback/alice.md."""
+    if _PLAIN_STEM.fullmatch(name) and not _HASHED_TAIL.fullmatch(name) and name == name.lower():
         return name
     readable = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip("._")[:48] or "submission"
     return f"{readable}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"

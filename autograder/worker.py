@@ -221,6 +221,7 @@ def serve(channel):
                 except BaseException as caught:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the student's)
                     errors[str(number)] = student_traceback(caught)
                 sys.stdout = sys.stderr = output
+            harness.hold_signals()  # from now on no signal handler or gc callback of the student's runs
             channel.send({"op": "done", "errors": errors, "output": output.take()})
         elif op == "call":
             for index, args in enumerate(request["calls"]):
@@ -279,7 +280,7 @@ def ask_grader(channel):
 def call(channel, namespace, request, args):
     """One call of the requested function (harness.call), with oracles standing in and the watched functions counted."""
     return harness.call(namespace, request["function"], args, request.get("oracles", []), ask_grader(channel),
-                        _watched, request.get("watch", []), _in_cells, _row_shift_invariant)
+                        _watched, request.get("watch", []), _in_cells, _row_shift_invariant, sandboxed=True)
 
 
 class _Silent:
@@ -397,6 +398,7 @@ def zygote(scratch):
     """
     _make_undumpable()
     harness.watch_threads()
+    harness.guard_interpreter()
     try:
         import gradcheck  # noqa: F401  (every notebook imports it: once here, not once per child)
     except ImportError:

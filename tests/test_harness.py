@@ -358,3 +358,206 @@ def test_a_gc_callback_cannot_fill_the_result_after_the_call():
         gc.set_threshold(*threshold)
         gc.enable()
     assert not reply["value"].any()
+
+
+def test_no_student_code_runs_inside_the_hook_itself():
+    """Code the profiling hook runs (reading an argument's __class__ through isinstance, a dict key's or a
+    code constant's __repr__) runs with profiling suspended: a __class__ property took the centred
+    differences of softmax there, out of the count, and earned full marks (class_property_inside_hook)."""
+    import types
+
+    ran = []
+
+    class Probe:
+        @property
+        def __class__(self):
+            ran.append("__class__")
+            return Probe
+
+    class Key:
+        def __repr__(self):
+            ran.append("__repr__")
+            return "k"
+
+        def __hash__(self):
+            return 1
+
+    own = harness.own_numbers([X])
+    assert not harness.at_own_point(Probe(), own) and not harness.at_own_point([Probe()], own)
+    assert harness._point_key({Key(): 1.0}) is None
+    code = compile("def f(x):\n    return x\n", "<cell>", "exec").co_consts[0]
+    harness.code_key(code.replace(co_consts=(*code.co_consts, Key())))
+    assert ran == []
+
+
+def test_student_code_the_call_leaves_behind_runs_while_the_hook_counts():
+    """An exception's __str__ (formatted after the call) and a finalizer on what the student left in the
+    arguments (dropped when the worker's next request came) ran with the hook off: the finalizer read the
+    next case's inputs from the worker's frame and took their centred differences (finalizer_after_call)."""
+    import weakref
+
+    forward = _square_forward()
+
+    class Late(Exception):
+        def __str__(self):
+            forward(X + 1e-7)
+            return "late"
+
+    def raises(x):
+        raise Late()
+
+    reply = _call(raises, X)
+    assert reply["calls"] == {"square_forward": 1} and reply["elsewhere"] is True
+
+    class Token:
+        pass
+
+    def leaves_a_finalizer(x, cache):
+        token = Token()
+        weakref.finalize(token, lambda: forward(x + 1e-7))
+        cache["token"] = token
+        return x
+
+    reply = harness.call({"target": leaves_a_finalizer}, "target", [X, {}], [], None, CODES, ["square_forward"],
+                         sandboxed=True)
+    assert reply["calls"] == {"square_forward": 1} and reply["elsewhere"] is True
+
+
+def test_a_trace_function_makes_the_call_unwatched_and_one_set_before_it_is_suspended_during_it():
+    """A trace function's code runs with the profiling hook suspended: one set during the call took the
+    centred differences out of the count (trace_function_forward_calls); one set before it (a definition
+    cell's) did the same at every call (trace_function_at_load)."""
+    import sys
+
+    forward = _square_forward()
+
+    def traced(x):
+        found = []
+        sys.settrace(lambda frame, event, arg: found.append(forward(x + 1e-7)) if not found else None)
+        (lambda: None)()
+        sys.settrace(None)
+        return found[0]
+
+    previous = sys.gettrace()
+    try:
+        assert _call(traced, X)["unwatched"] is True
+        seen = []
+        sys.settrace(lambda frame, event, arg: seen.append(frame.f_code.co_name))
+        reply = _call(lambda x: 2 * x, X)
+        assert reply["unwatched"] is False and "<lambda>" not in seen and sys.gettrace() is not None
+    finally:
+        sys.settrace(previous)
+
+
+_GUARDED_WORKER = r"""
+import gc, signal, sys
+import numpy as np
+import harness
+
+harness.watch_threads()
+harness.guard_interpreter()
+CODES = harness.watched_codes([("square_forward", "def square_forward(x):\n    return x * x\n")])
+namespace = {}
+exec("def square_forward(x):\n    return x * x\n", namespace)
+forward = namespace["square_forward"]
+X = np.arange(6.0).reshape(2, 3)
+fired = []
+signal.signal(signal.SIGALRM, lambda *args: fired.append(forward(X + 1e-7)))  # a definition cell's handler
+harness.hold_signals()  # the cells have run
+
+
+def call(function):
+    return harness.call({"target": function}, "target", [X], [], None, CODES, ["square_forward"], sandboxed=True)
+
+
+def restored(x):
+    hook = sys.getprofile()
+    sys.setprofile(None)
+    forward(x + 1e-7)
+    sys.setprofile(hook)
+    return x
+
+
+def alarm(x):
+    signal.setitimer(signal.ITIMER_REAL, 0.001)
+    end = __import__("time").monotonic() + 0.2
+    while __import__("time").monotonic() < end:
+        pass
+    return x
+
+
+def collector(x):
+    gc.enable()
+    return gc.isenabled()
+
+
+audited = []
+sys.addaudithook(lambda event, details: audited.append(event))  # a definition cell's, before the hook is on
+print(call(restored)["unwatched"], call(alarm)["unwatched"], fired, call(collector)["value"],
+      call(lambda x: x)["unwatched"], audited)
+"""
+
+
+def test_in_the_worker_the_interpreters_switches_are_guarded_and_signals_held():
+    """sys.setprofile saved, switched off and put back (profile_hook_restored), a signal handler run
+    inside the hook's own code, where profiling is suspended (signal_inside_hook), and the collector
+    switched on again (a gc callback run inside the hook), and an audit hook run on the harness's own
+    os.listdir before the hook was on (audit_hook_before_call) all took code out of the count."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = Path(harness.__file__).parent
+    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + _GUARDED_WORKER],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", "False", "[]", "False", "False", "[]"], done.stderr
+
+
+def test_in_the_worker_cycles_are_still_collected_at_the_end_of_a_call_under_the_hook():
+    """With the collector off for good in the worker, a call's reference cycles are collected when due,
+    at the end of the call, where a cycle's __del__ runs under the hook (it counts)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = _GUARDED_WORKER.split("def call(function):")[0] + r'''
+def call(function):
+    return harness.call({"target": function}, "target", [X], [], None, CODES, ["square_forward"], sandboxed=True)
+
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        forward(X + 1e-7)
+
+
+def cycles(x):
+    gc.set_threshold(1)
+    Cycle()
+    return x
+
+
+reply = call(cycles)
+print(reply["calls"], reply["elsewhere"], gc.isenabled())
+'''
+    folder = Path(harness.__file__).parent
+    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + script],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["{'square_forward':", "1}", "True", "False"], done.stdout + done.stderr
+
+
+def test_a_copy_reaching_numpy_by_another_name_without_its_docstring_is_the_same_code():
+    """A copy of the given softmax with `import numpy` and `numpy.exp` for `np.exp`, its docstring dropped,
+    was not the watched code: its centred differences earned full marks (forward_copy_numpy_alias)."""
+    given = ('def softmax(z):\n    """Row-wise softmax."""\n    shifted = z - z.max(axis=1, keepdims=True)\n'
+             '    e = np.exp(shifted)\n    return e / e.sum(axis=1, keepdims=True)\n')
+    codes = harness.watched_codes([("softmax", given)])
+    namespace = {}
+    exec("import numpy\ndef copy(z):\n    shifted = z - z.max(axis=1, keepdims=True)\n    e = numpy.exp(shifted)\n"
+         "    return e / e.sum(axis=1, keepdims=True)\n"
+         "def other(z):\n    shifted = z - z.max(axis=1, keepdims=True)\n    e = numpy.log(shifted)\n"
+         "    return e / e.sum(axis=1, keepdims=True)\n", namespace)
+    assert codes.get(harness.code_key(namespace["copy"].__code__)) == "softmax"
+    assert harness.code_key(namespace["other"].__code__) not in codes  # an attribute's name is kept

@@ -339,6 +339,14 @@ def test_a_hashed_looking_name_cannot_take_another_students_files():
     assert file_stem("bob ") != file_stem(file_stem("bob "))
 
 
+def test_names_differing_in_case_only_never_share_a_file_where_case_is_not_told_apart():
+    """Two students "Alice" and "alice" wrote feedback/Alice.md and feedback/alice.md: one file on
+    macOS or Windows (or a zip of the output opened there), one student's feedback lost."""
+    names = ["Alice", "alice", "ALICE", "Bob-0123456789", "bob-0123456789"]
+    stems = [file_stem(name) for name in names]
+    assert len({stem.casefold() for stem in stems}) == len(names) and file_stem("alice") == "alice"
+
+
 # ---------------------------------------------------------------- 4. safe reading
 
 def test_links_fifos_and_devices_are_never_followed_or_read(tmp_path):
