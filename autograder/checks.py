@@ -13,6 +13,7 @@ worker, and that run's message is shown.
 """
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 
@@ -222,6 +223,26 @@ def _failed_case(case, question, message):
     ]
 
 
+def _diagnosed(diagnose, question, attempts):
+    try:
+        return diagnose(question, attempts)
+    except Exception:  # noqa: BLE001  (a diagnosis adds to a grade; a fault in it must not cost one)
+        return []
+
+
+def _required_outputs_hold(question, case_checks):
+    """A case's checks, none earning anything when an output of weight 0 (one
+    that earns nothing itself, such as a given loss) is wrong or missing: a
+    wrong answer never keeps full marks."""
+    required = {output.name for output in question.outputs if output.weight == 0}
+    wrong = sorted(check.output for check in case_checks if check.output in required and not check.passed)
+    if not wrong:
+        return case_checks
+    because = f"right, but this case earns nothing: its {' and '.join(wrong)} is wrong"
+    return [replace(check, points=0.0, passed=False, message=because) if check.passed else check
+            for check in case_checks]
+
+
 def _points(case, question, output):
     total = sum(o.weight for o in question.outputs)
     return case.points * output.weight / total
@@ -233,7 +254,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
     `watch`: the (name, source) of the functions whose calls are counted (the
     assignment's watched_sources); `error_hints`: its own hints for exception messages."""
     result = QuestionResult(question.function, question.title, question.points, "passed")
-    diagnoses, attempts, missing_keys = [], [], []
+    diagnoses, attempts, present_attempts, missing_keys = [], [], [], []
     generators = [_case_generators(salt, submission, question, case, digest) for case in question.cases]
     problems = [question.draw(rng, **case.params) for case, (rng, _) in zip(question.cases, generators)]
     runs = [standins.reference_run(question, problem.args) for problem in problems]
@@ -308,6 +329,7 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
         directions = np.random.default_rng(directions_seed)
         sizes = vocabulary.sizes_of(problem.args)
         passed_outputs = {}
+        first_check = len(result.checks)
         for output in question.outputs:
             if output.name in missing:
                 result.checks.append(Check(case.name, output.name, 0.0, _points(case, question, output), False,
@@ -331,23 +353,23 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             result.checks.append(Check(case.name, output.name, points if passed else 0.0, points, passed, message,
                                        vs_reference, vs_numeric, output.zero_by_construction))
             passed_outputs[output.name] = passed
-        # With outputs missing, the diagnosis reads the dict as returned (a key spelled otherwise is found there).
+        result.checks[first_check:] = _required_outputs_hold(question, result.checks[first_check:])
+        # With outputs missing, the diagnosis reads the dict as returned (a key spelled otherwise is found there);
+        # failing that, what the dict holds is diagnosed on its own (present_attempts).
         attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"),
                                           None if missing else answer, {} if missing else passed_outputs))
-    try:
-        diagnosed = diagnosis.diagnose(question, attempts)
-    except Exception:  # noqa: BLE001  (a diagnosis adds to a grade; a fault in it must not cost one)
-        diagnosed = []
+        present_attempts.append(diagnosis.Attempt(case, problem.args, expected, reply.get("value"), answer, passed_outputs))
+    diagnosed = _diagnosed(diagnosis.diagnose, question, attempts)
+    if not diagnosed and missing_keys:  # (a diagnosis of the container says more: the keys spelled otherwise)
+        names = ", ".join(output.name for output in question.outputs)
+        diagnosed = [{"mistake": mistake,
+                      "hint": f"The outputs are read by key: return the dict with exactly the keys {names}, "
+                              f"as the function's docstring says ({question.title!r} in the notebook); "
+                              "the keys it has are graded as they are."} for mistake in missing_keys]
+        diagnosed += _diagnosed(diagnosis.diagnose_present, question, present_attempts)
     for found in diagnosed:
         if found not in diagnoses:
             diagnoses.append(found)
-    if not diagnosed:  # (a diagnosis of the container says more: the keys spelled otherwise)
-        names = ", ".join(output.name for output in question.outputs)
-        for mistake in missing_keys:
-            diagnoses.append({"mistake": mistake,
-                              "hint": f"The outputs are read by key: return the dict with exactly the keys {names}, "
-                                      f"as the function's docstring says ({question.title!r} in the notebook); "
-                                      "the keys it has are graded as they are."})
     result.diagnoses = diagnoses
     if result.status == "passed":
         earned = result.score

@@ -17,7 +17,7 @@ the answer, the one that fits best is named, or none when two fit equally.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -52,6 +52,24 @@ def diagnose(question, attempts):
         return _diagnose(question, attempts)
 
 
+def diagnose_present(question, attempts):
+    """The diagnoses of what a dict without some of the outputs' keys holds:
+    the question read as one of only the outputs every case returned. Where
+    the chain goes wrong is not said: that would need the outputs left out."""
+    usable = [a for a in attempts if a.answer is not None]
+    present = tuple(o for o in question.outputs if usable and all(o.name in a.answer for a in usable))
+    if not present:
+        return []
+    names = [output.name for output in present]
+    view = replace(question, outputs=present, unpack=specs.keys(*names), locations=(), optional_in_locations=())
+    held = []
+    for attempt in usable:
+        values = {name: attempt.answer[name] for name in names}
+        held.append(Attempt(attempt.case, attempt.args, attempt.expected, values, values,
+                            {name: attempt.passed[name] for name in names}))
+    return diagnose(view, held)
+
+
 def _diagnose(question, attempts):
     attempts = [_rewrapped(question, attempt) for attempt in attempts]
     container = _container(question, attempts)
@@ -83,6 +101,9 @@ def _rewrapped(question, attempt):
     if listed:  # each output read as the array its numbers make
         values = dict(attempt.answer)
     if values is None:
+        if attempt.answer is None and _held_dict(question, attempt.returned) is not None:
+            # A dict without some keys in a tuple: the container is still what to say first.
+            return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
         return attempt
     values = {name: _coerced(value) for name, value in values.items()}
     passed = {name: _agrees(question, name, values[name], attempt.expected[name]) for name in names}
@@ -114,6 +135,14 @@ def _reading(question, returned, expected, names):
     return None, False
 
 
+def _held_dict(question, returned):
+    """The one dict among the items of a tuple or list (`return grads, dX`) where a dict belongs, or None."""
+    if not isinstance(returned, (list, tuple)) or len(returned) > 12 or not _expects_dict(question):
+        return None
+    dicts = [item for item in returned if isinstance(item, dict)]
+    return dicts[0] if len(dicts) == 1 else None
+
+
 def _inner_dict(returned, names):
     """{name: value} from the one dict among the items of a tuple or list (`return grads, dX`), or None."""
     dicts = [item for item in returned if isinstance(item, dict)] if len(returned) <= 12 else []
@@ -124,21 +153,30 @@ def _inner_dict(returned, names):
     return _by_key(dicts[0], names)
 
 
+def _plain_key(key):
+    key = str(key).lower()
+    for prefix in ("grad_", "grad", "d_", "d"):
+        key = key.removeprefix(prefix)
+    return key
+
+
 def _by_key(returned, names):
     """{name: value} from a dict whose keys are the names spelled otherwise ('dW1', 'dgamma'), or None.
     The keys are the student's text: they are compared, never shown."""
-    def plain(key):
-        key = str(key).lower()
-        for prefix in ("grad_", "grad", "d_", "d"):
-            key = key.removeprefix(prefix)
-        return key
-
     keys = {}
     for key in returned:
-        keys.setdefault(plain(key), []).append(key)
-    if not all(len(keys.get(plain(name), ())) == 1 for name in names):
+        keys.setdefault(_plain_key(key), []).append(key)
+    if not all(len(keys.get(_plain_key(name), ())) == 1 for name in names):
         return None
-    return {name: returned[keys[plain(name)][0]] for name in names}
+    return {name: returned[keys[_plain_key(name)][0]] for name in names}
+
+
+def _keys_missing(returned, names):
+    """The names of `names` that no key of the dict `returned` spells, even otherwise ('dW1')."""
+    if len(returned) > 10**4:
+        return []
+    plain = {_plain_key(key) for key in returned}
+    return [name for name in names if name not in returned and _plain_key(name) not in plain]
 
 
 def _sequence_fit(returned, expected, names):
@@ -203,7 +241,9 @@ def _container(question, attempts):
         holding = isinstance(returned, (list, tuple)) and any(isinstance(item, dict) for item in returned)
         what = f"returns a {kind} of {vocabulary.count_text(len(returned))} holding the dict instead of the dict alone" if holding else \
             f"returns a {kind} instead of a dict"
-        fix = f"Return the dict alone, with the keys {', '.join(names)}." if holding else \
+        missing = _keys_missing(_held_dict(question, returned), names) if holding else []
+        lacking = f" (it has no key{'s' if len(missing) > 1 else ''} {_listing([repr(name) for name in missing])})" if missing else ""
+        fix = f"Return the dict alone, with the keys {', '.join(names)}{lacking}." if holding else \
             f"Return a dict with the keys {', '.join(names)}."
     else:
         kind = "list" if isinstance(returned, list) else type(returned).__name__

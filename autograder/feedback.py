@@ -110,8 +110,7 @@ def shows_message(question):
 
 def check_rows(question):
     """(case, output, verdict, measured) of each check, as the feedback's table shows them."""
-    # A check worth no points (the given loss) cannot fail the question.
-    return [(check.case, check.output, "pass" if check.passed else ("FAIL" if check.max_points > 0 else "wrong (no points)"),
+    return [(check.case, check.output, "pass" if check.passed else "FAIL",
              _measured(check)) for check in question.checks]
 
 

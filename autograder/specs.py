@@ -21,6 +21,8 @@ class Output:
     """One array the student's function returns, and how it is compared."""
 
     name: str
+    # Its share of a case's points. 0: it earns nothing itself (a given loss, returned beside the gradient),
+    # but a case where it is wrong or missing earns nothing at all.
     weight: float = 1.0
     zero_by_construction: bool = False  # compared by absolute tolerance (notes.md section 4)
     axes: tuple = ()  # the symbols of its shape, e.g. ("N", "D"): the sizes a diagnosed factor may be made of

@@ -91,6 +91,18 @@ def cross_entropy_onehot_not_divided(z, y):
     return loss, L.softmax(z) / N - np.eye(C)[y]
 
 
+def cross_entropy_loss_summed(z, y):
+    loss, dz = L.softmax_cross_entropy(z, y)
+    return loss * z.shape[0], dz
+
+
+def cross_entropy_loss_overflows(z, y):
+    N = z.shape[0]
+    with np.errstate(all="ignore"):
+        loss = float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(N), y]))
+    return loss, L.softmax_cross_entropy(z, y)[1]
+
+
 def cross_entropy_three_outputs(z, y):
     loss, dz = L.softmax_cross_entropy(z, y)
     return loss, dz, L.softmax(z)
@@ -199,6 +211,8 @@ WRONG = {
     "cross_entropy_no_max_shift": ("softmax_cross_entropy", cross_entropy_no_max_shift, "NaN or infinity in dz only for logits of order 1e3", "1/N"),
     "cross_entropy_mean_twice": ("softmax_cross_entropy", cross_entropy_mean_twice, "dz divided by N", "onehot(y)\u00a0"),
     "cross_entropy_onehot_not_divided": ("softmax_cross_entropy", cross_entropy_onehot_not_divided, "the term -onehot(y) / N multiplied by N", "forgets"),
+    "cross_entropy_loss_summed": ("softmax_cross_entropy", cross_entropy_loss_summed, "returns loss multiplied by N", "dz"),
+    "cross_entropy_loss_overflows": ("softmax_cross_entropy", cross_entropy_loss_overflows, "NaN or infinity in loss only for logits of order 1e3", "dz"),
     "cross_entropy_three_outputs": ("softmax_cross_entropy", cross_entropy_three_outputs, "returns a tuple of 3 instead of the tuple (loss, dz)", "wrong dz"),
     "batchnorm_dgamma_keepdims": ("batchnorm_backward", batchnorm_dgamma_keepdims, "dgamma with an extra axis of length 1 (keepdims)", "dx"),
     "batchnorm_dbeta_wrong_axis": ("batchnorm_backward", batchnorm_dbeta_wrong_axis, "dbeta of length N instead of D", "dx"),
@@ -229,6 +243,8 @@ ALSO = {
     "batchnorm_dict": "The values are right",
     "cross_entropy_dz_only": "dz is right",
     "net_keys_with_d": "The values are right",
+    "net_without_x_and_w2_doubled": "returns a dict without the key 'X'",
+    "net_grads_and_dx_without_x": "X (it has no key 'X'), as",
     "batchnorm_tuple_of_four": "The values are right",
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
@@ -325,6 +341,18 @@ def cross_entropy_swapped(z, y):
     return dz, loss
 
 
+def net_without_x_and_w2_doubled(dscores, cache):
+    grads = L.bn_net_backward(dscores, cache)
+    del grads["X"]
+    grads["W2"] = 2 * grads["W2"]
+    return grads
+
+
+def net_grads_and_dx_without_x(dscores, cache):
+    grads = L.bn_net_backward(dscores, cache)
+    return grads, grads.pop("X")
+
+
 def net_keys_with_d(dscores, cache):
     return {"d" + key: value for key, value in L.bn_net_backward(dscores, cache).items()}
 
@@ -361,6 +389,9 @@ WRONG.update({
     "batchnorm_dict": ("batchnorm_backward", batchnorm_dict, "returns a dict instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "cross_entropy_dz_only": ("softmax_cross_entropy", cross_entropy_dz_only, "returns only dz instead of the tuple (loss, dz)", "wrong"),
     "cross_entropy_swapped": ("softmax_cross_entropy", cross_entropy_swapped, "returns loss and dz in each other's place", "shape"),
+    # A key missing says nothing of the outputs there: each is diagnosed, without a place in the chain (that needs X).
+    "net_without_x_and_w2_doubled": ("bn_net_backward", net_without_x_and_w2_doubled, "returns W2 multiplied by 2", "between"),
+    "net_grads_and_dx_without_x": ("bn_net_backward", net_grads_and_dx_without_x, "returns a tuple of 2 holding the dict instead of the dict alone", "wrong"),
     "net_keys_with_d": ("bn_net_backward", net_keys_with_d, "returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X", "wrong"),
     "cross_entropy_rows_indexed_by_y": ("softmax_cross_entropy", cross_entropy_rows_indexed_by_y, "subtracts 1 at a wrong set of entries, not exactly those of onehot(y)", "1/N"),
     "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
@@ -385,6 +416,20 @@ def test_an_unlisted_mistake_loses_points_and_gets_a_true_specific_diagnosis(nam
     # Never a listed mistake: these answers are none of them.
     listed = {m.name for q in specs.QUESTIONS for m in q.mistakes}
     assert not listed & set(found), found
+
+
+def test_a_case_whose_given_loss_is_wrong_earns_nothing_though_its_dz_is_right():
+    # The loss has weight 0: its points are dz's, which a wrong loss must not keep.
+    for answer, score in ((cross_entropy_loss_summed, 0.0), (cross_entropy_loss_overflows, 7.0)):
+        result = grade("softmax_cross_entropy", answer)
+        assert result.score == score, (answer.__name__, result.score)
+        for case in {check.case for check in result.checks}:
+            dz, loss = sorted((c for c in result.checks if c.case == case), key=lambda c: c.output)
+            assert dz.passed == loss.passed and dz.points == (dz.max_points if loss.passed else 0.0)
+            if not loss.passed:
+                assert dz.message == "right, but this case earns nothing: its loss is wrong", dz.message
+                rows = {(row[0], row[1]): row[2] for row in feedback.check_rows(result)}
+                assert rows[case, "loss"] == rows[case, "dz"] == "FAIL"
 
 
 # --- correct answers written differently: full marks, no diagnosis, no FAIL row -------------------
@@ -943,14 +988,14 @@ def test_a_net_dict_without_one_key_fails_that_key_only_and_says_which_keys_were
     assert "W1, b1, gamma, beta, W2, b2, X" in result.diagnoses[0]["hint"]
 
 
-def test_a_net_dict_without_two_keys_and_a_wrong_one_still_loses_each():
+def test_a_net_dict_without_two_keys_and_a_wrong_one_loses_each_and_both_are_diagnosed():
     def answer(dscores, cache):
         grads = _net(dscores, cache, W2=lambda g, c, ds, dzbn: 2 * g["W2"])
         del grads["b1"], grads["beta"]
         return grads
     result = grade("bn_net_backward", answer)
     assert {c.output for c in result.checks if not c.passed} == {"b1", "beta", "W2"}
-    assert names(result) == ["returns a dict without the keys 'b1', 'beta'"]
+    assert names(result) == ["returns a dict without the keys 'b1', 'beta'", "returns W2 multiplied by 2"]
 
 
 def test_a_net_dict_with_a_key_spelled_otherwise_is_told_the_container_alone():

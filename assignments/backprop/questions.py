@@ -271,7 +271,7 @@ CROSS_ENTROPY = Question(
     function="softmax_cross_entropy",
     label="cross_ent",
     title="Softmax with cross-entropy",
-    # The loss is given code: it is checked, but the points are for dz.
+    # The loss is given code: the points are for dz, earned only in a case whose loss is right too.
     outputs=(Output("loss", weight=0.0, hint="The loss is given code: keep it as the notebook has it (part 3)."),
              Output("dz", axes=("N", "C"), hint="dz = (a - onehot(y)) / N (part 3).", terms=_cross_entropy_terms,
                     explain=_cross_entropy_onehot_misplaced)),

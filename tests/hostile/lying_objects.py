@@ -1,6 +1,7 @@
 # hostile: ndarray subclasses and objects whose __eq__, __array__, __float__, __len__ and __del__ lie or run code
 # expect: dropout = 0
 # expect: softmax = 0
+# expect: cross_entropy = 0
 # message: is an object of another type, expected a numpy array
 # absent: Impostor
 # include: base
@@ -86,7 +87,7 @@ def softmax_backward(da, cache):
 
 def softmax_cross_entropy(z, y):
     loss, dz = _reference["softmax_cross_entropy"](z, y)
-    return LyingFloat(loss), dz  # the loss has no points; dz is right
+    return LyingFloat(loss), dz  # read as float(), the loss is 12345.0: its cases earn nothing, dz right or not
 
 
 def batchnorm_backward(dout, cache):
