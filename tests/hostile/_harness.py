@@ -21,7 +21,10 @@ comments, then the code:
   after the include, or removes one with `del`. `# include: NAME` is replaced
   by the file `_NAME.py` here (`_channel.py`: the worker's protocol socket
   and `_forge(message)`, for the cases that forge frames; `_self_check.py`:
-  `_in_self_check()`, for the cases that act otherwise in a public self-check).
+  `_in_self_check()`, for the cases that act otherwise in a public self-check;
+  `_centred_softmax.py`: `_centred(da, cache)`, the centred differences of the
+  given softmax; `_request_stash.py`: `_fill_stash(frame)`, which walks up to
+  the worker's request and stashes every case's `_centred`).
 - `# expect: QUESTION OP VALUE`: QUESTION is dropout, softmax, cross_entropy,
   batchnorm, net, `all` (every question) or `total`; OP is =, >= or <=; VALUE
   a number or `full` (the question's points). A question no line names must

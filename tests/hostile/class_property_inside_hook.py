@@ -1,21 +1,7 @@
 # hostile: softmax_backward passes the given softmax an object whose __class__ is a property: the profiling hook's isinstance on the forward pass's argument reads it (and the object makes the given softmax return the case's own a), so its code runs inside the hook, where the interpreter suspends profiling, and takes the centred differences of the given softmax there
 # expect: softmax = 0
 # include: base
-_H = 1e-5
-
-
-def _centred(da, cache):
-    z = np.log(cache["a"])
-    grad = np.zeros_like(z)
-    for index in np.ndindex(z.shape):
-        saved = z[index]
-        z[index] = saved + _H
-        plus = np.sum(softmax(z) * da)
-        z[index] = saved - _H
-        minus = np.sum(softmax(z) * da)
-        z[index] = saved
-        grad[index] = (plus - minus) / (2 * _H)
-    return grad
+# include: centred_softmax
 
 
 class _Probe:

@@ -1,25 +1,10 @@
 # hostile: softmax_backward sets a SIGALRM interval timer whose handler, when it finds itself called inside the profiling hook (the interpreter checks for signals in the hook's own code too, where profiling is suspended), takes the centred differences of the given softmax there; the backward pass keeps the hook busy with calls until it has
 # expect: softmax = 0
 # include: base
+# include: centred_softmax
 import signal
 import sys
 import time
-
-_H = 1e-5
-
-
-def _centred(da, cache):
-    z = np.log(cache["a"])
-    grad = np.zeros_like(z)
-    for index in np.ndindex(z.shape):
-        saved = z[index]
-        z[index] = saved + _H
-        plus = np.sum(softmax(z) * da)
-        z[index] = saved - _H
-        minus = np.sum(softmax(z) * da)
-        z[index] = saved
-        grad[index] = (plus - minus) / (2 * _H)
-    return grad
 
 
 def _nothing():
