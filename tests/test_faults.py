@@ -289,19 +289,6 @@ time.sleep(60)
 """
 
 
-def _descendants(pid):
-    from autograder.sandbox import _processes
-    children = {}
-    for child, parent, _ in _processes():
-        children.setdefault(parent, []).append(child)
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 @pytest.mark.parametrize("level", ["rlimits", "container"])
 def test_a_killed_grader_leaves_no_worker_running(level):
     """A child busy in an endless loop dies with its fork server, and the fork server with the grading
@@ -310,7 +297,7 @@ def test_a_killed_grader_leaves_no_worker_running(level):
     try:
         server = int(grader.stdout.readline())
         time.sleep(0.5)
-        workers = [server, *_descendants(server)]
+        workers = [server, *descendants(server)]
         assert len(workers) >= 2, workers  # the fork server and its child (and its spare)
     finally:
         grader.kill()
