@@ -1050,3 +1050,45 @@ def test_a_function_that_returns_none_is_told_so():
     assert "return the dict with the keys W1, b1, gamma, beta, W2, b2, X" in result.diagnoses[0]["hint"]
     result = grade("batchnorm_backward", lambda dout, cache: None)
     assert names(result) == ["returns None"] and "return the tuple (dx, dgamma, dbeta)" in result.diagnoses[0]["hint"]
+
+
+# --- a float32 step inside a float64 answer: never full marks, whatever the draw ------------------
+
+def batchnorm_dgamma_from_float32_x_hat(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * cache["x_hat"].astype(np.float32), axis=0), dbeta
+
+
+def softmax_inner_product_in_float32(da, cache):
+    a32 = cache["a"].astype(np.float32)
+    return (da - np.sum(da * a32, axis=1, keepdims=True)) * cache["a"]
+
+
+@pytest.mark.parametrize("student", ["s0", "s1", "s2", "s3", "s4", "s5"])
+def test_a_float32_step_in_a_float64_answer_never_passes(student):
+    """x_hat cast to float32 in dgamma (float64 values, not float32 numbers) was off by 1e-8 to 1e-7
+    and earned 25/25 in every draw; a float32 softmax inner product earned 20/20 in most draws and
+    failed in some (up to 3.5e-7): the notebook says a gradient computed in float32 earns no points,
+    whatever the inputs. Now 20/25 and 0/20, each output said to be close but not within rounding."""
+    result = grade("batchnorm_backward", batchnorm_dgamma_from_float32_x_hat, submission=student)
+    assert {c.output for c in result.checks if not c.passed} == {"dgamma"}
+    assert names(result) == ["returns dgamma close to the gradient but not within rounding"]
+    result = grade("softmax_backward", softmax_inner_product_in_float32, submission=student)
+    assert result.score == 0 and names(result) == ["returns dz close to the gradient but not within rounding"]
+
+
+def test_every_correct_answer_agrees_with_the_reference_far_within_the_tolerance():
+    """The tolerance (1e-10) leaves the float64 answers of CORRECT three orders of magnitude."""
+    from autograder import specs as engine
+    from autograder.gradcheck import rel_error
+    questions = {q.function: q for q in specs.QUESTIONS}
+    for function, answer in list(CORRECT.values()) + [(q.function, a) for q in specs.QUESTIONS for a in q.alternatives]:
+        question = questions[function]
+        for seed in range(20):
+            for case in question.cases:
+                problem = question.draw(np.random.default_rng(seed), **case.params)
+                got, expected = question.unpack(answer(*problem.args)), question.unpack(question.reference(*problem.args))
+                for output in question.outputs:
+                    if not output.zero_by_construction:
+                        error = rel_error(np.asarray(got[output.name], dtype=np.float64), expected[output.name])
+                        assert error <= engine.RTOL / 1000, (answer.__name__, case.name, output.name, error)
