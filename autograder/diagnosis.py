@@ -467,8 +467,10 @@ def _output_kind_finding(question, name, usable):
     # Right except on the cases with large inputs: numerical stability.
     if stressed and len(stressed) == len(failing) and any(not a.case.stress for a in passing):
         case = stressed[0].case
-        what = "NaN or infinity" if all(k[0] == "nonfinite" for k in kinds) else "wrong values"
-        return {"mistake": f"returns {what} in {name} only for {case.stress}", "hint": case.stress_hint}
+        nonfinite = all(k[0] == "nonfinite" for k in kinds)
+        what = "NaN or infinity" if nonfinite else "wrong values"
+        return {"mistake": f"returns {what} in {name} only for {case.stress}",
+                "hint": case.stress_hint if nonfinite or not case.stress_values_hint else case.stress_values_hint}
     if {k[0] for k in kinds} == {"inverted", "zero"}:
         kinds = [("inverted", None)] * len(kinds)  # zero everywhere is an inverted mask where nothing was dropped
     first = kinds[0][0]

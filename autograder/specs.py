@@ -52,6 +52,9 @@ class Case:
     params: dict = field(default_factory=dict)
     stress: str = ""  # what is large in this case ("logits of order 1e3"), when its inputs test numerical stability
     stress_hint: str = ""  # what to fix when only this case fails
+    # What to say when only this case fails with finite values, where the stress_hint speaks of NaN or
+    # infinity (an overflow); empty: the stress_hint fits both.
+    stress_values_hint: str = ""
 
 
 @dataclass

@@ -1092,3 +1092,25 @@ def test_every_correct_answer_agrees_with_the_reference_far_within_the_tolerance
                     if not output.zero_by_construction:
                         error = rel_error(np.asarray(got[output.name], dtype=np.float64), expected[output.name])
                         assert error <= engine.RTOL / 1000, (answer.__name__, case.name, output.name, error)
+
+
+def cross_entropy_clipped_logits(z, y):
+    """Its own softmax of the logits clipped to [-50, 50] "against overflow": right unless the logits are large."""
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    e = np.exp(np.clip(z, -50, 50))
+    dz = e / e.sum(axis=1, keepdims=True)
+    dz[np.arange(N), y] -= 1
+    return loss, dz / N
+
+
+def test_finite_wrong_values_on_large_logits_are_not_said_to_overflow():
+    """Only the 1e3 case fails, with finite values: the hint said 'exp(z) overflows for logits of order 1e3:
+    subtract each row's maximum', of an answer in which nothing overflows."""
+    result = grade("softmax_cross_entropy", cross_entropy_clipped_logits)
+    assert result.score == result.max_score - 3
+    assert names(result) == ["returns wrong values in dz only for logits of order 1e3"]
+    assert "overflow" not in result.diagnoses[0]["hint"] and "clip" in result.diagnoses[0]["hint"]
+    # NaN there is still said to come from an overflow.
+    overflowing = grade("softmax_cross_entropy", cross_entropy_no_max_shift)
+    assert "subtract each row's maximum" in overflowing.diagnoses[0]["hint"]

@@ -153,7 +153,9 @@ SOFTMAX = Question(
         Case("fewer examples than classes (N < C)", 7, {"wide": True}),
         Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}, stress="logits of order 1e3",
              stress_hint="Only the case with large logits fails: the formula of part 2 needs only the cache's a, which is "
-                         "finite there; anything recomputed from exponentials of the logits overflows."),
+                         "finite there; anything recomputed from exponentials of the logits overflows.",
+             stress_values_hint="Only the case with large logits fails, with finite but wrong values: dz needs only da and "
+                                "the cache's a (part 2); look for what your code does differently when the logits are large."),
     ),
     mistakes=(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
@@ -283,7 +285,10 @@ CROSS_ENTROPY = Question(
         Case("fewer examples than classes (N < C)", 3, {"wide": True}),
         Case("logits of order 1e3", 3, {"offset": 1000.0, "last_class": True}, stress="logits of order 1e3",
              stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
-                         "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
+                         "as the given softmax does (or call softmax(z)); the result is the same (part 3).",
+             stress_values_hint="Only the case with logits of order 1e3 fails, with finite but wrong values: your dz treats "
+                                "large logits differently from softmax(z), which is exact there (look for a clip of the "
+                                "logits or a step in lower precision); dz = (softmax(z) - onehot(y)) / N (part 3)."),
     ),
     mistakes=(
         Mistake("forgets the 1/N of the mean", "The loss is the MEAN over the N examples, so dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False)),
