@@ -1114,3 +1114,23 @@ def test_finite_wrong_values_on_large_logits_are_not_said_to_overflow():
     # NaN there is still said to come from an overflow.
     overflowing = grade("softmax_cross_entropy", cross_entropy_no_max_shift)
     assert "subtract each row's maximum" in overflowing.diagnoses[0]["hint"]
+
+
+def batchnorm_graph_dvar_power_minus_one(dout, cache):
+    """The step-by-step backward, d(sigma^2 + eps)^(-1/2) taken as -1/2 (sigma^2 + eps)^(-1): the
+    variance term a factor 1/sqrt(sigma^2 + eps) short, as with x - mu where x_hat belongs."""
+    x, mu, var, eps, gamma = cache["x"], cache["mu"], cache["var"], cache["eps"], cache["gamma"]
+    N = x.shape[0]
+    xmu, ivar = x - mu, 1 / np.sqrt(var + eps)
+    dxhat = dout * gamma
+    dvar = np.sum(dxhat * xmu, axis=0) * -0.5 * ivar ** 2
+    dmu = np.sum(-dxhat * ivar, axis=0)
+    return dxhat * ivar + dvar * 2 * xmu / N + dmu / N, np.sum(dout * cache["x_hat"], axis=0), np.sum(dout, axis=0)
+
+
+def test_a_mistake_two_codes_share_is_named_by_what_both_do():
+    """The listed mistake was named 'uses x - mu instead of x_hat in the variance term of dx', false of this
+    answer, which uses x - mu rightly and has the wrong power in dsigma^2: the same numbers."""
+    result = grade("batchnorm_backward", batchnorm_graph_dvar_power_minus_one)
+    assert names(result) == ["leaves a factor 1/sqrt(sigma^2 + eps) out of the variance term of dx"]
+    assert "-3/2" in result.diagnoses[0]["hint"] and "x - mu where x_hat belongs" in result.diagnoses[0]["hint"]
