@@ -1134,3 +1134,23 @@ def test_a_mistake_two_codes_share_is_named_by_what_both_do():
     result = grade("batchnorm_backward", batchnorm_graph_dvar_power_minus_one)
     assert names(result) == ["leaves a factor 1/sqrt(sigma^2 + eps) out of the variance term of dx"]
     assert "-3/2" in result.diagnoses[0]["hint"] and "x - mu where x_hat belongs" in result.diagnoses[0]["hint"]
+
+
+def cross_entropy_loss_after_the_in_place_update(z, y):
+    """The given loss moved below dz's in-place update of a, and abs() added when its log gave NaN."""
+    N = z.shape[0]
+    a = L.softmax(z)
+    dz = a
+    dz[np.arange(N), y] -= 1
+    dz /= N
+    return -np.mean(np.log(np.abs(a[np.arange(N), y]))), dz
+
+
+def test_a_wrong_number_is_not_said_to_be_off_by_a_constant_factor():
+    """Any number is a multiple of another: the loss was 'off by a constant factor: the direction is right,
+    the scale is not', which says nothing true of a single number. A named factor still is said (N)."""
+    result = grade("softmax_cross_entropy", cross_entropy_loss_after_the_in_place_update)
+    assert result.score == 0
+    assert names(result) == ["returns a wrong loss"]
+    assert "direction" not in result.diagnoses[0]["hint"] and result.diagnoses[0]["hint"].startswith("dz is right")
+    assert names(grade("softmax_cross_entropy", cross_entropy_loss_summed)) == ["returns loss multiplied by N"]
