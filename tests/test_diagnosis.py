@@ -1154,3 +1154,35 @@ def test_a_wrong_number_is_not_said_to_be_off_by_a_constant_factor():
     assert names(result) == ["returns a wrong loss"]
     assert "direction" not in result.diagnoses[0]["hint"] and result.diagnoses[0]["hint"].startswith("dz is right")
     assert names(grade("softmax_cross_entropy", cross_entropy_loss_summed)) == ["returns loss multiplied by N"]
+
+
+def cross_entropy_indices_swapped(z, y):
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    dz = L.softmax(z)
+    dz[y, np.arange(N)] -= 1  # rows y, columns n: out of bounds when N != C
+    return loss, dz / N
+
+
+def _net_dx(product):
+    def answer(dscores, cache):
+        grads = L.bn_net_backward(dscores, cache)
+        dz, _, _ = L.affine_backward(dscores, cache["affine2"])
+        dy1, _, _ = L.batchnorm_backward(L.relu_backward(L.dropout_backward(dz, cache["dropout"]), cache["relu"]), cache["bn"])
+        grads["X"] = product(dy1, cache["affine1"][1])  # W1 not transposed
+        return grads
+    return answer
+
+
+@pytest.mark.parametrize("function, answer, says", [
+    ("softmax_cross_entropy", cross_entropy_indices_swapped, "the first index runs over the N examples"),
+    ("bn_net_backward", _net_dx(lambda dy1, W1: dy1 @ W1), "check which factor is transposed"),
+    ("bn_net_backward", _net_dx(lambda dy1, W1: np.einsum("nh,hd->nd", dy1, W1)), "its subscripts"),
+])
+def test_common_exceptions_get_a_hint(function, answer, says):
+    """An IndexError, the @ operator's and np.einsum's shape errors got no diagnosis (np.dot's did: its
+    message has 'shapes'), or for einsum the broadcasting hint about keepdims."""
+    result = grade(function, answer)
+    assert result.score == 0
+    assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses
+    assert "keepdims" not in result.diagnoses[0]["hint"]

@@ -295,6 +295,9 @@ CROSS_ENTROPY = Question(
         Mistake("forgets to subtract onehot(y)", "dz = (a - onehot(y)) / N: subtract 1 at the correct class of each row.", _cross_entropy_variant(subtract_onehot=False)),
         Mistake("forgets both the 1/N and onehot(y)", "dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False, subtract_onehot=False)),
     ),
+    error_hints={"out of bounds for axis": "An index was out of bounds: in dz[np.arange(N), y] the first index runs over "
+                                           "the N examples (rows), the second over the C classes (columns); the hidden "
+                                           "tests have N != C (part 3)."},
     alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row, _cross_entropy_softmax_forward_per_row,
                   _cross_entropy_two_loops),
 )
