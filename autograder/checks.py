@@ -37,6 +37,10 @@ ERROR_HINTS = {
     "shapes": "A matrix product had mismatched shapes: check which factor is transposed (the hidden tests use non-square shapes).",
     "mismatch in its core dimension": "A matrix product had mismatched shapes: check which factor is transposed (the hidden "
                                       "tests use non-square shapes).",
+    "KeyError": "A dict was read at a key it does not have: check the keys of each dict you read (a cache's keys are "
+                "in the docstring of the forward pass that made it).",
+    "values to unpack": "An unpacking had more or fewer names than values: check what each function returns (its "
+                        "docstring) against the names you unpack it into.",
     "out of bounds for axis": "An index was out of bounds for an axis of an array: check which axis each index runs over "
                               "(the hidden tests use shapes whose sizes all differ).",
 }

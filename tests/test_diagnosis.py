@@ -1186,3 +1186,35 @@ def test_common_exceptions_get_a_hint(function, answer, says):
     assert result.score == 0
     assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses
     assert "keepdims" not in result.diagnoses[0]["hint"]
+
+
+def net_whole_cache_to_batchnorm(dscores, cache):
+    grads = {}
+    dz, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.relu_backward(L.dropout_backward(dz, cache["dropout"]), cache["relu"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache)  # the network's cache, not cache["bn"]
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+def net_affine_cache_read_by_name(dscores, cache):
+    X = cache["affine1"]["x"]  # the tuple (x, w, b)
+    return L.bn_net_backward(dscores, cache) | {"X": X}
+
+
+def batchnorm_cache_unpacked_as_a_tuple(dout, cache):
+    x, x_hat, mu = cache  # a dict of six keys
+    return L.batchnorm_backward(dout, cache)
+
+
+@pytest.mark.parametrize("function, answer, says", [
+    ("bn_net_backward", net_whole_cache_to_batchnorm, "read at a key it does not have"),
+    ("dropout_backward", lambda dout, cache: dout * cache["mask"] / (1 - cache["p"]), "read at a key it does not have"),
+    ("bn_net_backward", net_affine_cache_read_by_name, "the tuple (x, w, b)"),
+    ("batchnorm_backward", batchnorm_cache_unpacked_as_a_tuple, "more or fewer names than values"),
+])
+def test_cache_mistakes_that_raise_get_a_hint(function, answer, says):
+    """A KeyError, a tuple indexed by a name and an unpacking of the wrong length scored 0 with no diagnosis."""
+    result = grade(function, answer)
+    assert result.score == 0
+    assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses

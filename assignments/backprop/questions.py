@@ -22,6 +22,10 @@ FORWARD_PASSES = (
 # Forward passes whose output a constant subtracted from each row of their input does not change:
 # the stable softmax's softmax(z - z.max(axis=1, keepdims=True)) is a call at the case's own point.
 ROW_SHIFT_INVARIANT = ("softmax", "softmax_forward")
+# What an exception's message suggests in this assignment (before the engine's own, checks.ERROR_HINTS).
+_NOT_A_DICT = ("Something that is not a dict was indexed by a name: affine_forward's cache is the tuple (x, w, b) "
+               "and relu_forward's the array x; the other caches are dicts (each forward pass's docstring).")
+ERROR_HINTS = {"indices must be integers": _NOT_A_DICT, "are valid indices": _NOT_A_DICT}
 
 
 def drop_factors(params):
