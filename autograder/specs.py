@@ -111,11 +111,11 @@ class Question:
         return sum(case.points for case in self.cases)
 
 
-# Against the reference analytic gradient. Equivalent float64 formulas (loops, einsum, the centred form,
-# E[x^2] - mu^2 at the large-mean case, a log-sum-exp at logits of 1e3) agree with it to 3e-14; one float32
-# step inside an answer converted back (x_hat.astype(np.float32) in dgamma, a float32 softmax) is off by
-# 1e-9 to 4e-7, which 1e-7 let pass in most draws and fail in some: the notebook says such an answer earns
-# no points, whatever the inputs.
+# Against the reference analytic gradient. Equivalent float64 formulas (loops, einsum, a centred form,
+# E[x^2] - mu^2 for a variance, a log-sum-exp at large inputs) agree with it to 3e-14; one float32 step
+# inside an answer converted back to float64 (an input cast to float32 in one product) is off by 1e-9 to
+# 4e-7, which 1e-7 let pass in most draws and fail in some: a gradient computed in float32 earns no
+# points, whatever the inputs.
 RTOL = 1e-10
 NUMERIC_RTOL = 1e-6  # against the centred difference (its own error is ~1e-9)
 ATOL = 1e-8         # for gradients that are zero by construction
