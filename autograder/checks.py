@@ -29,9 +29,20 @@ PUBLIC_MESSAGE_LIMIT = 3000
 # What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS, and a
 # question's own error_hints, which come first).
 ERROR_HINTS = {
+    # (before "could not be broadcast", which np.einsum's message holds too)
+    "with remapped shapes": "An np.einsum's operands did not fit its subscripts: check the axes of each operand against "
+                            "its letters (the hidden tests use shapes whose sizes all differ).",
     "NoneType": "Something is None where an array belongs: look for a function (a helper of yours) that returns nothing, a missing return.",
     "could not be broadcast": "Two shapes did not broadcast: check the axis of every sum and use keepdims=True where you subtract a per-row sum. The hidden tests use shapes whose sizes all differ.",
     "shapes": "A matrix product had mismatched shapes: check which factor is transposed (the hidden tests use non-square shapes).",
+    "mismatch in its core dimension": "A matrix product had mismatched shapes: check which factor is transposed (the hidden "
+                                      "tests use non-square shapes).",
+    "KeyError": "A dict was read at a key it does not have: check the keys of each dict you read (a cache's keys are "
+                "in the docstring of the forward pass that made it).",
+    "values to unpack": "An unpacking had more or fewer names than values: check what each function returns (its "
+                        "docstring) against the names you unpack it into.",
+    "out of bounds for axis": "An index was out of bounds for an axis of an array: check which axis each index runs over "
+                              "(the hidden tests use shapes whose sizes all differ).",
 }
 
 

@@ -467,8 +467,10 @@ def _output_kind_finding(question, name, usable):
     # Right except on the cases with large inputs: numerical stability.
     if stressed and len(stressed) == len(failing) and any(not a.case.stress for a in passing):
         case = stressed[0].case
-        what = "NaN or infinity" if all(k[0] == "nonfinite" for k in kinds) else "wrong values"
-        return {"mistake": f"returns {what} in {name} only for {case.stress}", "hint": case.stress_hint}
+        nonfinite = all(k[0] == "nonfinite" for k in kinds)
+        what = "NaN or infinity" if nonfinite else "wrong values"
+        return {"mistake": f"returns {what} in {name} only for {case.stress}",
+                "hint": case.stress_hint if nonfinite or not case.stress_values_hint else case.stress_values_hint}
     if {k[0] for k in kinds} == {"inverted", "zero"}:
         kinds = [("inverted", None)] * len(kinds)  # zero everywhere is an inverted mask where nothing was dropped
     first = kinds[0][0]
@@ -528,13 +530,16 @@ def _output_kind_finding(question, name, usable):
                 return {"qualify": True, "mistake": f"returns {name} with the sign flipped", "hint": hint}
             if named:
                 return {"qualify": True, "mistake": f"returns {name} {_factor_phrase(named)}", "hint": f"A factor {named} too many or too few. " + hint}
-            if all(k[1] > 0 for k in kinds):
+            if all(np.size(a.answer[name]) == 1 for a in failing):
+                pass  # any number is some multiple of another: an unnamed factor says nothing of a single number
+            elif all(k[1] > 0 for k in kinds):
                 return {"qualify": True, "mistake": f"returns {name} off by a constant factor", "hint": "The direction is right, the scale is not: look for a missing or extra constant. " + hint}
-            if all(k[1] < 0 for k in kinds):
+            elif all(k[1] < 0 for k in kinds):
                 return {"qualify": True, "mistake": f"returns {name} off by a negative constant factor",
                         "hint": "The direction is reversed and the scale is off: look for a sign and a missing or extra constant. " + hint}
-            return {"qualify": True, "mistake": f"returns {name} off by a constant factor",
-                    "hint": "A multiple of the gradient, by another number in each case, in some of them negative: look for a sign and a missing or extra constant. " + hint}
+            else:
+                return {"qualify": True, "mistake": f"returns {name} off by a constant factor",
+                        "hint": "A multiple of the gradient, by another number in each case, in some of them negative: look for a sign and a missing or extra constant. " + hint}
         if first in ("rows", "columns"):
             axis = "example (row)" if first == "rows" else "column"
             return {"qualify": True, "mistake": f"returns {name} off by a different factor in each {axis}",

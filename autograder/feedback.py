@@ -8,6 +8,7 @@ result, so they cannot leak from here.
 import heapq
 import re
 
+from autograder import specs
 from autograder.bounds import FEEDBACK_LIMIT
 from autograder.results import SubmissionResult
 
@@ -73,10 +74,10 @@ def headline(result: SubmissionResult):
 
 def meaning(error):
     """What a relative error says, in words a student understands."""
-    if error <= 1e-7:
+    if error <= specs.RTOL:
         return "agrees up to rounding"
     if error <= 1e-4:
-        return "close, but more than rounding: a small term is off (an eps, a constant)"
+        return "close, but more than rounding: a small term is off (an eps, a constant, a step in float32)"
     if error < 0.5:
         return "a real mistake, not rounding"
     return "a real mistake: far from the gradient"

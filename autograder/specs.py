@@ -52,6 +52,9 @@ class Case:
     params: dict = field(default_factory=dict)
     stress: str = ""  # what is large in this case ("logits of order 1e3"), when its inputs test numerical stability
     stress_hint: str = ""  # what to fix when only this case fails
+    # What to say when only this case fails with finite values, where the stress_hint speaks of NaN or
+    # infinity (an overflow); empty: the stress_hint fits both.
+    stress_values_hint: str = ""
 
 
 @dataclass
@@ -108,7 +111,12 @@ class Question:
         return sum(case.points for case in self.cases)
 
 
-RTOL = 1e-7         # against the reference analytic gradient
+# Against the reference analytic gradient. Equivalent float64 formulas (loops, einsum, a centred form,
+# E[x^2] - mu^2 for a variance, a log-sum-exp at large inputs) agree with it to 3e-14; one float32 step
+# inside an answer converted back to float64 (an input cast to float32 in one product) is off by 1e-9 to
+# 4e-7, which 1e-7 let pass in most draws and fail in some: a gradient computed in float32 earns no
+# points, whatever the inputs.
+RTOL = 1e-10
 NUMERIC_RTOL = 1e-6  # against the centred difference (its own error is ~1e-9)
 ATOL = 1e-8         # for gradients that are zero by construction
 H = 1e-5

@@ -1050,3 +1050,171 @@ def test_a_function_that_returns_none_is_told_so():
     assert "return the dict with the keys W1, b1, gamma, beta, W2, b2, X" in result.diagnoses[0]["hint"]
     result = grade("batchnorm_backward", lambda dout, cache: None)
     assert names(result) == ["returns None"] and "return the tuple (dx, dgamma, dbeta)" in result.diagnoses[0]["hint"]
+
+
+# --- a float32 step inside a float64 answer: never full marks, whatever the draw ------------------
+
+def batchnorm_dgamma_from_float32_x_hat(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * cache["x_hat"].astype(np.float32), axis=0), dbeta
+
+
+def softmax_inner_product_in_float32(da, cache):
+    a32 = cache["a"].astype(np.float32)
+    return (da - np.sum(da * a32, axis=1, keepdims=True)) * cache["a"]
+
+
+@pytest.mark.parametrize("student", ["s0", "s1", "s2", "s3", "s4", "s5"])
+def test_a_float32_step_in_a_float64_answer_never_passes(student):
+    """x_hat cast to float32 in dgamma (float64 values, not float32 numbers) was off by 1e-8 to 1e-7
+    and earned 25/25 in every draw; a float32 softmax inner product earned 20/20 in most draws and
+    failed in some (up to 3.5e-7): the notebook says a gradient computed in float32 earns no points,
+    whatever the inputs. Now 20/25 and 0/20, each output said to be close but not within rounding."""
+    result = grade("batchnorm_backward", batchnorm_dgamma_from_float32_x_hat, submission=student)
+    assert {c.output for c in result.checks if not c.passed} == {"dgamma"}
+    assert names(result) == ["returns dgamma close to the gradient but not within rounding"]
+    result = grade("softmax_backward", softmax_inner_product_in_float32, submission=student)
+    assert result.score == 0 and names(result) == ["returns dz close to the gradient but not within rounding"]
+
+
+def test_every_correct_answer_agrees_with_the_reference_far_within_the_tolerance():
+    """The tolerance (1e-10) leaves the float64 answers of CORRECT three orders of magnitude."""
+    from autograder import specs as engine
+    from autograder.gradcheck import rel_error
+    questions = {q.function: q for q in specs.QUESTIONS}
+    for function, answer in list(CORRECT.values()) + [(q.function, a) for q in specs.QUESTIONS for a in q.alternatives]:
+        question = questions[function]
+        for seed in range(20):
+            for case in question.cases:
+                problem = question.draw(np.random.default_rng(seed), **case.params)
+                got, expected = question.unpack(answer(*problem.args)), question.unpack(question.reference(*problem.args))
+                for output in question.outputs:
+                    if not output.zero_by_construction:
+                        error = rel_error(np.asarray(got[output.name], dtype=np.float64), expected[output.name])
+                        assert error <= engine.RTOL / 1000, (answer.__name__, case.name, output.name, error)
+
+
+def cross_entropy_clipped_logits(z, y):
+    """Its own softmax of the logits clipped to [-50, 50] "against overflow": right unless the logits are large."""
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    e = np.exp(np.clip(z, -50, 50))
+    dz = e / e.sum(axis=1, keepdims=True)
+    dz[np.arange(N), y] -= 1
+    return loss, dz / N
+
+
+def test_finite_wrong_values_on_large_logits_are_not_said_to_overflow():
+    """Only the 1e3 case fails, with finite values: the hint said 'exp(z) overflows for logits of order 1e3:
+    subtract each row's maximum', of an answer in which nothing overflows."""
+    result = grade("softmax_cross_entropy", cross_entropy_clipped_logits)
+    assert result.score == result.max_score - 3
+    assert names(result) == ["returns wrong values in dz only for logits of order 1e3"]
+    assert "overflow" not in result.diagnoses[0]["hint"] and "clip" in result.diagnoses[0]["hint"]
+    # NaN there is still said to come from an overflow.
+    overflowing = grade("softmax_cross_entropy", cross_entropy_no_max_shift)
+    assert "subtract each row's maximum" in overflowing.diagnoses[0]["hint"]
+
+
+def batchnorm_graph_dvar_power_minus_one(dout, cache):
+    """The step-by-step backward, d(sigma^2 + eps)^(-1/2) taken as -1/2 (sigma^2 + eps)^(-1): the
+    variance term a factor 1/sqrt(sigma^2 + eps) short, as with x - mu where x_hat belongs."""
+    x, mu, var, eps, gamma = cache["x"], cache["mu"], cache["var"], cache["eps"], cache["gamma"]
+    N = x.shape[0]
+    xmu, ivar = x - mu, 1 / np.sqrt(var + eps)
+    dxhat = dout * gamma
+    dvar = np.sum(dxhat * xmu, axis=0) * -0.5 * ivar ** 2
+    dmu = np.sum(-dxhat * ivar, axis=0)
+    return dxhat * ivar + dvar * 2 * xmu / N + dmu / N, np.sum(dout * cache["x_hat"], axis=0), np.sum(dout, axis=0)
+
+
+def test_a_mistake_two_codes_share_is_named_by_what_both_do():
+    """The listed mistake was named 'uses x - mu instead of x_hat in the variance term of dx', false of this
+    answer, which uses x - mu rightly and has the wrong power in dsigma^2: the same numbers."""
+    result = grade("batchnorm_backward", batchnorm_graph_dvar_power_minus_one)
+    assert names(result) == ["leaves a factor 1/sqrt(sigma^2 + eps) out of the variance term of dx"]
+    assert "-3/2" in result.diagnoses[0]["hint"] and "x - mu where x_hat belongs" in result.diagnoses[0]["hint"]
+
+
+def cross_entropy_loss_after_the_in_place_update(z, y):
+    """The given loss moved below dz's in-place update of a, and abs() added when its log gave NaN."""
+    N = z.shape[0]
+    a = L.softmax(z)
+    dz = a
+    dz[np.arange(N), y] -= 1
+    dz /= N
+    return -np.mean(np.log(np.abs(a[np.arange(N), y]))), dz
+
+
+def test_a_wrong_number_is_not_said_to_be_off_by_a_constant_factor():
+    """Any number is a multiple of another: the loss was 'off by a constant factor: the direction is right,
+    the scale is not', which says nothing true of a single number. A named factor still is said (N)."""
+    result = grade("softmax_cross_entropy", cross_entropy_loss_after_the_in_place_update)
+    assert result.score == 0
+    assert names(result) == ["returns a wrong loss"]
+    assert "direction" not in result.diagnoses[0]["hint"] and result.diagnoses[0]["hint"].startswith("dz is right")
+    assert names(grade("softmax_cross_entropy", cross_entropy_loss_summed)) == ["returns loss multiplied by N"]
+
+
+def cross_entropy_indices_swapped(z, y):
+    N = z.shape[0]
+    loss, _ = L.softmax_cross_entropy(z, y)
+    dz = L.softmax(z)
+    dz[y, np.arange(N)] -= 1  # rows y, columns n: out of bounds when N != C
+    return loss, dz / N
+
+
+def _net_dx(product):
+    def answer(dscores, cache):
+        grads = L.bn_net_backward(dscores, cache)
+        dz, _, _ = L.affine_backward(dscores, cache["affine2"])
+        dy1, _, _ = L.batchnorm_backward(L.relu_backward(L.dropout_backward(dz, cache["dropout"]), cache["relu"]), cache["bn"])
+        grads["X"] = product(dy1, cache["affine1"][1])  # W1 not transposed
+        return grads
+    return answer
+
+
+@pytest.mark.parametrize("function, answer, says", [
+    ("softmax_cross_entropy", cross_entropy_indices_swapped, "the first index runs over the N examples"),
+    ("bn_net_backward", _net_dx(lambda dy1, W1: dy1 @ W1), "check which factor is transposed"),
+    ("bn_net_backward", _net_dx(lambda dy1, W1: np.einsum("nh,hd->nd", dy1, W1)), "its subscripts"),
+])
+def test_common_exceptions_get_a_hint(function, answer, says):
+    """An IndexError, the @ operator's and np.einsum's shape errors got no diagnosis (np.dot's did: its
+    message has 'shapes'), or for einsum the broadcasting hint about keepdims."""
+    result = grade(function, answer)
+    assert result.score == 0
+    assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses
+    assert "keepdims" not in result.diagnoses[0]["hint"]
+
+
+def net_whole_cache_to_batchnorm(dscores, cache):
+    grads = {}
+    dz, grads["W2"], grads["b2"] = L.affine_backward(dscores, cache["affine2"])
+    d = L.relu_backward(L.dropout_backward(dz, cache["dropout"]), cache["relu"])
+    dy1, grads["gamma"], grads["beta"] = L.batchnorm_backward(d, cache)  # the network's cache, not cache["bn"]
+    grads["X"], grads["W1"], grads["b1"] = L.affine_backward(dy1, cache["affine1"])
+    return grads
+
+
+def net_affine_cache_read_by_name(dscores, cache):
+    X = cache["affine1"]["x"]  # the tuple (x, w, b)
+    return L.bn_net_backward(dscores, cache) | {"X": X}
+
+
+def batchnorm_cache_unpacked_as_a_tuple(dout, cache):
+    x, x_hat, mu = cache  # a dict of six keys
+    return L.batchnorm_backward(dout, cache)
+
+
+@pytest.mark.parametrize("function, answer, says", [
+    ("bn_net_backward", net_whole_cache_to_batchnorm, "read at a key it does not have"),
+    ("dropout_backward", lambda dout, cache: dout * cache["mask"] / (1 - cache["p"]), "read at a key it does not have"),
+    ("bn_net_backward", net_affine_cache_read_by_name, "the tuple (x, w, b)"),
+    ("batchnorm_backward", batchnorm_cache_unpacked_as_a_tuple, "more or fewer names than values"),
+])
+def test_cache_mistakes_that_raise_get_a_hint(function, answer, says):
+    """A KeyError, a tuple indexed by a name and an unpacking of the wrong length scored 0 with no diagnosis."""
+    result = grade(function, answer)
+    assert result.score == 0
+    assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses

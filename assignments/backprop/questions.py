@@ -22,6 +22,10 @@ FORWARD_PASSES = (
 # Forward passes whose output a constant subtracted from each row of their input does not change:
 # the stable softmax's softmax(z - z.max(axis=1, keepdims=True)) is a call at the case's own point.
 ROW_SHIFT_INVARIANT = ("softmax", "softmax_forward")
+# What an exception's message suggests in this assignment (before the engine's own, checks.ERROR_HINTS).
+_NOT_A_DICT = ("Something that is not a dict was indexed by a name: affine_forward's cache is the tuple (x, w, b) "
+               "and relu_forward's the array x; the other caches are dicts (each forward pass's docstring).")
+ERROR_HINTS = {"indices must be integers": _NOT_A_DICT, "are valid indices": _NOT_A_DICT}
 
 
 def drop_factors(params):
@@ -153,7 +157,9 @@ SOFTMAX = Question(
         Case("fewer examples than classes (N < C)", 7, {"wide": True}),
         Case("logits of order 1e3", 6, {"offset": 1000.0, "spread": 3.0}, stress="logits of order 1e3",
              stress_hint="Only the case with large logits fails: the formula of part 2 needs only the cache's a, which is "
-                         "finite there; anything recomputed from exponentials of the logits overflows."),
+                         "finite there; anything recomputed from exponentials of the logits overflows.",
+             stress_values_hint="Only the case with large logits fails, with finite but wrong values: dz needs only da and "
+                                "the cache's a (part 2); look for what your code does differently when the logits are large."),
     ),
     mistakes=(
         Mistake("keeps only the diagonal of the Jacobian", "da * a * (1 - a) is only the i = j term; the i != j terms -a_i a_j add up to -(da . a) a: use dz_k = (da_k - da . a) a_k (part 2).", _softmax_diagonal),
@@ -283,13 +289,19 @@ CROSS_ENTROPY = Question(
         Case("fewer examples than classes (N < C)", 3, {"wide": True}),
         Case("logits of order 1e3", 3, {"offset": 1000.0, "last_class": True}, stress="logits of order 1e3",
              stress_hint="exp(z) overflows for logits of order 1e3: subtract each row's maximum from z before exp, "
-                         "as the given softmax does (or call softmax(z)); the result is the same (part 3)."),
+                         "as the given softmax does (or call softmax(z)); the result is the same (part 3).",
+             stress_values_hint="Only the case with logits of order 1e3 fails, with finite but wrong values: your dz treats "
+                                "large logits differently from softmax(z), which is exact there (look for a clip of the "
+                                "logits or a step in lower precision); dz = (softmax(z) - onehot(y)) / N (part 3)."),
     ),
     mistakes=(
         Mistake("forgets the 1/N of the mean", "The loss is the MEAN over the N examples, so dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False)),
         Mistake("forgets to subtract onehot(y)", "dz = (a - onehot(y)) / N: subtract 1 at the correct class of each row.", _cross_entropy_variant(subtract_onehot=False)),
         Mistake("forgets both the 1/N and onehot(y)", "dz = (a - onehot(y)) / N (part 3).", _cross_entropy_variant(divide_by_n=False, subtract_onehot=False)),
     ),
+    error_hints={"out of bounds for axis": "An index was out of bounds: in dz[np.arange(N), y] the first index runs over "
+                                           "the N examples (rows), the second over the C classes (columns); the hidden "
+                                           "tests have N != C (part 3)."},
     alternatives=(_cross_entropy_shifted_softmax, _cross_entropy_row_by_row, _cross_entropy_softmax_forward_per_row,
                   _cross_entropy_two_loops),
 )
@@ -386,7 +398,7 @@ BATCHNORM = Question(
         Mistake("uses 1/(N-1) in the variance, in x_hat and dgamma too", "Batch normalization uses the biased variance, 1/N, not 1/(N-1): the cache's var and x_hat are already right (part 4).", _batchnorm_unbiased_throughout),
         Mistake("leaves eps out", "The forward pass divides by sqrt(sigma^2 + eps): keep eps in the backward pass too.", _batchnorm_variant(_bn_graph_with(eps=0.0))),
         Mistake("applies gamma to the first term of dx only", "gamma multiplies all three terms of dx: dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: s * (gm * g - g.mean(axis=0) - xh * (g * xh).mean(axis=0)))),
-        Mistake("uses x - mu instead of x_hat in the variance term of dx", "The variance term is x_hat * sum_n g_n x_hat_n / N, with x_hat = (x - mu) / sqrt(sigma^2 + eps) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0) - (c["x"] - c["mu"]) * (g * xh).mean(axis=0)))),
+        Mistake("leaves a factor 1/sqrt(sigma^2 + eps) out of the variance term of dx", "The variance term is x_hat * sum_n g_n x_hat_n / N, with x_hat = (x - mu) / sqrt(sigma^2 + eps): x - mu where x_hat belongs gives this, and so does, step by step, the power -1 where -3/2 belongs in dsigma^2 = -1/2 sum_n dx_hat_n (x_n - mu) (sigma^2 + eps)^(-3/2) (part 4).", _batchnorm_variant(lambda g, c, xh, gm, s: gm * s * (g - g.mean(axis=0) - (c["x"] - c["mu"]) * (g * xh).mean(axis=0)))),
         Mistake("forgets gamma in dx", "y = gamma * x_hat + beta: dx picks up the factor gamma.", _batchnorm_variant(lambda g, c, xh, gm, s: s / g.shape[0] * (g.shape[0] * g - g.sum(axis=0) - xh * (g * xh).sum(axis=0)))),
         Mistake("computes dgamma as sum(dout)", "dgamma = sum_n g_n * x_hat_n: gamma multiplies x_hat.", _batchnorm_variant(lambda g, c, xh, gm, s: layers.batchnorm_backward(g, c)[0], lambda g, xh: g.sum(axis=0))),
         Mistake("has the sign flipped", "Check the signs of the three terms of dx (part 4).", negated(layers.batchnorm_backward)),
