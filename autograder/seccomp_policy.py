@@ -111,6 +111,12 @@ SIGNAL_ONE = ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 SIGNAL_ANY = ("pidfd_send_signal",)
 # fcntl's commands that make the kernel signal a chosen process when a file is ready (F_SETOWN, F_SETSIG, F_SETOWN_EX).
 SIGNAL_OWNER_COMMANDS = (8, 10, 15)
+# ioctl's that do the same for a socket (FIOSETOWN, SIOCSPGRP: the kernel's f_setown, as F_SETOWN): with O_ASYNC
+# and a byte sent to it, SIGIO, whose default action ends the process, went to the fork server or the grader.
+SIGNAL_OWNER_IOCTLS = (0x8901, 0x8902)
+# The kernel reads fcntl's and ioctl's command as a 32-bit unsigned int, seccomp all 64 bits of the register:
+# a command is compared by its low half (F_SETOWN with bit 32 set got through an equality test).
+_COMMAND_BITS = 0xFFFFFFFF
 # Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
 SELF = 0x5E1F5E1F
 
@@ -129,7 +135,9 @@ def _child_filter():
         if _known(name):
             rules.add_rule(refuse, name)
     for command in SIGNAL_OWNER_COMMANDS:
-        rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.EQ, command))
+        rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
+    for command in SIGNAL_OWNER_IOCTLS:
+        rules.add_rule(refuse, "ioctl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
     return rules
 
 

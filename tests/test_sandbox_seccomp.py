@@ -81,6 +81,22 @@ def probe(numbers, clone_number, flags, secrets):
         found["F_SETOWN"] = 0
     except OSError as error:
         found["F_SETOWN"] = error.errno
+    # The same through the command's high half (the kernel reads 32 bits), and a socket's ioctl's (FIOSETOWN, SIOCSPGRP).
+    import socket, struct
+    fcntl_number = {"x86_64": 72, "aarch64": 25}.get(os.uname().machine)
+    ctypes.set_errno(0)
+    found["F_SETOWN high bits"] = errno.EPERM if fcntl_number is None else (ctypes.get_errno() or -1) if _libc.syscall(
+        ctypes.c_long(fcntl_number), ctypes.c_long(0), ctypes.c_long((1 << 32) | fcntl.F_SETOWN),
+        ctypes.c_long(os.getppid())) else 0
+    for name, command in (("FIOSETOWN", 0x8901), ("SIOCSPGRP", 0x8902)):
+        a, b = socket.socketpair()
+        try:
+            fcntl.ioctl(a.fileno(), command, struct.pack("i", os.getppid()))
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+        a.close()
+        b.close()
     for name, path in secrets.items():
         try:
             (os.listdir if os.path.isdir(path) else lambda p: open(p, "rb").close())(path)
@@ -156,8 +172,8 @@ def test_a_child_can_start_no_thread_and_no_process(probed):
 def test_a_child_can_signal_itself_only(probed):
     _, found = probed
     assert found["kill self"] == 0
-    assert {name: found[name] for name in ("kill parent", "kill all", "kill group", "F_SETOWN")} == \
-        dict.fromkeys(("kill parent", "kill all", "kill group", "F_SETOWN"), errno.EPERM)
+    refused = ("kill parent", "kill all", "kill group", "F_SETOWN", "F_SETOWN high bits", "FIOSETOWN", "SIOCSPGRP")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
     assert found["pidfd"] in (errno.EPERM, errno.EACCES)  # EACCES: where Landlock holds, /proc/PID cannot be opened
 
 
