@@ -67,6 +67,10 @@ ON_ANOTHER_PROCESS = {
     "prlimit64": 0, "setpriority": 1, "ioprio_set": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
     "sched_setparam": 0, "sched_setattr": 0, "migrate_pages": 0, "move_pages": 0,
 }
+# Calls that also name processes by a kind (their first argument): allowed for the caller's own process only
+# (PRIO_PROCESS, IOPRIO_WHO_PROCESS). With a process group or a user, who = 0 is the caller's group or user: the
+# fork server, every later child, and at the rlimits level the grader and every process of its user.
+ONE_PROCESS_KIND = {"setpriority": 0, "ioprio_set": 1}
 NAMESPACE_FLAGS = {
     "CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
     "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
@@ -93,6 +97,9 @@ def _filter():
     for name, position in ON_ANOTHER_PROCESS.items():
         if _known(name):
             rules.add_rule(refuse, name, pyseccomp.Arg(position, pyseccomp.NE, 0))
+    for name, kind in ONE_PROCESS_KIND.items():
+        if _known(name):
+            rules.add_rule(refuse, name, pyseccomp.Arg(0, pyseccomp.NE, kind))
     rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
     # Sockets only to the grader's kind: at the container level there is no
     # network namespace, and nothing a student needs talks to a network.

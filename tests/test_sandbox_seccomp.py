@@ -97,6 +97,19 @@ def probe(numbers, clone_number, flags, secrets):
             found[name] = error.errno
         a.close()
         b.close()
+    # The caller's process group or user (who = 0) holds the fork server: refused; the caller itself is not.
+    for name, which in (("renice group", os.PRIO_PGRP), ("renice user", os.PRIO_USER), ("renice self", os.PRIO_PROCESS)):
+        try:
+            os.setpriority(which, 0, os.getpriority(os.PRIO_PROCESS, 0))
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    ioprio_set = {"x86_64": 251, "aarch64": 30}.get(os.uname().machine)
+    for name, which in (("ioprio group", 2), ("ioprio user", 3), ("ioprio self", 1)):
+        ctypes.set_errno(0)
+        result = _libc.syscall(ctypes.c_long(ioprio_set), ctypes.c_long(which), ctypes.c_long(0), ctypes.c_long(2 << 13 | 4)) \
+            if ioprio_set else (0 if which == 1 else -1)
+        found[name] = (ctypes.get_errno() or errno.EPERM) if result == -1 else 0
     for name, path in secrets.items():
         try:
             (os.listdir if os.path.isdir(path) else lambda p: open(p, "rb").close())(path)
@@ -175,6 +188,13 @@ def test_a_child_can_signal_itself_only(probed):
     refused = ("kill parent", "kill all", "kill group", "F_SETOWN", "F_SETOWN high bits", "FIOSETOWN", "SIOCSPGRP")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
     assert found["pidfd"] in (errno.EPERM, errno.EACCES)  # EACCES: where Landlock holds, /proc/PID cannot be opened
+
+
+def test_a_child_may_renice_itself_but_not_its_process_group_or_user(probed):
+    _, found = probed
+    assert (found["renice self"], found["ioprio self"]) == (0, 0)
+    refused = ("renice group", "renice user", "ioprio group", "ioprio user")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
 
 
 def test_the_worker_reaches_none_of_the_graders_files(probed):
