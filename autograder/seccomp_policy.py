@@ -18,7 +18,8 @@ container and rlimits levels' fork server before it runs any of the worker's cod
 Each child the fork server makes for a submission adds a second filter of
 its own (`child_bpf`, sent as BPF with the fork server's "prepare"): no new
 process and no thread (nothing a backward pass does needs one, and a thread
-runs out of the sight of the profiling hook that counts forward passes), and
+runs out of the sight of the profiling hook that counts forward passes), no
+new socket (its stream to the grader is its only one), and
 no signal to any process but itself (not the fork server, not the grader at
 the rlimits level, where they are the same user's). Its own pid is not known
 when the program is made: the program compares with SELF, which the child
@@ -124,6 +125,11 @@ SIGNAL_OWNER_IOCTLS = (0x8901, 0x8902)
 # The kernel reads fcntl's and ioctl's command as a 32-bit unsigned int, seccomp all 64 bits of the register:
 # a command is compared by its low half (F_SETOWN with bit 32 set got through an equality test).
 _COMMAND_BITS = 0xFFFFFFFF
+# The child's one socket is its stream to the grader, made before it: it may make no other, nor connect one. A Unix
+# socket listening on the machine (a session bus, systemd's, docker's, the grading pool's forkserver) could be reached
+# at the rlimits level as the grader's own user, at the container level wherever its permissions let any user
+# connect (Landlock's ABI 7 does not cover connecting to a named socket), and a datagram could be sent to one.
+NEW_SOCKETS = ("socket", "socketpair", "connect")
 # Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
 SELF = 0x5E1F5E1F
 
@@ -138,7 +144,7 @@ def _child_filter():
     for name in SIGNAL_ONE:
         if _known(name):
             rules.add_rule(refuse, name, pyseccomp.Arg(0, pyseccomp.NE, SELF))
-    for name in SIGNAL_ANY:
+    for name in SIGNAL_ANY + NEW_SOCKETS:
         if _known(name):
             rules.add_rule(refuse, name)
     for command in SIGNAL_OWNER_COMMANDS:
