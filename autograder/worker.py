@@ -310,11 +310,17 @@ def _make_undumpable():
 
 
 def _wipe(folder):
-    """Empty `folder`, even of what the child made read-only; True when it is empty."""
+    """Empty `folder`, even of what the child made read-only; True when it is empty. Never through a link:
+    os.walk lists a link to a folder among the folders, and chmod follows it (a child's link to a folder
+    outside the sandbox had its mode changed, at the rlimits level a folder of the grader's own user;
+    Landlock does not cover a file's mode). The child has ended: nothing changes the tree meanwhile."""
     for root, folders, _ in os.walk(folder):
         for name in folders:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                continue
             try:
-                os.chmod(os.path.join(root, name), 0o700)
+                os.chmod(path, 0o700)
             except OSError:
                 pass
     for entry in os.listdir(folder):
