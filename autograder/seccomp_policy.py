@@ -19,7 +19,8 @@ Each child the fork server makes for a submission adds a second filter of
 its own (`child_bpf`, sent as BPF with the fork server's "prepare"): no new
 process and no thread (nothing a backward pass does needs one, and a thread
 runs out of the sight of the profiling hook that counts forward passes), no
-new socket (its stream to the grader is its only one), and
+new socket (its stream to the grader is its only one), no change to a file's
+metadata (what outlives the child, on its scratch root, reached the next), and
 no signal to any process but itself (not the fork server, not the grader at
 the rlimits level, where they are the same user's). Its own pid is not known
 when the program is made: the program compares with SELF, which the child
@@ -130,6 +131,18 @@ _COMMAND_BITS = 0xFFFFFFFF
 # at the rlimits level as the grader's own user, at the container level wherever its permissions let any user
 # connect (Landlock's ABI 7 does not cover connecting to a named socket), and a datagram could be sent to one.
 NEW_SOCKETS = ("socket", "socketpair", "connect")
+# Calls that change a file's metadata (mode, owner, times, extended attributes, flags), which Landlock does not
+# cover: nothing a backward pass does needs one, and what a child set on a file that outlives it (the scratch
+# folder's root, its own at every level) carried hidden inputs to the next child, the public rerun, whose message
+# the feedback shows; at the rlimits level it could change the mode of any file of the grader's own user.
+METADATA = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime", "utimes",
+            "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+            "fremovexattr")
+# The same, added to Linux after the libseccomp here knew its calls: by number (the calls added since Linux 5.1
+# share their numbers on every architecture), where libseccomp does not know the name.
+METADATA_BY_NUMBER = {"setxattrat": 463, "removexattrat": 466, "file_setattr": 469}
+# ioctl's that set a file's flags (FS_IOC_SETFLAGS, its 32-bit form, FS_IOC_FSSETXATTR): a tmpfs owner may set some.
+METADATA_IOCTLS = (0x40086602, 0x40046602, 0x401C5820)
 # Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
 SELF = 0x5E1F5E1F
 
@@ -144,12 +157,14 @@ def _child_filter():
     for name in SIGNAL_ONE:
         if _known(name):
             rules.add_rule(refuse, name, pyseccomp.Arg(0, pyseccomp.NE, SELF))
-    for name in SIGNAL_ANY + NEW_SOCKETS:
+    for name in SIGNAL_ANY + NEW_SOCKETS + METADATA:
         if _known(name):
             rules.add_rule(refuse, name)
+    for name, number in METADATA_BY_NUMBER.items():
+        rules.add_rule(refuse, name if _known(name) else number)
     for command in SIGNAL_OWNER_COMMANDS:
         rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
-    for command in SIGNAL_OWNER_IOCTLS:
+    for command in SIGNAL_OWNER_IOCTLS + METADATA_IOCTLS:
         rules.add_rule(refuse, "ioctl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
     return rules
 

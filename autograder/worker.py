@@ -310,7 +310,8 @@ def _make_undumpable():
 
 
 def _wipe(folder):
-    """Empty `folder`, even of what the child made read-only; True when it is empty. Never through a link:
+    """Empty `folder`, even of what the child made read-only, and reset its own mode and extended
+    attributes; True when it is empty. Never through a link:
     os.walk lists a link to a folder among the folders, and chmod follows it (a child's link to a folder
     outside the sandbox had its mode changed, at the rlimits level a folder of the grader's own user;
     Landlock does not cover a file's mode). The child has ended: nothing changes the tree meanwhile."""
@@ -323,6 +324,14 @@ def _wipe(folder):
                 os.chmod(path, 0o700)
             except OSError:
                 pass
+    # What the child may have left on the folder itself, which outlives it: its mode and extended attributes
+    # (the child's filter refuses changing them; this is for a child that got around it).
+    try:
+        os.chmod(folder, 0o700)
+        for name in os.listxattr(folder):
+            os.removexattr(folder, name)
+    except OSError:
+        pass
     for entry in os.listdir(folder):
         path = os.path.join(folder, entry)
         if os.path.isdir(path) and not os.path.islink(path):

@@ -110,6 +110,19 @@ def probe(numbers, clone_number, flags, secrets):
         result = _libc.syscall(ctypes.c_long(ioprio_set), ctypes.c_long(which), ctypes.c_long(0), ctypes.c_long(2 << 13 | 4)) \
             if ioprio_set else (0 if which == 1 else -1)
         found[name] = (ctypes.get_errno() or errno.EPERM) if result == -1 else 0
+    # A file's metadata, on the child's own folder (which Landlock lets it change): refused.
+    here = os.getcwd()
+    for name, action in (("chmod", lambda: os.chmod(here, 0o700)), ("utime", lambda: os.utime(here)),
+                         ("setxattr", lambda: os.setxattr(here, "user.probe", b"x")),
+                         ("chown", lambda: os.chown(here, os.getuid(), -1))):
+        try:
+            action()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    ctypes.set_errno(0)  # setxattrat (Linux 6.13), which libseccomp may not know by name
+    found["setxattrat"] = (ctypes.get_errno() or -1) if _libc.syscall(
+        ctypes.c_long(463), ctypes.c_long(-100), ctypes.c_char_p(here.encode()), 0, 0, 0, 0) == -1 else 0
     # A listening Unix socket of the machine's, at a path the worker may reach (Landlock's ABI 7 does not cover
     # connecting to one): no socket can be made in a child, so none can be reached.
     listening = secrets.pop("listening socket", None)
@@ -225,6 +238,14 @@ def test_a_child_may_renice_itself_but_not_its_process_group_or_user(probed):
     _, found = probed
     assert (found["renice self"], found["ioprio self"]) == (0, 0)
     refused = ("renice group", "renice user", "ioprio group", "ioprio user")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_can_change_no_files_metadata(probed):
+    """Mode, times, owner and extended attributes of what outlives a child (its scratch root) carried hidden
+    inputs to the next child (scratch_metadata_carry): refused, setxattrat by its number too."""
+    _, found = probed
+    refused = ("chmod", "utime", "setxattr", "chown", "setxattrat")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
 
 
