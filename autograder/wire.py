@@ -40,6 +40,26 @@ _INT_LOW, _INT_HIGH = INT_RANGE.start, INT_RANGE.stop  # compared with, faster t
 # json.dumps's output; the header is a tree the encoder has just built, at most MAX_DEPTH deep, so there is no cycle to look for.
 _HEADER_JSON = json.JSONEncoder(allow_nan=True, check_circular=False)
 
+
+def _not_json(value):
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# The same encoder as json's C one, made at import: JSONEncoder.encode and iterencode, and json.encoder's module
+# functions, are looked up when called, and the student may replace them; the worker writes a result's header
+# after the call, with the profiling hook off (a JSONEncoder.encode of the student's wrote a header saying no
+# forward pass had been called). Where json has no C encoder, its Python one (which the student could replace).
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_HEADER_ITERENCODE = _c_make_encoder(
+    None, _not_json, json.encoder.encode_basestring_ascii, None, _HEADER_JSON.key_separator,
+    _HEADER_JSON.item_separator, False, False, True) if _c_make_encoder is not None else None
+
+
+def _header_text(tree):
+    if _HEADER_ITERENCODE is None:
+        return _HEADER_JSON.encode(tree)
+    return "".join(_HEADER_ITERENCODE(tree, 0))
+
 # numpy's and json's names as this module was imported with them: in the worker, before any student code, which
 # may rebind numpy's and json's module attributes. The worker encodes a result after the graded call and decodes
 # the next request before it, with the profiling hook off: a stand-in for numpy.ascontiguousarray, handed the
@@ -136,7 +156,7 @@ class _Encoder:
 def encode(message):
     """One frame (bytes) holding `message`."""
     encoder = _Encoder()
-    header = _HEADER_JSON.encode(encoder.value(message, 0)).encode()
+    header = _header_text(encoder.value(message, 0)).encode()
     size = encoder.offset
     if len(header) + size > MAX_FRAME:
         raise WireError(f"message of {len(header) + size} bytes is over the {MAX_FRAME}-byte limit")
