@@ -201,11 +201,21 @@ def compiled(source, number):
     return _in_cell(given, filename) if given is not None else compile(source, filename, "exec")
 
 
+_own_module = []  # this module, once serve has put the notebook's namespace in its place in sys.modules
+
+
 def serve(channel):
     """Run the submission's requests until the grader says quit or closes the stream."""
     output = CappedOutput()
     sys.stdout = sys.stderr = output
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    # The notebook's namespace is __main__, as in a kernel: this module, which the fork server runs as __main__, is
+    # not reachable by that name (a submission wrapped its Channel.hold and rewrote each result's account of the
+    # forward passes called). The module itself is kept (its functions' globals are its dict).
+    _own_module.append(sys.modules.get("__main__"))
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = __builtins__
+    sys.modules["__main__"] = main
+    namespace = main.__dict__
     channel.send({"op": "ready", "numpy": numpy.__version__})
     while True:
         request = channel.receive()
