@@ -63,7 +63,7 @@ def _header_text(tree):
 # numpy's and json's names as this module was imported with them: in the worker, before any student code, which
 # may rebind numpy's and json's module attributes. The worker encodes a result after the graded call and decodes
 # the next request before it, with the profiling hook off: a stand-in for numpy.ascontiguousarray, handed the
-# result array to encode, answered with the centred differences of the given softmax (np.frombuffer and json.loads
+# result array to encode, answered with the centred differences of a given forward pass (np.frombuffer and json.loads
 # would have been handed the next call's inputs).
 _NDARRAY, _INTEGER, _FLOATING, _BOOL = np.ndarray, np.integer, np.floating, np.bool_
 _ascontiguousarray, _asarray, _frombuffer, _dtype = np.ascontiguousarray, np.asarray, np.frombuffer, np.dtype
