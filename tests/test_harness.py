@@ -2,6 +2,7 @@
 pass run at the case's own numbers, and what as one run elsewhere (a numerical derivative)."""
 
 import threading
+import time
 
 import numpy as np
 
@@ -98,6 +99,10 @@ def test_a_call_is_unwatched_while_a_thread_started_before_it_is_alive():
     finally:
         jobs.put(None)
         server.join()
+        # The kernel's count (/proc/self/task) may list a joined thread a moment longer: wait until it does not.
+        deadline = time.monotonic() + 5
+        while harness.thread_count() > harness._baseline_threads[0] and time.monotonic() < deadline:
+            time.sleep(0.001)
         ended = _call(lambda x: 2 * x, X)
         harness._baseline_threads[0] = None  # this test process's own threads come and go
     assert reply["calls"] == {} and reply["unwatched"] is True
