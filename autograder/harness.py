@@ -102,7 +102,45 @@ def guard_interpreter():
 
     _signal.signal = handle
     gc.enable = switch
+    _keep_builtin_modules()
     _guarded[0] = True
+
+
+# The built-in modules whose functions guard_interpreter replaces or the harness relies on. A built-in module taken
+# out of sys.modules and imported again is made anew (multi-phase init; sys from the copy of its dict taken at start
+# up), and so is one made by _imp.create_dynamic from libpython's init function (PyInit__signal, PyInit_gc): with the
+# functions the guard replaced (a signal handler set after the cells had run, the collector on again, an audit hook).
+_KEPT_MODULES = ("sys", "_signal", "gc", "_imp", "_thread", "builtins")
+
+
+def _keep_builtin_modules():
+    """In the worker, before any student code runs: the import system's makers of built-in and extension
+    modules give back the guarded instance of each of _KEPT_MODULES (by the last part of the name, which
+    names the init function), and make any other module from a spec of the harness's own (a spec whose
+    `name` the student's property answers one way and then another cannot pass as something else)."""
+    import _imp
+
+    kept = {name: sys.modules[name] for name in _KEPT_MODULES if name in sys.modules}
+    create_builtin, create_dynamic = _imp.create_builtin, _imp.create_dynamic
+    spec_type = type(sys.__spec__)  # importlib's ModuleSpec
+
+    def own_spec(spec):
+        name, origin = spec.name, getattr(spec, "origin", None)
+        if type(name) is not str or not (origin is None or type(origin) is str):
+            raise TypeError("a module spec's name and origin must be strings")
+        return name, spec_type(name, None, origin=origin)
+
+    def guarded_builtin(spec):
+        name, plain = own_spec(spec)
+        module = kept.get(name)
+        return module if module is not None else create_builtin(plain)
+
+    def guarded_dynamic(spec, *file):
+        name, plain = own_spec(spec)
+        module = kept.get(name.rpartition(".")[2])
+        return module if module is not None else create_dynamic(plain, *file)
+
+    _imp.create_builtin, _imp.create_dynamic = guarded_builtin, guarded_dynamic
 
 
 def _handled():

@@ -9,7 +9,7 @@ folder. Nothing else can be opened, listed, made or removed: not the
 repository, the reference, the hidden tests, the submissions, the output
 folder, nor /proc (the grader's command line and environment). From ABI 6
 on, abstract Unix sockets made outside the restricted processes cannot be
-reached either.
+reached either, nor can a process outside them be signalled.
 
 A `plan` (the paths and what each allows) is made by the grader before it
 starts the fork server; `restrict` applies it in the new process, before
@@ -31,7 +31,10 @@ EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG = 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8
 MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM = 1 << 9, 1 << 10, 1 << 11, 1 << 12
 REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15  # ABI 2, 3 and 5
-SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
+# No signal to a process outside the restricted ones (the grader, at the rlimits level its own user's), by kill or
+# by the kernel for a file's owner (SIGIO): beside the child's seccomp filter, which covers the fork server too.
+_SCOPES = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL
 
 # The file system rights each ABI knows: all of them are handled (denied unless a rule allows them).
 _FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1, 5: (1 << 16) - 1}
@@ -97,7 +100,7 @@ def restrict(rules):
     if not version:
         return
     handled = _FS_RIGHTS[min(version, 5)]
-    attr = _RulesetAttr(handled, 0, SCOPE_ABSTRACT_UNIX_SOCKET if version >= 6 else 0)
+    attr = _RulesetAttr(handled, 0, _SCOPES if version >= 6 else 0)
     size = ctypes.sizeof(_RulesetAttr) if version >= 6 else (16 if version >= 4 else 8)
     ruleset = _libc.syscall(ctypes.c_long(_CREATE_RULESET), ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:

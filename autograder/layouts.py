@@ -46,10 +46,12 @@ class Identity:
 # more is no export's, and int() of thousands of digits raises (a zip member's name may be 64 KB).
 _CANVAS = re.compile(r"(?P<who>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d{1,18})_(?P<file>.+)", re.IGNORECASE)
 _MOODLE = re.compile(r"(?P<who>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)")
-# The username is the last `_`-separated part before `_attempt_`: an assignment's name may hold `_`, a
-# username seldom does (one that does is named by its last part; the key keeps the whole prefix apart).
-# (`(?:.*_)?` starts the username only after a `_`: a 64 KB name is matched in linear time.)
-_BLACKBOARD = re.compile(r"(?P<prefix>(?:.*_)?(?P<user>[^_]+))_attempt_(?P<time>\d{4}(?:-\d\d){5})_(?P<file>.+)")
+# The username is the last `_`-separated part before the first `_attempt_TIME_`: an assignment's name may
+# hold `_`, a username seldom does (one that does is named by its last part; the key keeps the whole prefix
+# apart). The first: what follows is the student's own file name, which may hold `_attempt_TIME_` too (a file
+# "bob_attempt_2099-..._nb.ipynb" handed in by alice made her file bob's, and bob's a name collision, ungraded).
+# (`(?:.*?_)?` starts the username only after a `_`: a 64 KB name is matched in linear time.)
+_BLACKBOARD = re.compile(r"(?P<prefix>(?:.*?_)?(?P<user>[^_]+))_attempt_(?P<time>\d{4}(?:-\d\d){5})_(?P<file>.+)")
 _RESUBMITTED = re.compile(r"-(\d{1,18})$")
 _GRADESCOPE_FOLDER = re.compile(r"submission_(\d+)")
 

@@ -18,7 +18,9 @@ container and rlimits levels' fork server before it runs any of the worker's cod
 Each child the fork server makes for a submission adds a second filter of
 its own (`child_bpf`, sent as BPF with the fork server's "prepare"): no new
 process and no thread (nothing a backward pass does needs one, and a thread
-runs out of the sight of the profiling hook that counts forward passes), and
+runs out of the sight of the profiling hook that counts forward passes), no
+new socket (its stream to the grader is its only one), no change to a file's
+metadata (what outlives the child, on its scratch root, reached the next), and
 no signal to any process but itself (not the fork server, not the grader at
 the rlimits level, where they are the same user's). Its own pid is not known
 when the program is made: the program compares with SELF, which the child
@@ -67,6 +69,10 @@ ON_ANOTHER_PROCESS = {
     "prlimit64": 0, "setpriority": 1, "ioprio_set": 1, "sched_setaffinity": 0, "sched_setscheduler": 0,
     "sched_setparam": 0, "sched_setattr": 0, "migrate_pages": 0, "move_pages": 0,
 }
+# Calls that also name processes by a kind (their first argument): allowed for the caller's own process only
+# (PRIO_PROCESS, IOPRIO_WHO_PROCESS). With a process group or a user, who = 0 is the caller's group or user: the
+# fork server, every later child, and at the rlimits level the grader and every process of its user.
+ONE_PROCESS_KIND = {"setpriority": 0, "ioprio_set": 1}
 NAMESPACE_FLAGS = {
     "CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
     "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
@@ -93,6 +99,9 @@ def _filter():
     for name, position in ON_ANOTHER_PROCESS.items():
         if _known(name):
             rules.add_rule(refuse, name, pyseccomp.Arg(position, pyseccomp.NE, 0))
+    for name, kind in ONE_PROCESS_KIND.items():
+        if _known(name):
+            rules.add_rule(refuse, name, pyseccomp.Arg(0, pyseccomp.NE, kind))
     rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
     # Sockets only to the grader's kind: at the container level there is no
     # network namespace, and nothing a student needs talks to a network.
@@ -111,6 +120,29 @@ SIGNAL_ONE = ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 SIGNAL_ANY = ("pidfd_send_signal",)
 # fcntl's commands that make the kernel signal a chosen process when a file is ready (F_SETOWN, F_SETSIG, F_SETOWN_EX).
 SIGNAL_OWNER_COMMANDS = (8, 10, 15)
+# ioctl's that do the same for a socket (FIOSETOWN, SIOCSPGRP: the kernel's f_setown, as F_SETOWN): with O_ASYNC
+# and a byte sent to it, SIGIO, whose default action ends the process, went to the fork server or the grader.
+SIGNAL_OWNER_IOCTLS = (0x8901, 0x8902)
+# The kernel reads fcntl's and ioctl's command as a 32-bit unsigned int, seccomp all 64 bits of the register:
+# a command is compared by its low half (F_SETOWN with bit 32 set got through an equality test).
+_COMMAND_BITS = 0xFFFFFFFF
+# The child's one socket is its stream to the grader, made before it: it may make no other, nor connect one. A Unix
+# socket listening on the machine (a session bus, systemd's, docker's, the grading pool's forkserver) could be reached
+# at the rlimits level as the grader's own user, at the container level wherever its permissions let any user
+# connect (Landlock's ABI 7 does not cover connecting to a named socket), and a datagram could be sent to one.
+NEW_SOCKETS = ("socket", "socketpair", "connect")
+# Calls that change a file's metadata (mode, owner, times, extended attributes, flags), which Landlock does not
+# cover: nothing a backward pass does needs one, and what a child set on a file that outlives it (the scratch
+# folder's root, its own at every level) carried hidden inputs to the next child, the public rerun, whose message
+# the feedback shows; at the rlimits level it could change the mode of any file of the grader's own user.
+METADATA = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime", "utimes",
+            "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+            "fremovexattr")
+# The same, added to Linux after the libseccomp here knew its calls: by number (the calls added since Linux 5.1
+# share their numbers on every architecture), where libseccomp does not know the name.
+METADATA_BY_NUMBER = {"setxattrat": 463, "removexattrat": 466, "file_setattr": 469}
+# ioctl's that set a file's flags (FS_IOC_SETFLAGS, its 32-bit form, FS_IOC_FSSETXATTR): a tmpfs owner may set some.
+METADATA_IOCTLS = (0x40086602, 0x40046602, 0x401C5820)
 # Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
 SELF = 0x5E1F5E1F
 
@@ -125,11 +157,15 @@ def _child_filter():
     for name in SIGNAL_ONE:
         if _known(name):
             rules.add_rule(refuse, name, pyseccomp.Arg(0, pyseccomp.NE, SELF))
-    for name in SIGNAL_ANY:
+    for name in SIGNAL_ANY + NEW_SOCKETS + METADATA:
         if _known(name):
             rules.add_rule(refuse, name)
+    for name, number in METADATA_BY_NUMBER.items():
+        rules.add_rule(refuse, name if _known(name) else number)
     for command in SIGNAL_OWNER_COMMANDS:
-        rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.EQ, command))
+        rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
+    for command in SIGNAL_OWNER_IOCTLS + METADATA_IOCTLS:
+        rules.add_rule(refuse, "ioctl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
     return rules
 
 

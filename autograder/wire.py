@@ -41,6 +41,53 @@ _INT_LOW, _INT_HIGH = INT_RANGE.start, INT_RANGE.stop  # compared with, faster t
 _HEADER_JSON = json.JSONEncoder(allow_nan=True, check_circular=False)
 
 
+def _not_json(value):
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# The same encoder as json's C one, made at import: JSONEncoder.encode and iterencode, and json.encoder's module
+# functions, are looked up when called, and the student may replace them; the worker writes a result's header
+# after the call, with the profiling hook off (a JSONEncoder.encode of the student's wrote a header saying no
+# forward pass had been called). Where json has no C encoder, its Python one (which the student could replace).
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_HEADER_ITERENCODE = _c_make_encoder(
+    None, _not_json, json.encoder.encode_basestring_ascii, None, _HEADER_JSON.key_separator,
+    _HEADER_JSON.item_separator, False, False, True) if _c_make_encoder is not None else None
+
+
+def _header_text(tree):
+    if _HEADER_ITERENCODE is None:
+        return _HEADER_JSON.encode(tree)
+    return "".join(_HEADER_ITERENCODE(tree, 0))
+
+# numpy's and json's names as this module was imported with them: in the worker, before any student code, which
+# may rebind numpy's and json's module attributes. The worker encodes a result after the graded call and decodes
+# the next request before it, with the profiling hook off: a stand-in for numpy.ascontiguousarray, handed the
+# result array to encode, answered with the centred differences of a given forward pass (np.frombuffer and json.loads
+# would have been handed the next call's inputs).
+_NDARRAY, _INTEGER, _FLOATING, _BOOL = np.ndarray, np.integer, np.floating, np.bool_
+_ascontiguousarray, _asarray, _frombuffer, _dtype = np.ascontiguousarray, np.asarray, np.frombuffer, np.dtype
+_JSON_DECODER = json.JSONDecoder()
+_make_scanner = getattr(json.scanner, "c_make_scanner", None)
+_scan = _make_scanner(_JSON_DECODER) if _make_scanner is not None else None
+_WHITESPACE, _JSONDecodeError = json.decoder.WHITESPACE.match, json.JSONDecodeError  # as json.loads does
+
+
+def _json_loads(text):
+    """json.loads(text), by a scanner made at import (json.loads and JSONDecoder's methods are the student's to replace)."""
+    if _scan is None:
+        return _JSON_DECODER.decode(text)
+    start = _WHITESPACE(text, 0).end()
+    try:
+        value, end = _scan(text, start)
+    except StopIteration as stop:
+        raise _JSONDecodeError("Expecting value", text, stop.value) from None
+    end = _WHITESPACE(text, end).end()
+    if end != len(text):
+        raise _JSONDecodeError("Extra data", text, end)
+    return value
+
+
 class WireError(Exception):
     """A frame that is malformed, too large, or holds a value of a forbidden kind."""
 
@@ -65,7 +112,7 @@ class _Encoder:
             return value
         if kind is int:
             return value if _INT_LOW <= value < _INT_HIGH else {"~unsupported": "int outside the 64-bit range"}
-        if kind is np.ndarray:
+        if kind is _NDARRAY:
             return self._array(value)
         if kind is dict:
             if all(type(key) is str for key in value):
@@ -80,14 +127,14 @@ class _Encoder:
         """A value of any other type: numpy's, or a subclass of a built-in type."""
         if isinstance(value, (bool, str)):
             return value
-        if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+        if isinstance(value, (int, _INTEGER)) and not isinstance(value, _BOOL):
             if int(value) not in INT_RANGE:
                 return {"~unsupported": "int outside the 64-bit range"}
             return int(value)
-        if isinstance(value, (float, np.floating)):
+        if isinstance(value, (float, _FLOATING)):
             return float(value)
-        if isinstance(value, (np.ndarray, np.bool_)):
-            return self._array(np.asarray(value).view(np.ndarray))
+        if isinstance(value, (_NDARRAY, _BOOL)):
+            return self._array(_NDARRAY.view(_asarray(value), _NDARRAY))
         if isinstance(value, (list, tuple)):
             items = [self.value(item, depth + 1) for item in value]
             return items if type(value) is list else {"~tuple": items}
@@ -97,7 +144,7 @@ class _Encoder:
 
     def _array(self, array):
         """An array (of numpy's own class): its bytes go to the payload."""
-        array = np.ascontiguousarray(array)
+        array = _ascontiguousarray(array)
         if array.dtype.kind not in _DTYPE_KINDS:
             return {"~unsupported": f"array of dtype {array.dtype}"}
         data = array.tobytes()
@@ -109,7 +156,7 @@ class _Encoder:
 def encode(message):
     """One frame (bytes) holding `message`."""
     encoder = _Encoder()
-    header = _HEADER_JSON.encode(encoder.value(message, 0)).encode()
+    header = _header_text(encoder.value(message, 0)).encode()
     size = encoder.offset
     if len(header) + size > MAX_FRAME:
         raise WireError(f"message of {len(header) + size} bytes is over the {MAX_FRAME}-byte limit")
@@ -185,12 +232,12 @@ class _Decoder:
         end = offset + count * dtype.itemsize
         if not 0 <= offset <= end <= len(self.payload):
             raise WireError("array runs past the end of the frame")
-        return np.frombuffer(self.payload, dtype=dtype, count=count, offset=offset).reshape(tuple(shape)).copy()
+        return _frombuffer(self.payload, dtype=dtype, count=count, offset=offset).reshape(tuple(shape)).copy()
 
 
 def _plain_dtype(name):
     """The dtype `name` spells, when it is plain numbers (_DTYPE_KINDS, no fields, no sub-arrays); else WireError."""
-    dtype = np.dtype(name)
+    dtype = _dtype(name)
     if dtype.kind not in _DTYPE_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"forbidden dtype {dtype}")
     return dtype
@@ -206,7 +253,7 @@ _PLAIN_DTYPES = {
 def decode(header, payload):
     """The message held by a frame's header and payload bytes."""
     try:
-        return _Decoder(payload).value(json.loads(header.decode()), 0)
+        return _Decoder(payload).value(_json_loads(header.decode()), 0)
     except WireError:
         raise
     except (ValueError, TypeError, KeyError, OverflowError, RecursionError, UnicodeDecodeError) as error:

@@ -201,11 +201,21 @@ def compiled(source, number):
     return _in_cell(given, filename) if given is not None else compile(source, filename, "exec")
 
 
+_own_module = []  # this module, once serve has put the notebook's namespace in its place in sys.modules
+
+
 def serve(channel):
     """Run the submission's requests until the grader says quit or closes the stream."""
     output = CappedOutput()
     sys.stdout = sys.stderr = output
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    # The notebook's namespace is __main__, as in a kernel: this module, which the fork server runs as __main__, is
+    # not reachable by that name (a submission wrapped its Channel.hold and rewrote each result's account of the
+    # forward passes called). The module itself is kept (its functions' globals are its dict).
+    _own_module.append(sys.modules.get("__main__"))
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = __builtins__
+    sys.modules["__main__"] = main
+    namespace = main.__dict__
     channel.send({"op": "ready", "numpy": numpy.__version__})
     while True:
         request = channel.receive()
@@ -310,13 +320,28 @@ def _make_undumpable():
 
 
 def _wipe(folder):
-    """Empty `folder`, even of what the child made read-only; True when it is empty."""
+    """Empty `folder`, even of what the child made read-only, and reset its own mode and extended
+    attributes; True when it is empty. Never through a link:
+    os.walk lists a link to a folder among the folders, and chmod follows it (a child's link to a folder
+    outside the sandbox had its mode changed, at the rlimits level a folder of the grader's own user;
+    Landlock does not cover a file's mode). The child has ended: nothing changes the tree meanwhile."""
     for root, folders, _ in os.walk(folder):
         for name in folders:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                continue
             try:
-                os.chmod(os.path.join(root, name), 0o700)
+                os.chmod(path, 0o700)
             except OSError:
                 pass
+    # What the child may have left on the folder itself, which outlives it: its mode and extended attributes
+    # (the child's filter refuses changing them; this is for a child that got around it).
+    try:
+        os.chmod(folder, 0o700)
+        for name in os.listxattr(folder):
+            os.removexattr(folder, name)
+    except OSError:
+        pass
     for entry in os.listdir(folder):
         path = os.path.join(folder, entry)
         if os.path.isdir(path) and not os.path.islink(path):

@@ -518,6 +518,67 @@ def test_in_the_worker_the_interpreters_switches_are_guarded_and_signals_held():
     assert done.stdout.split() == ["True", "False", "[]", "False", "False", "[]"], done.stderr
 
 
+_FRESH_MODULES = r"""
+import _imp, glob, importlib, importlib.machinery, os, sys, sysconfig
+import harness
+
+originals = {"addaudithook": sys.addaudithook, "setprofile": sys.setprofile}
+harness.guard_interpreter()
+
+
+def fresh(name):
+    kept = sys.modules.pop(name)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.modules[name] = kept
+
+
+found = [fresh(name) is sys.modules[name] for name in ("sys", "_signal", "gc", "_imp", "_thread")]
+found.append(fresh("sys").addaudithook is not originals["addaudithook"])
+# libpython's own init functions, through an extension module's loader: where Python is a shared library.
+library = os.path.join(sysconfig.get_config_var("LIBDIR") or "", sysconfig.get_config_var("LDLIBRARY") or "")
+if os.path.isfile(library) and library.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES) + (".so", ".so.1.0")):
+    for name in ("x._signal", "gc"):
+        found.append(_imp.create_dynamic(importlib.machinery.ModuleSpec(name, None, origin=library))
+                     is sys.modules[name.rpartition(".")[2]])
+
+
+class Shifty:
+    # A spec whose name is "errno" when the guard looks and "_signal" when the maker does.
+    origin, looks = None, 0
+
+    @property
+    def name(self):
+        self.looks += 1
+        return "errno" if self.looks == 1 else "_signal"
+
+
+found.append(_imp.create_builtin(Shifty()).__name__ == "errno" if "errno" in sys.builtin_module_names else True)
+sys.modules.pop("json", None), sys.modules.pop("_json", None)
+import json  # any other module still imports
+found.append(json.loads("[1]") == [1])
+print(found)
+"""
+
+
+def test_in_the_worker_a_fresh_copy_of_a_guarded_builtin_module_is_the_guarded_one():
+    """A built-in module taken out of sys.modules and imported again is made anew, with the functions
+    guard_interpreter replaced (a signal handler set after the cells had run, the collector on again, the
+    real sys.addaudithook and sys.setprofile): 20/20 by centred differences (signal_module_reimported,
+    gc_module_reimported, audit_hook_fresh_sys, profile_hook_fresh_sys); so was one made by
+    _imp.create_dynamic from libpython's init function. Both give back the guarded module now."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = Path(harness.__file__).parent
+    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(folder)!r}]\n" + _FRESH_MODULES],
+                          capture_output=True, text=True, timeout=60)
+    found = done.stdout.strip()
+    assert found.startswith("[") and "False" not in found and found.count("True") >= 8, done.stdout + done.stderr
+
+
 def test_in_the_worker_cycles_are_still_collected_at_the_end_of_a_call_under_the_hook():
     """With the collector off for good in the worker, a call's reference cycles are collected when due,
     at the end of the call, where a cycle's __del__ runs under the hook (it counts)."""

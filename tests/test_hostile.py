@@ -68,7 +68,9 @@ RLIMITS_WITHOUT_LANDLOCK = [
     "segfault_toplevel_cell", "standin_stashed_arguments", "gradcheck_module_attribute", "integer_exception_message",
     "thread_escapes_count", "thread_started_at_load", "symmetric_jacobian_differences", "fork_bomb",
     "clone_new_namespaces", "keyring_stash", "sysv_ipc_left_behind", "memfd_pin", "kernel_interfaces",
-    "unshare_mount_tmpfs", "prlimit_fork_server", "kill_parent", "stop_parent", "signal_games", "realtime_signal"]
+    "unshare_mount_tmpfs", "prlimit_fork_server", "kill_parent", "stop_parent", "signal_games", "realtime_signal",
+    "sigio_owner_signal", "renice_process_group", "unix_socket_reach", "wipe_follows_link",
+    "scratch_metadata_carry"]
 
 
 @dataclass

@@ -243,6 +243,22 @@ def test_moodle_folders_and_files_are_named_after_the_participant(tmp_path):
     assert names["Ann Bo_99"].status == "no notebook"
 
 
+def test_a_blackboard_file_name_holding_another_attempt_prefix_stays_its_students(tmp_path):
+    """Blackboard names a file ASSIGNMENT_USERNAME_attempt_TIME_FILENAME, FILENAME the student's own: alice
+    handing in "bob_attempt_2099-01-01-00-00-00_nb.ipynb" was read as bob's (the username taken before
+    the last `_attempt_TIME_`), and bob's own file became a name collision, graded for nobody (B43)."""
+    base = tmp_path / "blackboard"
+    touch(base / "HW1_bob_attempt_2026-12-01-10-00-00_backprop.ipynb")
+    touch(base / "HW1_alice_attempt_2026-12-01-11-00-00_bob_attempt_2099-01-01-00-00-00_backprop.ipynb")
+    names = by_name(discover(tmp_path, base))
+    assert sorted(names) == ["alice", "bob"]
+    assert names["bob"].status == "" and names["bob"].where.endswith("HW1_bob_attempt_2026-12-01-10-00-00_backprop.ipynb")
+    assert names["alice"].status == "" and names["alice"].identity.original == "bob_attempt_2099-01-01-00-00-00_backprop.ipynb"
+    # A 64 KB name of attempt-like parts is still read at once.
+    long_name = "HW1_" + "x_attempt_2026-12-01-10-00-00_" * 2000 + "nb.ipynb"
+    assert intake.layouts.from_name(long_name).name == "x"
+
+
 def test_blackboard_attempts_give_one_student_by_username_and_the_latest_counts(tmp_path):
     base = tmp_path / "blackboard"
     touch(base / "Homework 1_jdoe_attempt_2026-11-30-09-15-02_backprop.ipynb")

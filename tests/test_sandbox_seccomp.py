@@ -7,8 +7,11 @@ sandbox's user, with no groups and no way to gain privileges."""
 import errno
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pyseccomp
@@ -81,6 +84,67 @@ def probe(numbers, clone_number, flags, secrets):
         found["F_SETOWN"] = 0
     except OSError as error:
         found["F_SETOWN"] = error.errno
+    # The same through the command's high half (the kernel reads 32 bits), and a socket's ioctl's (FIOSETOWN, SIOCSPGRP).
+    import socket, struct
+    fcntl_number = {"x86_64": 72, "aarch64": 25}.get(os.uname().machine)
+    ctypes.set_errno(0)
+    found["F_SETOWN high bits"] = errno.EPERM if fcntl_number is None else (ctypes.get_errno() or -1) if _libc.syscall(
+        ctypes.c_long(fcntl_number), ctypes.c_long(0), ctypes.c_long((1 << 32) | fcntl.F_SETOWN),
+        ctypes.c_long(os.getppid())) else 0
+    for name, command in (("FIOSETOWN", 0x8901), ("SIOCSPGRP", 0x8902)):
+        try:  # on fd 0 (/dev/null in a child: ENOTTY, were the filter to let it through; no socket can be made)
+            fcntl.ioctl(0, command, struct.pack("i", os.getppid()))
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    # The caller's process group or user (who = 0) holds the fork server: refused; the caller itself is not.
+    for name, which in (("renice group", os.PRIO_PGRP), ("renice user", os.PRIO_USER), ("renice self", os.PRIO_PROCESS)):
+        try:
+            os.setpriority(which, 0, os.getpriority(os.PRIO_PROCESS, 0))
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    ioprio_set = {"x86_64": 251, "aarch64": 30}.get(os.uname().machine)
+    for name, which in (("ioprio group", 2), ("ioprio user", 3), ("ioprio self", 1)):
+        ctypes.set_errno(0)
+        result = _libc.syscall(ctypes.c_long(ioprio_set), ctypes.c_long(which), ctypes.c_long(0), ctypes.c_long(2 << 13 | 4)) \
+            if ioprio_set else (0 if which == 1 else -1)
+        found[name] = (ctypes.get_errno() or errno.EPERM) if result == -1 else 0
+    # A file's metadata, on the child's own folder (which Landlock lets it change): refused.
+    here = os.getcwd()
+    for name, action in (("chmod", lambda: os.chmod(here, 0o700)), ("utime", lambda: os.utime(here)),
+                         ("setxattr", lambda: os.setxattr(here, "user.probe", b"x")),
+                         ("chown", lambda: os.chown(here, os.getuid(), -1))):
+        try:
+            action()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    ctypes.set_errno(0)  # setxattrat (Linux 6.13), which libseccomp may not know by name
+    found["setxattrat"] = (ctypes.get_errno() or -1) if _libc.syscall(
+        ctypes.c_long(463), ctypes.c_long(-100), ctypes.c_char_p(here.encode()), 0, 0, 0, 0) == -1 else 0
+    # A listening Unix socket of the machine's, at a path the worker may reach (Landlock's ABI 7 does not cover
+    # connecting to one): no socket can be made in a child, so none can be reached.
+    listening = secrets.pop("listening socket", None)
+    for name, make in (("unix socket", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)),
+                       ("socketpair", socket.socketpair)):
+        try:
+            made = make()
+            for one in (made if isinstance(made, tuple) else (made,)):
+                one.close()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    if listening:
+        try:
+            stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                stream.connect(listening)
+                found["connect listening socket"] = 0
+            finally:
+                stream.close()
+        except OSError as error:
+            found["connect listening socket"] = error.errno
     for name, path in secrets.items():
         try:
             (os.listdir if os.path.isdir(path) else lambda p: open(p, "rb").close())(path)
@@ -113,6 +177,12 @@ def probed(request):
     if level != "rlimits" and (isolation_level() == "rlimits" or (level == "bubblewrap" and isolation_level() != "bubblewrap")):
         pytest.skip(f"the {level} level cannot run here")
     sandbox = Sandbox(Limits(call_seconds=10.0), level)
+    folder = tempfile.mkdtemp(prefix="backprop-listening-")
+    os.chmod(folder, 0o755)  # within the sandbox user's reach, but for the socket rule
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(os.path.join(folder, "listening"))
+    os.chmod(os.path.join(folder, "listening"), 0o777)
+    listener.listen(8)
     try:
         worker = sandbox.spawn()
         worker.request({"op": "exec", "cells": [[1, PROBE]]}, on_progress=lambda message: None)
@@ -120,13 +190,16 @@ def probed(request):
         found = {}
         worker.request(
             {"op": "call", "function": "probe",
-             "calls": [[numbers, _number("clone"), seccomp_policy.NAMESPACE_FLAGS, SECRETS]], "oracles": [], "watch": []},
+             "calls": [[numbers, _number("clone"), seccomp_policy.NAMESPACE_FLAGS,
+                        {**SECRETS, "listening socket": os.path.join(folder, "listening")}]], "oracles": [], "watch": []},
             on_progress=lambda message: found.update(message.get("value") or {}),
         )
         worker.close()
         return level, found
     finally:
         sandbox.close()
+        listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize("name", seccomp_policy.DENIED)
@@ -156,9 +229,34 @@ def test_a_child_can_start_no_thread_and_no_process(probed):
 def test_a_child_can_signal_itself_only(probed):
     _, found = probed
     assert found["kill self"] == 0
-    assert {name: found[name] for name in ("kill parent", "kill all", "kill group", "F_SETOWN")} == \
-        dict.fromkeys(("kill parent", "kill all", "kill group", "F_SETOWN"), errno.EPERM)
+    refused = ("kill parent", "kill all", "kill group", "F_SETOWN", "F_SETOWN high bits", "FIOSETOWN", "SIOCSPGRP")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
     assert found["pidfd"] in (errno.EPERM, errno.EACCES)  # EACCES: where Landlock holds, /proc/PID cannot be opened
+
+
+def test_a_child_may_renice_itself_but_not_its_process_group_or_user(probed):
+    _, found = probed
+    assert (found["renice self"], found["ioprio self"]) == (0, 0)
+    refused = ("renice group", "renice user", "ioprio group", "ioprio user")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_can_change_no_files_metadata(probed):
+    """Mode, times, owner and extended attributes of what outlives a child (its scratch root) carried hidden
+    inputs to the next child (scratch_metadata_carry): refused, setxattrat by its number too."""
+    _, found = probed
+    refused = ("chmod", "utime", "setxattr", "chown", "setxattrat")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_can_make_no_socket_and_reach_no_listening_one(probed):
+    """A child's one socket is its stream to the grader: a Unix socket listening on the machine
+    (a session bus, systemd's, docker's, the grading pool's forkserver) was reachable at the rlimits
+    level, as the grader's own user, and at the container level wherever its permissions let any
+    user connect: Landlock's ABI 7 does not cover connecting to a named socket."""
+    _, found = probed
+    assert found["connect listening socket"] in (errno.EPERM, errno.EACCES, errno.ENOENT), found["connect listening socket"]
+    assert found["unix socket"] == found["socketpair"] == errno.EPERM
 
 
 def test_the_worker_reaches_none_of_the_graders_files(probed):
