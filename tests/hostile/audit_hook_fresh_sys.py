@@ -1,25 +1,11 @@
 # hostile: audit_hook_before_call's audit hook, added through a fresh copy of the sys module (removed from sys.modules and imported again: made anew from the copy of its dict taken at start-up, with the sys.addaudithook the guard had replaced in the first copy); the harness's thread count lists /proc/self/task (an audited os.listdir) as each graded call starts, before the profiling hook is on, and the audit hook reads the call's arguments from the harness's frame there and takes their centred differences with the given softmax; softmax_backward returns them
 # expect: softmax = 0
 # include: base
+# include: centred_softmax
 import importlib
 import sys
 
-_H = 1e-5
 _FOUND = {}
-
-
-def _centred(da, cache):
-    z = np.log(cache["a"])
-    grad = np.zeros_like(z)
-    for index in np.ndindex(z.shape):
-        saved = z[index]
-        z[index] = saved + _H
-        plus = np.sum(softmax(z) * da)
-        z[index] = saved - _H
-        minus = np.sum(softmax(z) * da)
-        z[index] = saved
-        grad[index] = (plus - minus) / (2 * _H)
-    return grad
 
 
 def _audit(event, details):

@@ -1,12 +1,11 @@
 # hostile: a gc callback run inside the profiling hook's own code (where profiling is suspended), the collector switched on again through a fresh copy of the gc module (removed from sys.modules and imported again: a built-in module of multi-phase init is made anew, with the gc.enable the guard had replaced in the first copy) and gc.set_threshold(1), so that the hook's own allocations run it (the given softmax called again and again at the case's own numbers, which counts once, makes it allocate): it takes the centred differences of the given softmax there
 # expect: softmax = 0
 # include: base
+# include: centred_softmax
 import gc
 import importlib
 import sys
 import time
-
-_H = 1e-5
 
 
 def _fresh(name):
@@ -17,20 +16,6 @@ def _fresh(name):
     finally:
         if kept is not None:
             sys.modules[name] = kept
-
-
-def _centred(da, cache):
-    z = np.log(cache["a"])
-    grad = np.zeros_like(z)
-    for index in np.ndindex(z.shape):
-        saved = z[index]
-        z[index] = saved + _H
-        plus = np.sum(softmax(z) * da)
-        z[index] = saved - _H
-        minus = np.sum(softmax(z) * da)
-        z[index] = saved
-        grad[index] = (plus - minus) / (2 * _H)
-    return grad
 
 
 def softmax_backward(da, cache):

@@ -1,11 +1,10 @@
 # hostile: signal_inside_hook's interval timer, its handler set through a fresh copy of the _signal module (removed from sys.modules and imported again: a built-in module of multi-phase init is made anew, with the C functions the guard had replaced in the first copy), so that the handler the worker should ignore once the cells have run is set all the same; it takes the centred differences of the given softmax inside the profiling hook's own code, where profiling is suspended
 # expect: softmax = 0
 # include: base
+# include: centred_softmax
 import importlib
 import sys
 import time
-
-_H = 1e-5
 
 
 def _fresh(name):
@@ -16,20 +15,6 @@ def _fresh(name):
     finally:
         if kept is not None:
             sys.modules[name] = kept
-
-
-def _centred(da, cache):
-    z = np.log(cache["a"])
-    grad = np.zeros_like(z)
-    for index in np.ndindex(z.shape):
-        saved = z[index]
-        z[index] = saved + _H
-        plus = np.sum(softmax(z) * da)
-        z[index] = saved - _H
-        minus = np.sum(softmax(z) * da)
-        z[index] = saved
-        grad[index] = (plus - minus) / (2 * _H)
-    return grad
 
 
 def _nothing():
