@@ -101,7 +101,7 @@ def _rewrapped(question, attempt):
     if listed:  # each output read as the array its numbers make
         values = dict(attempt.answer)
     if values is None:
-        if attempt.answer is None and _held_dict(question, attempt.returned) is not None:
+        if attempt.answer is None and _expects_dict(question) and _one_dict(attempt.returned) is not None:
             # A dict without some keys in a tuple: the container is still what to say first.
             return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
         return attempt
@@ -135,9 +135,9 @@ def _reading(question, returned, expected, names):
     return None, False
 
 
-def _held_dict(question, returned):
-    """The one dict among the items of a tuple or list (`return grads, dX`) where a dict belongs, or None."""
-    if not isinstance(returned, (list, tuple)) or len(returned) > 12 or not _expects_dict(question):
+def _one_dict(returned):
+    """The one dict among the items of a tuple or list of at most 12 (`return grads, dX`), or None."""
+    if not isinstance(returned, (list, tuple)) or len(returned) > 12:
         return None
     dicts = [item for item in returned if isinstance(item, dict)]
     return dicts[0] if len(dicts) == 1 else None
@@ -145,12 +145,12 @@ def _held_dict(question, returned):
 
 def _inner_dict(returned, names):
     """{name: value} from the one dict among the items of a tuple or list (`return grads, dX`), or None."""
-    dicts = [item for item in returned if isinstance(item, dict)] if len(returned) <= 12 else []
-    if len(dicts) != 1:
+    inner = _one_dict(returned)
+    if inner is None:
         return None
-    if all(name in dicts[0] for name in names):
-        return {name: dicts[0][name] for name in names}
-    return _by_key(dicts[0], names)
+    if all(name in inner for name in names):
+        return {name: inner[name] for name in names}
+    return _by_key(inner, names)
 
 
 def _plain_key(key):
@@ -241,7 +241,8 @@ def _container(question, attempts):
         holding = isinstance(returned, (list, tuple)) and any(isinstance(item, dict) for item in returned)
         what = f"returns a {kind} of {vocabulary.count_text(len(returned))} holding the dict instead of the dict alone" if holding else \
             f"returns a {kind} instead of a dict"
-        missing = _keys_missing(_held_dict(question, returned), names) if holding else []
+        held = _one_dict(returned)  # None when it holds several: none of them is the dict
+        missing = _keys_missing(held, names) if held is not None else []
         lacking = f" (it has no key{'s' if len(missing) > 1 else ''} {_listing([repr(name) for name in missing])})" if missing else ""
         fix = f"Return the dict alone, with the keys {', '.join(names)}{lacking}." if holding else \
             f"Return a dict with the keys {', '.join(names)}."

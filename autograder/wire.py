@@ -60,6 +60,7 @@ def _header_text(tree):
         return _HEADER_JSON.encode(tree)
     return "".join(_HEADER_ITERENCODE(tree, 0))
 
+
 # numpy's and json's names as this module was imported with them: in the worker, before any student code, which
 # may rebind numpy's and json's module attributes. The worker encodes a result after the graded call and decodes
 # the next request before it, with the profiling hook off: a stand-in for numpy.ascontiguousarray, handed the

@@ -245,6 +245,7 @@ ALSO = {
     "net_keys_with_d": "The values are right",
     "net_without_x_and_w2_doubled": "returns a dict without the key 'X'",
     "net_grads_and_dx_without_x": "X (it has no key 'X'), as",
+    "net_tuple_of_seven_with_two_dicts": "the keys W1, b1, gamma, beta, W2, b2, X, as",
     "batchnorm_tuple_of_four": "The values are right",
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
@@ -353,6 +354,11 @@ def net_grads_and_dx_without_x(dscores, cache):
     return grads, grads.pop("X")
 
 
+def net_tuple_of_seven_with_two_dicts(dscores, cache):
+    grads = L.bn_net_backward(dscores, cache)
+    return grads, dict(grads), 1, 2, 3, 4, 5
+
+
 def net_keys_with_d(dscores, cache):
     return {"d" + key: value for key, value in L.bn_net_backward(dscores, cache).items()}
 
@@ -392,6 +398,9 @@ WRONG.update({
     # A key missing says nothing of the outputs there: each is diagnosed, without a place in the chain (that needs X).
     "net_without_x_and_w2_doubled": ("bn_net_backward", net_without_x_and_w2_doubled, "returns W2 multiplied by 2", "between"),
     "net_grads_and_dx_without_x": ("bn_net_backward", net_grads_and_dx_without_x, "returns a tuple of 2 holding the dict instead of the dict alone", "wrong"),
+    # Two dicts: neither is the dict, so none is said to lack a key (that diagnosis once raised, and none was made).
+    "net_tuple_of_seven_with_two_dicts": ("bn_net_backward", net_tuple_of_seven_with_two_dicts,
+                                          "returns a tuple of 7 holding the dict instead of the dict alone", "no key"),
     "net_keys_with_d": ("bn_net_backward", net_keys_with_d, "returns a dict with other keys than W1, b1, gamma, beta, W2, b2, X", "wrong"),
     "cross_entropy_rows_indexed_by_y": ("softmax_cross_entropy", cross_entropy_rows_indexed_by_y, "subtracts 1 at a wrong set of entries, not exactly those of onehot(y)", "1/N"),
     "net_dw2_from_relu_input": ("bn_net_backward", net_dw2_from_relu_input, "computes W2 from the ReLU's input X_BN instead of the dropout's output", "identity"),
