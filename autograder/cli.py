@@ -267,7 +267,7 @@ def parser():
         "grade",
         help="grade submissions into a gradebook",
         description="Grade each submission in its own sandboxed worker. PATH is a notebook, .py file or zip, or a "
-        "folder (a plain one or an LMS download: Canvas, Moodle, Gradescope): each .ipynb/.py in it is a submission "
+        "folder (a plain one or an LMS download: Canvas, Moodle, Blackboard, Gradescope): each .ipynb/.py in it is a submission "
         "named after the file or the LMS's student, each sub-folder or zip holding one notebook, however deep, is a "
         "submission named after it. Writes DIR/intake.csv (every file seen and what became of it), DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
         "DIR/feedback/NAME.md and DIR/gradebook.sqlite (`autograder report DIR` adds report.html and feedback/NAME.html). A submission graded before from the same file, salt and "
