@@ -333,9 +333,8 @@ def _stamp(node, stamp):
             _stamp(child, stamp)
 
 
-def _member_problem(member, parts, budget):
-    if member.flag_bits & 0x1:
-        return "encrypted: cannot be read"
+def _member_path_problem(member, parts):
+    """Why a member's place is not taken as it is: such a member is nobody's file."""
     if any(part in ("", ".", "..") for part in parts) or member.filename.startswith(("/", "\\")) or ":" in parts[0]:
         return "a path that leaves the zip (traversal): never extracted"
     if len(parts) > MAX_DEPTH:  # as for folders: the grader walks a zip's tree too
@@ -344,6 +343,13 @@ def _member_problem(member, parts, budget):
         return SYMLINK
     if any(part.startswith(".") or part == HIDDEN for part in parts):
         return "hidden (checkpoints, macOS metadata): not a submission"
+    return ""
+
+
+def _member_file_problem(member, budget):
+    """Why a member in its place is not read: its student's file, unreadable."""
+    if member.flag_bits & 0x1:
+        return "encrypted: cannot be read"
     if member.file_size > RAW_LIMIT:
         return _too_large(member.file_size, RAW_LIMIT)
     if member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1) and member.file_size > 1024 ** 2:
@@ -360,7 +366,7 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     if not budget.take_entry():
         rows.append(Row(where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
         return
-    problem = _member_problem(member, parts, budget)
+    problem = _member_path_problem(member, parts)
     if problem:
         rows.append(Row(where, "", "skipped", problem))
         return
@@ -381,15 +387,21 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     if wanted == ZIP and nesting >= MAX_ZIP_NESTING:
         rows.append(Row(where, "", "skipped", f"a zip nested more than {MAX_ZIP_NESTING} deep"))
         return
+    # An encrypted or oversized notebook is its student's, unreadable (as a file on disk over
+    # the limit is): such a member was a skipped row alone, and its student had no grade at all.
+    problem = _member_file_problem(member, budget)
+    if problem:
+        parent.children.append(Node(name, where, note=problem))
+        return
     budget.zip_bytes += member.file_size
     try:
         with archive.open(member) as stream:
             data = stream.read(member.file_size + 1)
     except UNEXTRACTABLE as error:
-        rows.append(Row(where, "", "skipped", f"could not be extracted ({type(error).__name__})"))
+        parent.children.append(Node(name, where, note=f"could not be extracted ({type(error).__name__})"))
         return
     if len(data) != member.file_size:
-        rows.append(Row(where, "", "skipped", "its size differs from what the zip declares: refused"))
+        parent.children.append(Node(name, where, note="its size differs from what the zip declares: refused"))
         return
     if wanted == ZIP:
         parent.children.append(_open_zip(data, parts[-1], where, budget, rows, nesting + 1))
@@ -464,6 +476,23 @@ def _is_student_folder(node):
                for child in node.children)
 
 
+def _lms_identity(node):
+    """The Identity an LMS's name of `node` carries, else None. Otter's export time is not part
+    of it: `backprop_2026_11_29T09_00_00_000000.zip` read as Canvas's user 2026, submission 11."""
+    name = node.name
+    if kind(name) == ZIP and export_stamp(name):
+        name = _OTTER_STAMP.sub("", os.path.splitext(name)[0]) + os.path.splitext(name)[1]
+    return layouts.from_name(name, node.stamp)
+
+
+def _holds_students(node):
+    """A folder or zip whose entries are named as an LMS names its students' (or that holds
+    Gradescope's metadata), itself or in a folder or zip inside, holds those students, however
+    few: a Canvas zip of one submission inside a folder was graded as a student named after it."""
+    return any(child.name == layouts.METADATA or _lms_identity(child) or (child.is_folder and _holds_students(child))
+               for child in node.children or ())
+
+
 def _gradescope_metadata(node, rows):
     for child in node.children:
         if not child.is_folder and child.name == layouts.METADATA and child.path:
@@ -486,13 +515,13 @@ def _units(node, by_key, rows):
     metadata = _gradescope_metadata(node, rows)
     for child in node.children:
         if child.is_folder:
-            identity = metadata.get(child.name) or layouts.from_name(child.name, child.stamp)
-            if identity or _is_student_folder(child):
+            identity = metadata.get(child.name) or _lms_identity(child)
+            if identity or (_is_student_folder(child) and not _holds_students(child)):
                 _add_unit(by_key, identity or _plain_identity(child), child)
             else:
                 _units(child, by_key, rows)
         elif kind(child.name) in (NOTEBOOK, PYTHON, ZIP) and (child.path or child.note):  # unreadable: a row all the same
-            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
+            _add_unit(by_key, _lms_identity(child) or _plain_identity(child), child)
         elif child.name != layouts.METADATA:
             rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
 
@@ -604,12 +633,11 @@ def _by_student(top, rows):
     by_key = {}
     for child in top.children:
         # A folder named on the command line holds the class; so does a zip, unless it is one student's.
-        one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not any(
-            layouts.from_name(inside.name) for inside in child.children or ())
+        one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not _holds_students(child)
         if child.is_folder and not one_students_zip:
             _units(child, by_key, rows)
         else:
-            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
+            _add_unit(by_key, _lms_identity(child) or _plain_identity(child), child)
     return by_key
 
 

@@ -153,6 +153,45 @@ def test_a_zip_bomb_a_traversal_and_a_link_in_a_zip_are_refused(tmp_path):
     assert not (tmp_path / "evil.py").exists()
 
 
+def encrypted(path):
+    """`path`, a zip written by zipfile, with its first member marked encrypted (zipfile writes no encrypted zip)."""
+    data = bytearray(path.read_bytes())
+    data[data.find(b"PK\x01\x02") + 8] |= 1  # the central directory's flag, which infolist reads
+    data[data.find(b"PK\x03\x04") + 6] |= 1
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_an_encrypted_or_oversized_member_is_its_students_unreadable_file_not_a_lost_grade(tmp_path):
+    archive = tmp_path / "class" / "submissions.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("leeann_41_900_backprop.ipynb", NB)
+        zipped.writestr("doejane_12345_901_backprop.ipynb", NB)
+        zipped.writestr("kimbo_77_902_backprop.ipynb", b"\0" * (40 * 1024 ** 2))
+    found = discover(tmp_path, encrypted(archive).parent)
+    names = by_name(found)
+    # Before, an encrypted or refused member was a skipped row alone: leeann_41 and kimbo_77 had no grade at all.
+    assert sorted(names) == ["doejane_12345", "kimbo_77", "leeann_41"]
+    assert names["leeann_41"].status == names["kimbo_77"].status == "unreadable"
+    assert "encrypted" in names["leeann_41"].reason and "zip bomb" in names["kimbo_77"].reason
+    assert names["doejane_12345"].status == "" and names["doejane_12345"].path
+
+
+def test_a_class_of_one_in_a_zip_or_folder_under_a_path_is_that_student_not_the_zip(tmp_path):
+    base = tmp_path / "downloads"
+    with zipfile.ZipFile(touch(base / "canvas" / "submissions.zip", b""), "w") as zipped:
+        zipped.writestr("doejane_12345_678_backprop.ipynb", NB)
+    touch(base / "moodle" / "Bo Chen_4242_assignsubmission_file_" / "backprop.ipynb")
+    touch(base / "gradescope" / "submission_101" / "backprop.ipynb")
+    touch(base / "gradescope" / "submission_metadata.yml", b"submission_101:\n  :submitters:\n  - :name: Ana Lima\n    :sid: '9001'\n")
+    touch(base / "kim" / "backprop_2026_11_29T09_00_00_000000.zip", b"")
+    otter_zip(base / "kim" / "backprop_2026_11_29T09_00_00_000000.zip")
+    found = discover(tmp_path, base)
+    # Before: students "submissions", "moodle" and "gradescope", named after what held them.
+    assert sorted(by_name(found)) == ["Ana Lima_9001", "Bo Chen_4242", "doejane_12345", "kim"]
+
+
 def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tmp_path):
     """A member 20,000 folders deep (a 40 KB name, one student's zip) made the tree's walk raise
     RecursionError: the whole `grade` command died, no grades.csv for anyone."""
