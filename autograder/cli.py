@@ -267,7 +267,7 @@ def parser():
         "grade",
         help="grade submissions into a gradebook",
         description="Grade each submission in its own sandboxed worker. PATH is a notebook, .py file or zip, or a "
-        "folder (a plain one or an LMS download: Canvas, Moodle, Gradescope): each .ipynb/.py in it is a submission "
+        "folder (a plain one or an LMS download: Canvas, Moodle, Blackboard, Brightspace, Gradescope): each .ipynb/.py in it is a submission "
         "named after the file or the LMS's student, each sub-folder or zip holding one notebook, however deep, is a "
         "submission named after it. Writes DIR/intake.csv (every file seen and what became of it), DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
         "DIR/feedback/NAME.md and DIR/gradebook.sqlite (`autograder report DIR` adds report.html and feedback/NAME.html). A submission graded before from the same file, salt and "
@@ -290,7 +290,8 @@ def parser():
                          "(visible tests of 0 points, as on Gradescope)")
     grading.add_argument("--roster", metavar="CSV",
                          help="the class: a CSV with a header, `id` or `login` required, `name`, `email` optional (Canvas's "
-                         "gradebook export and Blackboard's Grade Center download work as they are); kept in DIR for "
+                         "gradebook export, Moodle's grading worksheet, Blackboard's Grade Center download and "
+                         "Brightspace's grades export work as they are); kept in DIR for "
                          "later runs and exports")
     add_assignment(grading)
     grading.set_defaults(run=grade_command)

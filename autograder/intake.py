@@ -9,7 +9,7 @@ notebook's own export zip, a class download) are opened with bounds and their
 candidate members extracted to a private folder.
 
 A student's identity comes from the export when its layout is known (Canvas,
-Moodle, Gradescope, see `layouts.py`), else from the file or folder name,
+Moodle, Blackboard, Brightspace, Gradescope, see `layouts.py`), else from the file or folder name,
 Unicode kept (NFC): it depends on nothing but that file's own place, so it
 never changes when other files come or go. Two files claiming one identity are
 a collision, reported with both paths and graded by neither.
@@ -571,7 +571,12 @@ def _choose(units, rows):
 
 def _collision(name, founds, rows):
     places = " and ".join(found.where for found in founds)
-    reason = f"several files or folders give the name {name!r}: {places}; rename all but one and grade again"
+    if founds[0].identity.key[0] == "brightspace":
+        reason = (f"Brightspace gives the name {name!r} to files whose numbers share none: {places}; two students "
+                  "of one name, or one student's attempts, nobody can tell: rename each student's file (a plain "
+                  "name) and grade again")
+    else:
+        reason = f"several files or folders give the name {name!r}: {places}; rename all but one and grade again"
     for row in rows:
         if row.submission == name:
             row.decision, row.reason = "skipped", f"name collision: {places}"
@@ -598,6 +603,13 @@ def discover(paths, staging, out=None):
             # Two files of the same plain name are two students, or one student twice: nobody can tell.
             for identity, node in group:
                 by_name.setdefault(identity.name, []).append(_choose([(identity, node)], rows))
+        elif key[0] == "brightspace" and not layouts.one_student(identity for identity, _ in group):
+            # One name under numbers that share nothing: two students of one name, or nobody can tell.
+            attempts = {}
+            for identity, node in group:
+                attempts.setdefault(identity.numbers, []).append((identity, node))
+            for attempt in attempts.values():
+                by_name.setdefault(key[1], []).append(_choose(attempt, rows))
         else:
             found = _choose(group, rows)
             by_name.setdefault(found.name, []).append(found)

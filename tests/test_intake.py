@@ -320,6 +320,43 @@ def test_blackboard_attempts_give_one_student_by_username_and_the_latest_counts(
     assert rows["Homework 1_jdoe_attempt_2026-11-30-09-15-02.txt"][1] == "skipped"
 
 
+def test_brightspace_attempts_give_one_student_per_name_when_a_number_is_shared(tmp_path):
+    base = tmp_path / "Backprop Download Dec 1, 2026 1030 AM"
+    touch(base / "12345-67890 - Jane Doe - Nov 30, 2026 1015 AM - backprop.ipynb")
+    touch(base / "12399-67890 - Jane Doe - Dec 1, 2026 915 AM - backprop - final.ipynb")
+    touch(base / "12399-67890 - Jane Doe - Dec 1, 2026 915 AM - helper.py")
+    touch(base / "12346-67891 - Bo Chen - Nov 30, 2026 1201 PM - backprop.ipynb")
+    touch(base / "12347-67892 - Wei Zhang - Nov 30, 2026 1015 AM - backprop.ipynb")
+    touch(base / "12348-67893 - Wei Zhang - Nov 30, 2026 1201 PM - backprop.ipynb")
+    touch(base / "55-66 - Lee Ann Oh - Sep 29, 2015 4:17 PM" / "backprop.ipynb")  # an older version's folder per attempt
+    touch(base / "index.html", b"<html></html>")
+    found = discover(tmp_path, base)
+    names = by_name(found)
+    # Before: every file its own student ("12345-67890 - Jane Doe - Nov 30, 2026 1015 AM - backprop"), Jane Doe twice.
+    assert sorted(names) == ["Bo Chen", "Jane Doe", "Lee Ann Oh", "Wei Zhang"]
+    rows = decisions(found, base)
+    assert rows["12399-67890 - Jane Doe - Dec 1, 2026 915 AM - backprop - final.ipynb"] == ("Jane Doe", "graded")
+    assert rows["12345-67890 - Jane Doe - Nov 30, 2026 1015 AM - backprop.ipynb"] == ("Jane Doe", "superseded")
+    assert rows["12399-67890 - Jane Doe - Dec 1, 2026 915 AM - helper.py"] == ("Jane Doe", "superseded")
+    assert rows["index.html"][1] == "skipped"
+    # Two numbers that share nothing: two students of one name, or nobody can tell. Never merged.
+    assert names["Wei Zhang"].status == "name collision" and "Brightspace" in names["Wei Zhang"].reason
+    assert names["Lee Ann Oh"].status == "" and names["Bo Chen"].path
+
+
+def test_a_name_without_an_id_matches_the_one_roster_row_of_that_name(tmp_path):
+    rows = roster.read(touch(tmp_path / "d2l.csv", (
+        "OrgDefinedId,Username,Last Name,First Name,Email,End-of-Line Indicator\n"
+        "1001,#jdoe,Doe,Jane,jdoe@example.edu,#\n"
+        "1002,#wzhang1,Zhang,Wei,wz1@example.edu,#\n"
+        "1003,#wzhang2,Zhang,Wei,wz2@example.edu,#\n"
+    ).encode()))
+    matcher = roster.Matcher(rows)
+    assert matcher.match(unicodedata.normalize("NFD", "jane  DOE"))["email"] == "jdoe@example.edu"
+    assert matcher.match("Wei Zhang") is None  # two rows of that name: neither
+    assert matcher.match("Jane Doe", student_id="77") is None  # an export's id is never overridden by a name
+
+
 def test_gradescope_metadata_names_the_submitters(tmp_path):
     base = tmp_path / "gradescope"
     touch(base / "submission_101" / "backprop.ipynb")
