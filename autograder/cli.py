@@ -185,14 +185,19 @@ def _listed(lines, where):
 
 def export_command(args):
     try:
-        path, written, left_out = lms.export(args.dir, args.format, args.column, args.output,
-                                             assignments.load(args.assignment))
+        path, written, left_out, several = lms.export(args.dir, args.format, args.column, args.output,
+                                                      assignments.load(args.assignment))
     except (FileNotFoundError, assignments.AssignmentError) as error:
         return fail(str(error))
     except (sqlite3.DatabaseError, OSError) as error:
         return fail(f"cannot export {args.dir}: {error}")
     print(f"wrote {path}: {written} student(s)"
           + (f"; {left_out} left out (no roster row and no id, email or username the LMS could match)" if left_out else ""))
+    if several:
+        print(f"{len(several)} student(s) matched by several submissions, left without a grade (grades.csv lists each; "
+              "enter the one that counts in the LMS by hand):")
+        print("\n".join(f"  {intake.cut(line)}" for line in several[:SKIPPED_LISTED])
+              + (f"\n  ... and {len(several) - SKIPPED_LISTED} more" if len(several) > SKIPPED_LISTED else ""))
     return 0
 
 

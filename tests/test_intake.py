@@ -594,6 +594,34 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
     assert plain["huge"]["status"] == "unreadable, not in roster"
 
 
+def test_every_roster_student_is_one_row_of_every_export_even_when_handed_in_twice(tmp_path):
+    download = tmp_path / "download"
+    touch(download / "canvas" / "doejane_12345_678_backprop.ipynb", b"")  # unreadable: graded at once, no sandbox
+    touch(download / "late" / "jdoe.ipynb", b"")  # the same student, emailed late and named by login
+    touch(download / "late" / "cdee.ipynb", b"")
+    roster_csv = touch(tmp_path / "roster.csv", (
+        "Student,ID,SIS User ID,SIS Login ID,Section,Email\n"
+        "\"Doe, Jane\",12345,S1,jdoe,A,jdoe@example.edu\n"
+        "Cy Dee,555,S3,cdee,B,cdee@example.edu\n"
+        "Al Bo,556,S4,abo,B,abo@example.edu\n"
+    ).encode())
+    out = tmp_path / "out"
+    process = run_cli("grade", download / "canvas", download / "late", "--out", out, "--salt", SALT, "--jobs", "1",
+                      "--roster", roster_csv)
+    assert process.returncode == 0, process.stderr
+    grades = read_csv(out / "grades.csv")
+    assert sorted(row["submission"] for row in grades if row["student_id"] == "12345") == ["doejane_12345", "jdoe"]
+    for kind, column in (("canvas", "ID"), ("moodle", "Email address"), ("blackboard", "Username"), ("csv", "id")):
+        process = run_cli("export", out, "--format", kind)
+        assert process.returncode == 0, process.stderr
+        ids = [row[column] for row in read_csv(out / f"export-{kind}.csv")]
+        assert len(ids) == len(set(ids)) == 3, (kind, ids)  # before: Jane Doe twice, each with her own 0
+        assert "12345 (doejane_12345, jdoe)" in process.stdout
+    plain = {row["id"]: row for row in read_csv(out / "export-csv.csv")}
+    assert (plain["12345"]["total"], plain["12345"]["status"]) == ("", "several submissions: doejane_12345, jdoe")
+    assert (plain["555"]["total"], plain["556"]["status"]) == ("0", "missing")
+
+
 def test_the_output_folder_inside_a_path_is_not_a_student(tmp_path):
     base = tmp_path / "class"
     touch(base / "amy.ipynb")
