@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder import assignment as assignments
 from autograder import checks, container, feedback, grade, gradescope, intake, landlock, lms, precheck, release, report, roster
-from autograder import scaffold, validation
+from autograder import scaffold, stale, validation
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, isolation_level
@@ -104,13 +104,16 @@ def _grade_with(args, assignment, students, limits, pool):
         book.close()
         return fail(f"not grading: {error}")
     book.write_csv()
+    removed = stale.remove_stale_files(args.out, assignment.name, book.submission_names())
     summary = feedback.summary_table(book.run_rows(), count,
                                      {q.function: q.label for q in assignment.questions})
     missing = sum(row.status == "missing" for row in book.class_rows())
     book.close()
     print(summary)
     print("\n" + intake_summary(tally, missing))
-    print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite")
+    print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite"
+          + (f"; removed {removed} file(s) of results/ and feedback/ that were no submission's of the gradebook "
+             "(names an older version gave)" if removed else ""))
     return 0
 
 

@@ -622,6 +622,34 @@ def test_every_roster_student_is_one_row_of_every_export_even_when_handed_in_twi
     assert (plain["555"]["total"], plain["556"]["status"]) == ("0", "missing")
 
 
+def test_a_regrade_leaves_results_and_feedback_matching_the_gradebook_and_nothing_else_touched(tmp_path):
+    download = tmp_path / "download"
+    touch(download / "Alice.ipynb", b"")  # unreadable: graded at once, no sandbox
+    touch(download / "bob.ipynb", b"")
+    out = tmp_path / "out"
+    assert run_cli("grade", download, "--out", out, "--salt", SALT, "--jobs", "1").returncode == 0
+    alice = file_stem("Alice")
+    # What an older version wrote for Alice, under the name it gave (before names with capitals were hashed).
+    (out / "feedback" / "Alice.md").write_bytes((out / "feedback" / f"{alice}.md").read_bytes())
+    (out / "results" / "Alice.json").write_bytes((out / "results" / f"{alice}.json").read_bytes())
+    touch(out / "feedback" / "Alice.html", b"<!DOCTYPE html>\n<html><head><title>Alice: feedback</title></head></html>\n")
+    # The instructor's own files, and a link to a file like the grader's: never removed.
+    touch(out / "feedback" / "notes.md", b"# Notes\nsend on Friday\n")
+    touch(out / "feedback" / "Alice.txt", b"kept")
+    touch(out / "results" / "summary.json", b'{"class": "CS101"}')
+    touch(tmp_path / "elsewhere.md", (out / "feedback" / "bob.md").read_bytes())
+    os.symlink(tmp_path / "elsewhere.md", out / "feedback" / "carol.md")
+    (download / "bob.ipynb").unlink()  # bob left the class: his grading stays in the gradebook, and his files
+    process = run_cli("grade", download, "--out", out, "--salt", SALT, "--jobs", "1")
+    assert process.returncode == 0, process.stderr
+    assert "removed 3 file(s)" in process.stdout
+    graded = {row["submission"] for row in read_csv(out / "grades.csv")}
+    assert graded == {"Alice", "bob"}
+    assert sorted(os.listdir(out / "results")) == sorted([f"{alice}.json", "bob.json", "summary.json"])
+    assert sorted(os.listdir(out / "feedback")) == sorted([f"{alice}.md", "bob.md", "notes.md", "Alice.txt", "carol.md"])
+    assert (tmp_path / "elsewhere.md").exists()
+
+
 def test_the_output_folder_inside_a_path_is_not_a_student(tmp_path):
     base = tmp_path / "class"
     touch(base / "amy.ipynb")
