@@ -221,9 +221,10 @@ def _walk(path, where, depth, budget, rows):
     except OSError as error:
         rows.append(Row(where, "", "skipped", f"could not list the folder: {error.strerror}"))
         return node
+    places = set()
     for entry_name in listed:
         name = shown(entry_name)
-        child_where = f"{where}/{name}"
+        child_where = _distinct(f"{where}/{name}", places, entry_name)
         if not budget.take_entry():
             rows.append(Row(child_where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
             continue
@@ -232,6 +233,16 @@ def _walk(path, where, depth, budget, rows):
         except OSError as error:  # gone or changed while listed
             rows.append(Row(child_where, "", "skipped", f"could not be looked at: {error.strerror}"))
     return node
+
+
+def _distinct(place, places, raw_name):
+    """`place`, told apart from a place shown alike before it (two names equal in Unicode NFC,
+    José in NFC and in NFD, or one zip's two members of one name): its name as Python writes it.
+    Two files shown as one path made a collision whose reason named one path twice."""
+    if place in places:
+        place = f"{place} (another entry shown alike: {ascii(raw_name)})"
+    places.add(place)
+    return place
 
 
 def _add_entry(path, raw_name, name, where, folder, depth, budget, rows):
@@ -286,6 +297,7 @@ def _open_zip(source, name, where, budget, rows, nesting):
     with archive:
         members = archive.infolist()
         folders = {"": node}
+        places = set()
         stamp = export_stamp(name)
         for member in members:
             if member.filename == OTTER_ZIP_NAME and member.file_size <= 1024:
@@ -297,7 +309,7 @@ def _open_zip(source, name, where, budget, rows, nesting):
                     reason = f"otter's record of the export zip's name, unreadable ({type(error).__name__}): not used"
                 rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", reason))
             else:
-                _add_member(archive, member, node, folders, where, budget, rows, nesting)
+                _add_member(archive, member, node, folders, where, budget, rows, nesting, places)
     node.stamp = stamp
     _stamp(node, stamp)
     return node
@@ -359,10 +371,12 @@ def _member_file_problem(member, budget):
     return ""
 
 
-def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting):
+def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting, places):
     raw = member.filename.replace("\\", "/")
     parts = raw.rstrip("/").split("/")
     where = f"{zip_where}!{shown(raw)}"
+    if not member.is_dir():
+        where = _distinct(where, places, member.filename)
     if not budget.take_entry():
         rows.append(Row(where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
         return

@@ -192,6 +192,19 @@ def test_a_class_of_one_in_a_zip_or_folder_under_a_path_is_that_student_not_the_
     assert sorted(by_name(found)) == ["Ana Lima_9001", "Bo Chen_4242", "doejane_12345", "kim"]
 
 
+def test_two_members_of_one_name_in_a_zip_are_reported_as_two_places(tmp_path):
+    archive = tmp_path / "class" / "submissions.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("doejane_12345_678_backprop.ipynb", NB)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zipped.writestr("doejane_12345_678_backprop.ipynb", NB + b" ")
+    found = discover(tmp_path, archive.parent)
+    jane = by_name(found)["doejane_12345"]
+    assert jane.status == "several notebooks"  # which member counts is the zip's ambiguity, never guessed
+    assert len({row.path for row in found.rows}) == 2 and "another entry shown alike" in jane.reason
+
+
 def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tmp_path):
     """A member 20,000 folders deep (a 40 KB name, one student's zip) made the tree's walk raise
     RecursionError: the whole `grade` command died, no grades.csv for anyone."""
@@ -422,6 +435,9 @@ def test_two_files_with_one_name_are_a_collision_with_both_paths(tmp_path):
     found = discover(tmp_path, base)
     names = by_name(found)
     assert names["José"].status == names["ola"].status == "name collision"
+    # Both places, told apart: before, the reason named "class/José.ipynb" twice.
+    first, second = names["José"].where.split(" and ")
+    assert first != second and "another entry shown alike: 'Jos\\xe9.ipynb'" in second
     assert str(base / "ola.ipynb") in names["ola"].reason and str(base / "ola") in names["ola"].reason
     assert not names["ola"].path
     assert {d for s, d in decisions(found, base).values() if s in ("José", "ola")} == {"skipped"}
