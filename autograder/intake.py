@@ -500,10 +500,16 @@ def _lms_identity(node):
 
 
 def _holds_students(node):
-    """A folder or zip whose entries are named as an LMS names its students' (or that holds
-    Gradescope's metadata), itself or in a folder or zip inside, holds those students, however
-    few: a Canvas zip of one submission inside a folder was graded as a student named after it."""
-    return any(child.name == layouts.METADATA or _lms_identity(child) or (child.is_folder and _holds_students(child))
+    """A zip whose entries are named as an LMS names its students', or a folder or zip holding
+    Gradescope's metadata or folders an LMS names (Moodle's, Gradescope's), itself or in a folder
+    or zip inside, holds those students, however few: a Canvas zip of one submission inside a
+    folder was graded as a student named after it. A file's name counts only in a zip, as the
+    LMSs give them: in a folder, `alice/hw_1_2_final.ipynb` is alice's (read as Canvas's, it
+    made alice and bob one student `hw_1`, and neither was graded)."""
+    in_zip = kind(node.name) == ZIP
+    return any(child.name == layouts.METADATA
+               or ((in_zip or (child.is_folder and kind(child.name) != ZIP)) and _lms_identity(child))
+               or (child.is_folder and _holds_students(child))
                for child in node.children or ())
 
 

@@ -192,6 +192,18 @@ def test_a_class_of_one_in_a_zip_or_folder_under_a_path_is_that_student_not_the_
     assert sorted(by_name(found)) == ["Ana Lima_9001", "Bo Chen_4242", "doejane_12345", "kim"]
 
 
+def test_a_file_named_like_a_canvas_download_in_a_students_folder_is_that_students(tmp_path):
+    """Read as Canvas's names (user 1, submission 2), alice's and bob's `hw_1_2_final.ipynb`
+    made one student `hw_1` with several notebooks: neither was graded."""
+    base = tmp_path / "class"
+    touch(base / "alice" / "hw_1_2_final.ipynb")
+    touch(base / "bob" / "hw_1_2_final.ipynb")
+    touch(base / "cy" / "backprop_2026_12_03.ipynb")
+    found = discover(tmp_path, base)
+    assert sorted(by_name(found)) == ["alice", "bob", "cy"]
+    assert all(submission.path for submission in by_name(found).values())
+
+
 def test_two_members_of_one_name_in_a_zip_are_reported_as_two_places(tmp_path):
     archive = tmp_path / "class" / "submissions.zip"
     archive.parent.mkdir()
