@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder import assignment as assignments
 from autograder import checks, container, feedback, grade, gradescope, intake, landlock, lms, precheck, release, report, roster
-from autograder import scaffold, validation
+from autograder import scaffold, stale, validation
 from autograder.gradebook import Gradebook, write_result_files
 from autograder.results import SubmissionResult
 from autograder.sandbox import Limits, isolation_level
@@ -104,13 +104,16 @@ def _grade_with(args, assignment, students, limits, pool):
         book.close()
         return fail(f"not grading: {error}")
     book.write_csv()
+    removed = stale.remove_stale_files(args.out, assignment.name, book.submission_names())
     summary = feedback.summary_table(book.run_rows(), count,
                                      {q.function: q.label for q in assignment.questions})
     missing = sum(row.status == "missing" for row in book.class_rows())
     book.close()
     print(summary)
     print("\n" + intake_summary(tally, missing))
-    print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite")
+    print(f"\nwrote {Path(args.out) / 'grades.csv'}, intake.csv, results/, feedback/ and gradebook.sqlite"
+          + (f"; removed {removed} file(s) of results/ and feedback/ that were no submission's of the gradebook "
+             "(names an older version gave)" if removed else ""))
     return 0
 
 
@@ -185,14 +188,19 @@ def _listed(lines, where):
 
 def export_command(args):
     try:
-        path, written, left_out = lms.export(args.dir, args.format, args.column, args.output,
-                                             assignments.load(args.assignment))
+        path, written, left_out, several = lms.export(args.dir, args.format, args.column, args.output,
+                                                      assignments.load(args.assignment))
     except (FileNotFoundError, assignments.AssignmentError) as error:
         return fail(str(error))
     except (sqlite3.DatabaseError, OSError) as error:
         return fail(f"cannot export {args.dir}: {error}")
     print(f"wrote {path}: {written} student(s)"
           + (f"; {left_out} left out (no roster row and no id, email or username the LMS could match)" if left_out else ""))
+    if several:
+        print(f"{len(several)} student(s) matched by several submissions, left without a grade (grades.csv lists each; "
+              "enter the one that counts in the LMS by hand):")
+        print("\n".join(f"  {intake.cut(line)}" for line in several[:SKIPPED_LISTED])
+              + (f"\n  ... and {len(several) - SKIPPED_LISTED} more" if len(several) > SKIPPED_LISTED else ""))
     return 0
 
 
@@ -267,7 +275,7 @@ def parser():
         "grade",
         help="grade submissions into a gradebook",
         description="Grade each submission in its own sandboxed worker. PATH is a notebook, .py file or zip, or a "
-        "folder (a plain one or an LMS download: Canvas, Moodle, Blackboard, Gradescope): each .ipynb/.py in it is a submission "
+        "folder (a plain one or an LMS download: Canvas, Moodle, Blackboard, Brightspace, Gradescope): each .ipynb/.py in it is a submission "
         "named after the file or the LMS's student, each sub-folder or zip holding one notebook, however deep, is a "
         "submission named after it. Writes DIR/intake.csv (every file seen and what became of it), DIR/grades.csv, DIR/results/NAME.json (Gradescope's schema), "
         "DIR/feedback/NAME.md and DIR/gradebook.sqlite (`autograder report DIR` adds report.html and feedback/NAME.html). A submission graded before from the same file, salt and "
@@ -290,7 +298,8 @@ def parser():
                          "(visible tests of 0 points, as on Gradescope)")
     grading.add_argument("--roster", metavar="CSV",
                          help="the class: a CSV with a header, `id` or `login` required, `name`, `email` optional (Canvas's "
-                         "gradebook export and Blackboard's Grade Center download work as they are); kept in DIR for "
+                         "gradebook export, Moodle's grading worksheet, Blackboard's Grade Center download and "
+                         "Brightspace's grades export work as they are); kept in DIR for "
                          "later runs and exports")
     add_assignment(grading)
     grading.set_defaults(run=grade_command)

@@ -9,7 +9,7 @@ notebook's own export zip, a class download) are opened with bounds and their
 candidate members extracted to a private folder.
 
 A student's identity comes from the export when its layout is known (Canvas,
-Moodle, Gradescope, see `layouts.py`), else from the file or folder name,
+Moodle, Blackboard, Brightspace, Gradescope, see `layouts.py`), else from the file or folder name,
 Unicode kept (NFC): it depends on nothing but that file's own place, so it
 never changes when other files come or go. Two files claiming one identity are
 a collision, reported with both paths and graded by neither.
@@ -221,9 +221,10 @@ def _walk(path, where, depth, budget, rows):
     except OSError as error:
         rows.append(Row(where, "", "skipped", f"could not list the folder: {error.strerror}"))
         return node
+    places = set()
     for entry_name in listed:
         name = shown(entry_name)
-        child_where = f"{where}/{name}"
+        child_where = _distinct(f"{where}/{name}", places, entry_name)
         if not budget.take_entry():
             rows.append(Row(child_where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
             continue
@@ -232,6 +233,16 @@ def _walk(path, where, depth, budget, rows):
         except OSError as error:  # gone or changed while listed
             rows.append(Row(child_where, "", "skipped", f"could not be looked at: {error.strerror}"))
     return node
+
+
+def _distinct(place, places, raw_name):
+    """`place`, told apart from a place shown alike before it (two names equal in Unicode NFC,
+    José in NFC and in NFD, or one zip's two members of one name): its name as Python writes it.
+    Two files shown as one path made a collision whose reason named one path twice."""
+    if place in places:
+        place = f"{place} (another entry shown alike: {ascii(raw_name)})"
+    places.add(place)
+    return place
 
 
 def _add_entry(path, raw_name, name, where, folder, depth, budget, rows):
@@ -286,6 +297,7 @@ def _open_zip(source, name, where, budget, rows, nesting):
     with archive:
         members = archive.infolist()
         folders = {"": node}
+        places = set()
         stamp = export_stamp(name)
         for member in members:
             if member.filename == OTTER_ZIP_NAME and member.file_size <= 1024:
@@ -297,7 +309,7 @@ def _open_zip(source, name, where, budget, rows, nesting):
                     reason = f"otter's record of the export zip's name, unreadable ({type(error).__name__}): not used"
                 rows.append(Row(f"{where}!{OTTER_ZIP_NAME}", "", "skipped", reason))
             else:
-                _add_member(archive, member, node, folders, where, budget, rows, nesting)
+                _add_member(archive, member, node, folders, where, budget, rows, nesting, places)
     node.stamp = stamp
     _stamp(node, stamp)
     return node
@@ -333,9 +345,8 @@ def _stamp(node, stamp):
             _stamp(child, stamp)
 
 
-def _member_problem(member, parts, budget):
-    if member.flag_bits & 0x1:
-        return "encrypted: cannot be read"
+def _member_path_problem(member, parts):
+    """Why a member's place is not taken as it is: such a member is nobody's file."""
     if any(part in ("", ".", "..") for part in parts) or member.filename.startswith(("/", "\\")) or ":" in parts[0]:
         return "a path that leaves the zip (traversal): never extracted"
     if len(parts) > MAX_DEPTH:  # as for folders: the grader walks a zip's tree too
@@ -344,6 +355,13 @@ def _member_problem(member, parts, budget):
         return SYMLINK
     if any(part.startswith(".") or part == HIDDEN for part in parts):
         return "hidden (checkpoints, macOS metadata): not a submission"
+    return ""
+
+
+def _member_file_problem(member, budget):
+    """Why a member in its place is not read: its student's file, unreadable."""
+    if member.flag_bits & 0x1:
+        return "encrypted: cannot be read"
     if member.file_size > RAW_LIMIT:
         return _too_large(member.file_size, RAW_LIMIT)
     if member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1) and member.file_size > 1024 ** 2:
@@ -353,14 +371,16 @@ def _member_problem(member, parts, budget):
     return ""
 
 
-def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting):
+def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting, places):
     raw = member.filename.replace("\\", "/")
     parts = raw.rstrip("/").split("/")
     where = f"{zip_where}!{shown(raw)}"
+    if not member.is_dir():
+        where = _distinct(where, places, member.filename)
     if not budget.take_entry():
         rows.append(Row(where, "", "skipped", f"over the {MAX_ENTRIES} entries looked at in one run"))
         return
-    problem = _member_problem(member, parts, budget)
+    problem = _member_path_problem(member, parts)
     if problem:
         rows.append(Row(where, "", "skipped", problem))
         return
@@ -381,15 +401,21 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     if wanted == ZIP and nesting >= MAX_ZIP_NESTING:
         rows.append(Row(where, "", "skipped", f"a zip nested more than {MAX_ZIP_NESTING} deep"))
         return
+    # An encrypted or oversized notebook is its student's, unreadable (as a file on disk over
+    # the limit is): such a member was a skipped row alone, and its student had no grade at all.
+    problem = _member_file_problem(member, budget)
+    if problem:
+        parent.children.append(Node(name, where, note=problem))
+        return
     budget.zip_bytes += member.file_size
     try:
         with archive.open(member) as stream:
             data = stream.read(member.file_size + 1)
     except UNEXTRACTABLE as error:
-        rows.append(Row(where, "", "skipped", f"could not be extracted ({type(error).__name__})"))
+        parent.children.append(Node(name, where, note=f"could not be extracted ({type(error).__name__})"))
         return
     if len(data) != member.file_size:
-        rows.append(Row(where, "", "skipped", "its size differs from what the zip declares: refused"))
+        parent.children.append(Node(name, where, note="its size differs from what the zip declares: refused"))
         return
     if wanted == ZIP:
         parent.children.append(_open_zip(data, parts[-1], where, budget, rows, nesting + 1))
@@ -464,6 +490,29 @@ def _is_student_folder(node):
                for child in node.children)
 
 
+def _lms_identity(node):
+    """The Identity an LMS's name of `node` carries, else None. Otter's export time is not part
+    of it: `backprop_2026_11_29T09_00_00_000000.zip` read as Canvas's user 2026, submission 11."""
+    name = node.name
+    if kind(name) == ZIP and export_stamp(name):
+        name = _OTTER_STAMP.sub("", os.path.splitext(name)[0]) + os.path.splitext(name)[1]
+    return layouts.from_name(name, node.stamp)
+
+
+def _holds_students(node):
+    """A zip whose entries are named as an LMS names its students', or a folder or zip holding
+    Gradescope's metadata or folders an LMS names (Moodle's, Gradescope's), itself or in a folder
+    or zip inside, holds those students, however few: a Canvas zip of one submission inside a
+    folder was graded as a student named after it. A file's name counts only in a zip, as the
+    LMSs give them: in a folder, `alice/hw_1_2_final.ipynb` is alice's (read as Canvas's, it
+    made alice and bob one student `hw_1`, and neither was graded)."""
+    in_zip = kind(node.name) == ZIP
+    return any(child.name == layouts.METADATA
+               or ((in_zip or (child.is_folder and kind(child.name) != ZIP)) and _lms_identity(child))
+               or (child.is_folder and _holds_students(child))
+               for child in node.children or ())
+
+
 def _gradescope_metadata(node, rows):
     for child in node.children:
         if not child.is_folder and child.name == layouts.METADATA and child.path:
@@ -486,13 +535,13 @@ def _units(node, by_key, rows):
     metadata = _gradescope_metadata(node, rows)
     for child in node.children:
         if child.is_folder:
-            identity = metadata.get(child.name) or layouts.from_name(child.name, child.stamp)
-            if identity or _is_student_folder(child):
+            identity = metadata.get(child.name) or _lms_identity(child)
+            if identity or (_is_student_folder(child) and not _holds_students(child)):
                 _add_unit(by_key, identity or _plain_identity(child), child)
             else:
                 _units(child, by_key, rows)
         elif kind(child.name) in (NOTEBOOK, PYTHON, ZIP) and (child.path or child.note):  # unreadable: a row all the same
-            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
+            _add_unit(by_key, _lms_identity(child) or _plain_identity(child), child)
         elif child.name != layouts.METADATA:
             rows.append(Row(child.where, "", "skipped", "not a notebook (.ipynb), Python file (.py) or zip"))
 
@@ -542,7 +591,12 @@ def _choose(units, rows):
 
 def _collision(name, founds, rows):
     places = " and ".join(found.where for found in founds)
-    reason = f"several files or folders give the name {name!r}: {places}; rename all but one and grade again"
+    if founds[0].identity.key[0] == "brightspace":
+        reason = (f"Brightspace gives the name {name!r} to files whose numbers share none: {places}; two students "
+                  "of one name, or one student's attempts, nobody can tell: rename each student's file (a plain "
+                  "name) and grade again")
+    else:
+        reason = f"several files or folders give the name {name!r}: {places}; rename all but one and grade again"
     for row in rows:
         if row.submission == name:
             row.decision, row.reason = "skipped", f"name collision: {places}"
@@ -569,6 +623,13 @@ def discover(paths, staging, out=None):
             # Two files of the same plain name are two students, or one student twice: nobody can tell.
             for identity, node in group:
                 by_name.setdefault(identity.name, []).append(_choose([(identity, node)], rows))
+        elif key[0] == "brightspace" and not layouts.one_student(identity for identity, _ in group):
+            # One name under numbers that share nothing: two students of one name, or nobody can tell.
+            attempts = {}
+            for identity, node in group:
+                attempts.setdefault(identity.numbers, []).append((identity, node))
+            for attempt in attempts.values():
+                by_name.setdefault(key[1], []).append(_choose(attempt, rows))
         else:
             found = _choose(group, rows)
             by_name.setdefault(found.name, []).append(found)
@@ -604,12 +665,11 @@ def _by_student(top, rows):
     by_key = {}
     for child in top.children:
         # A folder named on the command line holds the class; so does a zip, unless it is one student's.
-        one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not any(
-            layouts.from_name(inside.name) for inside in child.children or ())
+        one_students_zip = kind(child.name) == ZIP and _is_student_folder(child) and not _holds_students(child)
         if child.is_folder and not one_students_zip:
             _units(child, by_key, rows)
         else:
-            _add_unit(by_key, layouts.from_name(child.name, child.stamp) or _plain_identity(child), child)
+            _add_unit(by_key, _lms_identity(child) or _plain_identity(child), child)
     return by_key
 
 

@@ -11,6 +11,12 @@ conventions; see README, "Where submissions come from"):
 - Blackboard Learn, "Assignment File Download": files named
   `ASSIGNMENT_USERNAME_attempt_YYYY-MM-DD-HH-MM-SS_FILENAME`, each attempt's
   beside a `..._attempt_YYYY-MM-DD-HH-MM-SS.txt` record (not read).
+- Brightspace (D2L), "Download" of a folder's submissions: files named
+  `NUMBER-NUMBER - First Last - Mon D, YYYY HMM AM - FILENAME` beside an
+  `index.html` (older versions: a folder per attempt, `NUMBER-NUMBER - First
+  Last - Mon D, YYYY H:MM AM`). Which of the two numbers is the student's is
+  documented nowhere (one is the attempt's): files of one name are one
+  student when one of the numbers is common to all of them (see one_student).
 - Gradescope, "Export Submissions": `submission_metadata.yml` beside one
   `submission_ID/` folder per submission, naming its submitters (name, sid,
   email) and its time.
@@ -40,6 +46,7 @@ class Identity:
     order: tuple = ()  # attempts: the largest is the latest
     original: str = ""  # the file's name as the student gave it (without the LMS prefix)
     partners: tuple = ()  # a group's other submitters: ((student id, email), ...), graded alike
+    numbers: tuple = ()  # Brightspace's two numbers of the attempt, whose meaning is not documented
 
 
 # The numbers compared as numbers have at most 18 digits (an LMS's ids fit 64 bits): a name with
@@ -52,6 +59,12 @@ _MOODLE = re.compile(r"(?P<who>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z
 # "bob_attempt_2099-..._nb.ipynb" handed in by alice made her file bob's, and bob's a name collision, ungraded).
 # (`(?:.*?_)?` starts the username only after a `_`: a 64 KB name is matched in linear time.)
 _BLACKBOARD = re.compile(r"(?P<prefix>(?:.*?_)?(?P<user>[^_]+))_attempt_(?P<time>\d{4}(?:-\d\d){5})_(?P<file>.+)")
+# (`.+?` for the name: the first date-like field ends it; the student's file name may hold " - ".)
+_BRIGHTSPACE = re.compile(r"(?P<first>\d{1,18})-(?P<second>\d{1,18}) - (?P<who>.+?) - (?P<month>[A-Z][a-z]{2})[a-z]* "
+                          r"(?P<day>\d{1,2}), (?P<year>\d{4}) (?P<hour>\d{1,2}):?(?P<minute>\d\d) (?P<half>[AP]M)"
+                          r"(?: - (?P<file>.+))?")
+_MONTHS = {month: number for number, month in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 _RESUBMITTED = re.compile(r"-(\d{1,18})$")
 _GRADESCOPE_FOLDER = re.compile(r"submission_(\d+)")
 
@@ -74,12 +87,32 @@ def from_name(name, stamp=""):
         return Identity(f"{canvas['who']}_{user}", ("canvas", user), student_id=user,
                         order=(stamp, int(canvas["submission"]), _resubmission(canvas["file"])),
                         original=canvas["file"])
+    brightspace = _BRIGHTSPACE.fullmatch(name)
+    if brightspace and brightspace["month"] in _MONTHS and 1 <= int(brightspace["hour"]) <= 12:
+        return _brightspace(brightspace, stamp)
     moodle = _MOODLE.fullmatch(name)
     if moodle:
         number = moodle["id"]
         return Identity(f"{moodle['who']}_{number}", ("moodle", number), student_id=number, order=(stamp,),
                         original=moodle["file"])
     return None
+
+
+def _brightspace(found, stamp):
+    hour = int(found["hour"]) % 12 + (12 if found["half"] == "PM" else 0)
+    time = (int(found["year"]), _MONTHS[found["month"]], int(found["day"]), hour, int(found["minute"]))
+    who = found["who"].strip()
+    return Identity(who, ("brightspace", who), order=(stamp, time), original=found["file"] or "",
+                    numbers=(found["first"], found["second"]))
+
+
+def one_student(identities):
+    """Whether Brightspace's files of one name are one student's: one of the two numbers is the
+    same in all of them (the student's; the other is the attempt's, whichever it is). Two students
+    of one name share neither; neither do two attempts if both numbers are the attempt's, and then
+    nothing tells them from two students."""
+    numbers = {identity.numbers for identity in identities}
+    return any(len({pair[place] for pair in numbers}) == 1 for place in (0, 1))
 
 
 def _plain(mapping):

@@ -18,9 +18,13 @@
 - csv: one row per student: id, name, email, submission, status, total, max_total.
 
 A student without a submission gets an empty grade (the LMS leaves the cell
-as it is), never a 0 that looks earned.
+as it is), never a 0 that looks earned. Each roster student is one row: one
+matched by several submissions (graded under two names: two layouts, a
+renamed file) gets an empty grade too, and the command names them (the
+grader never picks which one counts).
 """
 
+import dataclasses
 from pathlib import Path
 
 from autograder import assignment as assignments
@@ -41,6 +45,27 @@ def _name(row):
 def _extra(row, *columns):
     extra = {key.strip().lower(): value for key, value in ((row.student or {}).get("extra") or {}).items()}
     return next((extra[c] for c in columns if extra.get(c)), "")
+
+
+def one_per_student(rows):
+    """The rows with each roster student once, and the lines naming those matched by several
+    submissions (each then one row without a grade): two rows of one ID made Canvas take either."""
+    rows = list(rows)
+    submissions = {}
+    for row in rows:
+        if row.student is not None and row.scores is not None:
+            submissions.setdefault(row.student["id"], []).append(row.scores.submission)
+    several = {student: names for student, names in submissions.items() if len(names) > 1}
+    kept, seen = [], set()
+    for row in rows:
+        student = row.student["id"] if row.student is not None else None
+        if student in several:
+            if student in seen:
+                continue
+            seen.add(student)
+            row = dataclasses.replace(row, scores=None, status="several submissions: " + ", ".join(several[student]))
+        kept.append(row)
+    return kept, [f"{student} ({', '.join(names)})" for student, names in several.items()]
 
 
 def canvas(rows, assignment):
@@ -77,7 +102,8 @@ def plain(rows, assignment):
 
 def export(out_dir, kind, column=None, path=None, assignment=None):
     """Write the export of `assignment`'s grades (default: the default assignment's), under the
-    header `column` (default: its title); returns (its path, rows written, rows left out for want of an id)."""
+    header `column` (default: its title); returns (its path, rows written, rows left out for want of an
+    id, the roster students matched by several submissions, left without a grade)."""
     out = Path(out_dir)
     if not (out / "gradebook.sqlite").is_file():
         raise FileNotFoundError(f"no gradebook.sqlite in {out}: grade into it first")
@@ -88,7 +114,8 @@ def export(out_dir, kind, column=None, path=None, assignment=None):
         rows = list(book.class_rows())
     finally:
         book.close()
+    rows, several = one_per_student(rows)
     header, lines = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard, "csv": plain}[kind](rows, column)
     path = Path(path) if path else out / f"export-{kind}.csv"
     write_csv_file(path, header, lines, quote_all=kind == "blackboard")
-    return path, len(lines), len(rows) - len(lines)
+    return path, len(lines), len(rows) - len(lines), several

@@ -2,7 +2,8 @@
 
 A CSV with a header: `id` required, `name`, `email` and `login` optional
 (Canvas's gradebook export works as it is: `ID`, `Student`, `SIS Login ID`;
-so does Moodle's grading worksheet: `Identifier`, `Full name`, `Email address`),
+so does Moodle's grading worksheet: `Identifier`, `Full name`, `Email address`,
+Brightspace's grades export: `OrgDefinedId`, `Username`, `First Name`, `Last Name`),
 and Blackboard's Grade Center download: `Username`, `Student ID`, UTF-16 and
 tab-separated as its "Work Offline" file is, or CSV), every other column kept
 for the exports. A row without an id has its login as its id (Blackboard's
@@ -11,16 +12,19 @@ left out.
 """
 
 import codecs
+import collections
 import csv
 import io
 import re
+import unicodedata
 
 from autograder.intake import Unreadable, read_submission_file
 
 MAX_BYTES = 32 * 1024 ** 2
 # Moodle's grading worksheet names a student "Participant 4242", the id of its download's folder names.
 _PARTICIPANT = re.compile(r"^Participant\s+(?=\d+$)")
-ALIASES = {"id": "id", "student id": "id", "identifier": "id", "name": "name", "student": "name", "full name": "name",
+ALIASES = {"id": "id", "student id": "id", "identifier": "id", "orgdefinedid": "id",
+           "name": "name", "student": "name", "full name": "name",
            "email": "email", "email address": "email", "login": "login", "sis login id": "login", "username": "login"}
 
 
@@ -57,23 +61,30 @@ def _extra(row, column):
     return next((value.strip() for key, value in row["extra"].items() if key.strip().lower() == column), "")
 
 
+def _same(text):
+    """A name or id as compared: Unicode NFC, case and runs of spaces not told apart."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
 class Matcher:
-    """Which roster row a submission is: by the export's id or sid, its email, its login,
-    and for a plain file or folder name, by that name as an id or login."""
+    """Which roster row a submission is: by the export's id or sid, its email, its login, and
+    for a name that carries none (a plain file or folder name, Brightspace's), by that name as an
+    id or login, else as the full name of exactly one roster row (two rows of one name match neither)."""
 
     def __init__(self, rows):
         self.rows = rows
-        self.by = {"id": {}, "email": {}, "login": {}}
+        self.by = {"id": {}, "email": {}, "login": {}, "name": {}}
+        names = collections.Counter(_same(row["name"]) for row in rows if row["name"])
         for row in rows:
             for field in self.by:
-                if row[field]:
-                    self.by[field].setdefault(row[field].casefold(), row)
+                if row[field] and (field != "name" or names[_same(row[field])] == 1):
+                    self.by[field].setdefault(_same(row[field]), row)
 
     def match(self, submission, student_id="", email="", login=""):
         tries = [("id", student_id), ("email", email), ("login", login)]
         if not (student_id or email or login):
-            tries += [("id", submission), ("login", submission)]
+            tries += [("id", submission), ("login", submission), ("name", submission)]
         for field, value in tries:
-            if value and value.casefold() in self.by[field]:
-                return self.by[field][value.casefold()]
+            if value and _same(value) in self.by[field]:
+                return self.by[field][_same(value)]
         return None

@@ -153,6 +153,70 @@ def test_a_zip_bomb_a_traversal_and_a_link_in_a_zip_are_refused(tmp_path):
     assert not (tmp_path / "evil.py").exists()
 
 
+def encrypted(path):
+    """`path`, a zip written by zipfile, with its first member marked encrypted (zipfile writes no encrypted zip)."""
+    data = bytearray(path.read_bytes())
+    data[data.find(b"PK\x01\x02") + 8] |= 1  # the central directory's flag, which infolist reads
+    data[data.find(b"PK\x03\x04") + 6] |= 1
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_an_encrypted_or_oversized_member_is_its_students_unreadable_file_not_a_lost_grade(tmp_path):
+    archive = tmp_path / "class" / "submissions.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("leeann_41_900_backprop.ipynb", NB)
+        zipped.writestr("doejane_12345_901_backprop.ipynb", NB)
+        zipped.writestr("kimbo_77_902_backprop.ipynb", b"\0" * (40 * 1024 ** 2))
+    found = discover(tmp_path, encrypted(archive).parent)
+    names = by_name(found)
+    # Before, an encrypted or refused member was a skipped row alone: leeann_41 and kimbo_77 had no grade at all.
+    assert sorted(names) == ["doejane_12345", "kimbo_77", "leeann_41"]
+    assert names["leeann_41"].status == names["kimbo_77"].status == "unreadable"
+    assert "encrypted" in names["leeann_41"].reason and "zip bomb" in names["kimbo_77"].reason
+    assert names["doejane_12345"].status == "" and names["doejane_12345"].path
+
+
+def test_a_class_of_one_in_a_zip_or_folder_under_a_path_is_that_student_not_the_zip(tmp_path):
+    base = tmp_path / "downloads"
+    with zipfile.ZipFile(touch(base / "canvas" / "submissions.zip", b""), "w") as zipped:
+        zipped.writestr("doejane_12345_678_backprop.ipynb", NB)
+    touch(base / "moodle" / "Bo Chen_4242_assignsubmission_file_" / "backprop.ipynb")
+    touch(base / "gradescope" / "submission_101" / "backprop.ipynb")
+    touch(base / "gradescope" / "submission_metadata.yml", b"submission_101:\n  :submitters:\n  - :name: Ana Lima\n    :sid: '9001'\n")
+    touch(base / "kim" / "backprop_2026_11_29T09_00_00_000000.zip", b"")
+    otter_zip(base / "kim" / "backprop_2026_11_29T09_00_00_000000.zip")
+    found = discover(tmp_path, base)
+    # Before: students "submissions", "moodle" and "gradescope", named after what held them.
+    assert sorted(by_name(found)) == ["Ana Lima_9001", "Bo Chen_4242", "doejane_12345", "kim"]
+
+
+def test_a_file_named_like_a_canvas_download_in_a_students_folder_is_that_students(tmp_path):
+    """Read as Canvas's names (user 1, submission 2), alice's and bob's `hw_1_2_final.ipynb`
+    made one student `hw_1` with several notebooks: neither was graded."""
+    base = tmp_path / "class"
+    touch(base / "alice" / "hw_1_2_final.ipynb")
+    touch(base / "bob" / "hw_1_2_final.ipynb")
+    touch(base / "cy" / "backprop_2026_12_03.ipynb")
+    found = discover(tmp_path, base)
+    assert sorted(by_name(found)) == ["alice", "bob", "cy"]
+    assert all(submission.path for submission in by_name(found).values())
+
+
+def test_two_members_of_one_name_in_a_zip_are_reported_as_two_places(tmp_path):
+    archive = tmp_path / "class" / "submissions.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("doejane_12345_678_backprop.ipynb", NB)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zipped.writestr("doejane_12345_678_backprop.ipynb", NB + b" ")
+    found = discover(tmp_path, archive.parent)
+    jane = by_name(found)["doejane_12345"]
+    assert jane.status == "several notebooks"  # which member counts is the zip's ambiguity, never guessed
+    assert len({row.path for row in found.rows}) == 2 and "another entry shown alike" in jane.reason
+
+
 def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tmp_path):
     """A member 20,000 folders deep (a 40 KB name, one student's zip) made the tree's walk raise
     RecursionError: the whole `grade` command died, no grades.csv for anyone."""
@@ -281,6 +345,43 @@ def test_blackboard_attempts_give_one_student_by_username_and_the_latest_counts(
     assert rows["Homework 1_jdoe_attempt_2026-11-30-09-15-02.txt"][1] == "skipped"
 
 
+def test_brightspace_attempts_give_one_student_per_name_when_a_number_is_shared(tmp_path):
+    base = tmp_path / "Backprop Download Dec 1, 2026 1030 AM"
+    touch(base / "12345-67890 - Jane Doe - Nov 30, 2026 1015 AM - backprop.ipynb")
+    touch(base / "12399-67890 - Jane Doe - Dec 1, 2026 915 AM - backprop - final.ipynb")
+    touch(base / "12399-67890 - Jane Doe - Dec 1, 2026 915 AM - helper.py")
+    touch(base / "12346-67891 - Bo Chen - Nov 30, 2026 1201 PM - backprop.ipynb")
+    touch(base / "12347-67892 - Wei Zhang - Nov 30, 2026 1015 AM - backprop.ipynb")
+    touch(base / "12348-67893 - Wei Zhang - Nov 30, 2026 1201 PM - backprop.ipynb")
+    touch(base / "55-66 - Lee Ann Oh - Sep 29, 2015 4:17 PM" / "backprop.ipynb")  # an older version's folder per attempt
+    touch(base / "index.html", b"<html></html>")
+    found = discover(tmp_path, base)
+    names = by_name(found)
+    # Before: every file its own student ("12345-67890 - Jane Doe - Nov 30, 2026 1015 AM - backprop"), Jane Doe twice.
+    assert sorted(names) == ["Bo Chen", "Jane Doe", "Lee Ann Oh", "Wei Zhang"]
+    rows = decisions(found, base)
+    assert rows["12399-67890 - Jane Doe - Dec 1, 2026 915 AM - backprop - final.ipynb"] == ("Jane Doe", "graded")
+    assert rows["12345-67890 - Jane Doe - Nov 30, 2026 1015 AM - backprop.ipynb"] == ("Jane Doe", "superseded")
+    assert rows["12399-67890 - Jane Doe - Dec 1, 2026 915 AM - helper.py"] == ("Jane Doe", "superseded")
+    assert rows["index.html"][1] == "skipped"
+    # Two numbers that share nothing: two students of one name, or nobody can tell. Never merged.
+    assert names["Wei Zhang"].status == "name collision" and "Brightspace" in names["Wei Zhang"].reason
+    assert names["Lee Ann Oh"].status == "" and names["Bo Chen"].path
+
+
+def test_a_name_without_an_id_matches_the_one_roster_row_of_that_name(tmp_path):
+    rows = roster.read(touch(tmp_path / "d2l.csv", (
+        "OrgDefinedId,Username,Last Name,First Name,Email,End-of-Line Indicator\n"
+        "1001,#jdoe,Doe,Jane,jdoe@example.edu,#\n"
+        "1002,#wzhang1,Zhang,Wei,wz1@example.edu,#\n"
+        "1003,#wzhang2,Zhang,Wei,wz2@example.edu,#\n"
+    ).encode()))
+    matcher = roster.Matcher(rows)
+    assert matcher.match(unicodedata.normalize("NFD", "jane  DOE"))["email"] == "jdoe@example.edu"
+    assert matcher.match("Wei Zhang") is None  # two rows of that name: neither
+    assert matcher.match("Jane Doe", student_id="77") is None  # an export's id is never overridden by a name
+
+
 def test_gradescope_metadata_names_the_submitters(tmp_path):
     base = tmp_path / "gradescope"
     touch(base / "submission_101" / "backprop.ipynb")
@@ -346,6 +447,9 @@ def test_two_files_with_one_name_are_a_collision_with_both_paths(tmp_path):
     found = discover(tmp_path, base)
     names = by_name(found)
     assert names["José"].status == names["ola"].status == "name collision"
+    # Both places, told apart: before, the reason named "class/José.ipynb" twice.
+    first, second = names["José"].where.split(" and ")
+    assert first != second and "another entry shown alike: 'Jos\\xe9.ipynb'" in second
     assert str(base / "ola.ipynb") in names["ola"].reason and str(base / "ola") in names["ola"].reason
     assert not names["ola"].path
     assert {d for s, d in decisions(found, base).values() if s in ("José", "ola")} == {"skipped"}
@@ -516,6 +620,62 @@ def test_a_canvas_class_from_download_to_export(tmp_path):
     plain = {row["id"] or row["submission"]: row for row in read_csv(out / "export-csv.csv")}
     assert (plain["12345"]["name"], plain["12345"]["total"], plain["12345"]["max_total"]) == ("Doe, Jane", "100", "100")
     assert plain["huge"]["status"] == "unreadable, not in roster"
+
+
+def test_every_roster_student_is_one_row_of_every_export_even_when_handed_in_twice(tmp_path):
+    download = tmp_path / "download"
+    touch(download / "canvas" / "doejane_12345_678_backprop.ipynb", b"")  # unreadable: graded at once, no sandbox
+    touch(download / "late" / "jdoe.ipynb", b"")  # the same student, emailed late and named by login
+    touch(download / "late" / "cdee.ipynb", b"")
+    roster_csv = touch(tmp_path / "roster.csv", (
+        "Student,ID,SIS User ID,SIS Login ID,Section,Email\n"
+        "\"Doe, Jane\",12345,S1,jdoe,A,jdoe@example.edu\n"
+        "Cy Dee,555,S3,cdee,B,cdee@example.edu\n"
+        "Al Bo,556,S4,abo,B,abo@example.edu\n"
+    ).encode())
+    out = tmp_path / "out"
+    process = run_cli("grade", download / "canvas", download / "late", "--out", out, "--salt", SALT, "--jobs", "1",
+                      "--roster", roster_csv)
+    assert process.returncode == 0, process.stderr
+    grades = read_csv(out / "grades.csv")
+    assert sorted(row["submission"] for row in grades if row["student_id"] == "12345") == ["doejane_12345", "jdoe"]
+    for kind, column in (("canvas", "ID"), ("moodle", "Email address"), ("blackboard", "Username"), ("csv", "id")):
+        process = run_cli("export", out, "--format", kind)
+        assert process.returncode == 0, process.stderr
+        ids = [row[column] for row in read_csv(out / f"export-{kind}.csv")]
+        assert len(ids) == len(set(ids)) == 3, (kind, ids)  # before: Jane Doe twice, each with her own 0
+        assert "12345 (doejane_12345, jdoe)" in process.stdout
+    plain = {row["id"]: row for row in read_csv(out / "export-csv.csv")}
+    assert (plain["12345"]["total"], plain["12345"]["status"]) == ("", "several submissions: doejane_12345, jdoe")
+    assert (plain["555"]["total"], plain["556"]["status"]) == ("0", "missing")
+
+
+def test_a_regrade_leaves_results_and_feedback_matching_the_gradebook_and_nothing_else_touched(tmp_path):
+    download = tmp_path / "download"
+    touch(download / "Alice.ipynb", b"")  # unreadable: graded at once, no sandbox
+    touch(download / "bob.ipynb", b"")
+    out = tmp_path / "out"
+    assert run_cli("grade", download, "--out", out, "--salt", SALT, "--jobs", "1").returncode == 0
+    alice = file_stem("Alice")
+    # What an older version wrote for Alice, under the name it gave (before names with capitals were hashed).
+    (out / "feedback" / "Alice.md").write_bytes((out / "feedback" / f"{alice}.md").read_bytes())
+    (out / "results" / "Alice.json").write_bytes((out / "results" / f"{alice}.json").read_bytes())
+    touch(out / "feedback" / "Alice.html", b"<!DOCTYPE html>\n<html><head><title>Alice: feedback</title></head></html>\n")
+    # The instructor's own files, and a link to a file like the grader's: never removed.
+    touch(out / "feedback" / "notes.md", b"# Notes\nsend on Friday\n")
+    touch(out / "feedback" / "Alice.txt", b"kept")
+    touch(out / "results" / "summary.json", b'{"class": "CS101"}')
+    touch(tmp_path / "elsewhere.md", (out / "feedback" / "bob.md").read_bytes())
+    os.symlink(tmp_path / "elsewhere.md", out / "feedback" / "carol.md")
+    (download / "bob.ipynb").unlink()  # bob left the class: his grading stays in the gradebook, and his files
+    process = run_cli("grade", download, "--out", out, "--salt", SALT, "--jobs", "1")
+    assert process.returncode == 0, process.stderr
+    assert "removed 3 file(s)" in process.stdout
+    graded = {row["submission"] for row in read_csv(out / "grades.csv")}
+    assert graded == {"Alice", "bob"}
+    assert sorted(os.listdir(out / "results")) == sorted([f"{alice}.json", "bob.json", "summary.json"])
+    assert sorted(os.listdir(out / "feedback")) == sorted([f"{alice}.md", "bob.md", "notes.md", "Alice.txt", "carol.md"])
+    assert (tmp_path / "elsewhere.md").exists()
 
 
 def test_the_output_folder_inside_a_path_is_not_a_student(tmp_path):
