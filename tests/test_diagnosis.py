@@ -8,7 +8,7 @@ exactly what a student would get."""
 import numpy as np
 import pytest
 
-from autograder import diagnosis, feedback
+from autograder import diagnosis, feedback, harness
 from assignments.backprop import questions as specs
 from autograder.results import SubmissionResult
 from in_process import grade, names
@@ -1216,7 +1216,36 @@ def batchnorm_cache_unpacked_as_a_tuple(dout, cache):
     return L.batchnorm_backward(dout, cache)
 
 
+def batchnorm_cache_unpacked_into_six_names(dout, cache):
+    x, x_hat, mu, var, eps, gamma = cache  # six names for six keys: each holds a key, a string
+    std = np.sqrt(var + eps)  # 'var' + 'eps' is a string, which np.sqrt does not take
+    return L.batchnorm_backward(dout * gamma / std, cache)
+
+
+def batchnorm_cache_unpacked_into_six_names_used_at_once(dout, cache):
+    x, x_hat, mu, var, eps, gamma = cache
+    return L.batchnorm_backward(dout, cache)[0], np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def softmax_cache_unpacked_into_one_name(da, cache):
+    a, = cache  # the key 'a'
+    return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+
+
+def dropout_cache_unpacked_into_three_names(dout, cache):
+    keep, p, train = cache
+    return dout * keep / (1 - p)
+
+
 @pytest.mark.parametrize("function, answer, says", [
+    # A dict unpacked into as many names as it has keys raised a numpy UFuncTypeError (named 'an exception
+    # of a type of its own') or a TypeError with no hint.
+    ("batchnorm_backward", batchnorm_cache_unpacked_into_six_names, "gives its keys, not its values"),
+    ("batchnorm_backward", batchnorm_cache_unpacked_into_six_names_used_at_once, "gives its keys, not its values"),
+    ("softmax_backward", softmax_cache_unpacked_into_one_name, "gives its keys, not its values"),
+    ("dropout_backward", dropout_cache_unpacked_into_three_names, "gives its keys, not its values"),
+    ("dropout_backward", lambda dout, cache: dout * cache.keep / (1 - cache.p), "not as attributes (cache.a)"),
+    ("leaky_relu_backward", lambda dout, cache: np.where(cache.x > 0, dout, cache.alpha * dout), "not as attributes"),
     ("bn_net_backward", net_whole_cache_to_batchnorm, "read at a key it does not have"),
     ("dropout_backward", lambda dout, cache: dout * cache["mask"] / (1 - cache["p"]), "read at a key it does not have"),
     ("bn_net_backward", net_affine_cache_read_by_name, "the tuple (x, w, b)"),
@@ -1227,3 +1256,15 @@ def test_cache_mistakes_that_raise_get_a_hint(function, answer, says):
     result = grade(function, answer)
     assert result.score == 0
     assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses
+    assert all("of a type of its own" not in check.message for check in result.checks), result.checks[0].message
+
+
+def test_numpy_exceptions_are_named_by_their_built_in_base():
+    """numpy's UFuncTypeError (a ufunc given a string) is a TypeError; a class of the student's is named by none."""
+    with pytest.raises(TypeError) as caught:
+        np.ones(3) * np.array("x_hat")
+    assert harness.exception_name(caught.value) == "TypeError"
+
+    class TypeError_(TypeError):
+        pass
+    assert harness.exception_name(TypeError_()) is None
