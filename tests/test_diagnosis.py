@@ -247,6 +247,7 @@ ALSO = {
     "net_grads_and_dx_without_x": "X (it has no key 'X'), as",
     "net_tuple_of_seven_with_two_dicts": "the keys W1, b1, gamma, beta, W2, b2, X, as",
     "batchnorm_tuple_of_four": "The values are right",
+    "softmax_with_its_cache": "The values are right: only the container is wrong. Return dz alone, a numpy array",
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
     "net_dw2_transposed": "The values are right but transposed",
@@ -382,7 +383,19 @@ def net_dw1_skipping_batchnorm(dscores, cache):
     return _net(dscores, cache, W1=from_dxbn)
 
 
+def softmax_with_its_cache(da, cache):
+    return L.softmax_backward(da, cache), cache
+
+
+def batchnorm_without_dbeta(dout, cache):
+    return L.batchnorm_backward(dout, cache)[:2]
+
+
 WRONG.update({
+    # A tuple holding dz was said to return 'None as dz' and told to use np.asarray; too few items, nothing.
+    "softmax_with_its_cache": ("softmax_backward", softmax_with_its_cache, "returns a tuple of 2 instead of a numpy array", "None"),
+    "batchnorm_without_dbeta": ("batchnorm_backward", batchnorm_without_dbeta,
+                                "returns a tuple of 2 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
     "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
     "dropout_cs231n_keep_probability": ("dropout_backward", dropout_cs231n_keep_probability, "dx multiplied by (1-p)/p in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode'", "sign"),
