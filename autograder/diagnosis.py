@@ -697,9 +697,9 @@ def _candidates(quantities):
     for (a, x), (b, y) in combinations(quantities.items(), 2):
         found[f"{a}/{b}"] = x / y
         found[f"{b}/{a}"] = y / x
-    if "N" in quantities:
-        n = quantities["N"]
-        found["N/(N-1)"], found["(N-1)/N"] = n / (n - 1), (n - 1) / n
+    for name, n in quantities.items():  # a count less one where the count belongs (an unbiased variance)
+        if len(name) == 1 and name.isupper() and n > 1:
+            found[f"{name}/({name}-1)"], found[f"({name}-1)/{name}"] = n / (n - 1), (n - 1) / n
     for name, value in list(found.items()):
         if name != "-1":
             found.setdefault(f"-{name}", -value)
