@@ -444,11 +444,15 @@ def _output_finding(question, name, usable):
     failing = [a for a in usable if not a.passed[name]]
     nonfinite = [a for a in failing if _kind(question, output, a)[0] == "nonfinite"]
     rest = [a for a in usable if a not in nonfinite]
-    if nonfinite and any(not a.passed[name] for a in rest) and not all(a.case.stress for a in nonfinite):
-        # NaN in some cases, another finding in the others: say both, each for its cases.
+    if nonfinite and any(not a.passed[name] for a in rest):
+        # NaN in some cases, another finding in the others: say both, each for its cases (an overflow on
+        # large inputs, with that case's own hint, when those are the stress cases).
         found = _output_kind_finding(question, name, rest)
         failing = [a for a in rest if not a.passed[name]]
-        found["hint"] += f" It returns NaN or infinity {_in_cases(question, nonfinite, [])}: look for a division by zero or a log of zero."
+        hints = {a.case.stress_hint for a in nonfinite}
+        why = hints.pop() if all(a.case.stress for a in nonfinite) and len(hints) == 1 and "" not in hints else \
+            "look for a division by zero or a log of zero."
+        found["hint"] += f" It returns NaN or infinity {_in_cases(question, nonfinite, [])}: {why}"
     else:
         found = _output_kind_finding(question, name, usable)
         if not found.get("qualify"):

@@ -247,6 +247,7 @@ ALSO = {
     "net_grads_and_dx_without_x": "X (it has no key 'X'), as",
     "net_tuple_of_seven_with_two_dicts": "the keys W1, b1, gamma, beta, W2, b2, X, as",
     "batchnorm_tuple_of_four": "The values are right",
+    "cross_entropy_no_max_shift_nor_mean": "NaN or infinity in the case 'logits of order 1e3': exp(z) overflows",
     "softmax_with_its_cache": "The values are right: only the container is wrong. Return dz alone, a numpy array",
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
@@ -387,6 +388,11 @@ def softmax_with_its_cache(da, cache):
     return L.softmax_backward(da, cache), cache
 
 
+def cross_entropy_no_max_shift_nor_mean(z, y):
+    dz = cross_entropy_no_max_shift(z, y)[1] * z.shape[0]
+    return L.softmax_cross_entropy(z, y)[0], dz
+
+
 def batchnorm_without_dbeta(dout, cache):
     return L.batchnorm_backward(dout, cache)[:2]
 
@@ -394,6 +400,9 @@ def batchnorm_without_dbeta(dout, cache):
 WRONG.update({
     # A tuple holding dz was said to return 'None as dz' and told to use np.asarray; too few items, nothing.
     "softmax_with_its_cache": ("softmax_backward", softmax_with_its_cache, "returns a tuple of 2 instead of a numpy array", "None"),
+    # NaN on the large logits and the 1/N left out elsewhere was only 'returns a wrong dz'.
+    "cross_entropy_no_max_shift_nor_mean": ("softmax_cross_entropy", cross_entropy_no_max_shift_nor_mean,
+                                            "returns dz multiplied by N in the cases", "wrong"),
     "batchnorm_without_dbeta": ("batchnorm_backward", batchnorm_without_dbeta,
                                 "returns a tuple of 2 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
