@@ -220,7 +220,7 @@ WRONG = {
     "batchnorm_variance_term_twice": ("batchnorm_backward", batchnorm_variance_term_twice, "the term through the variance counted twice", "constants"),
     "batchnorm_dgamma_eps_missing": ("batchnorm_backward", batchnorm_dgamma_eps_missing, "returns dgamma close to the gradient", "constants"),
     "batchnorm_gamma_twice": ("batchnorm_backward", batchnorm_gamma_twice, "dx off by a different factor in each column", "forgets gamma"),
-    "batchnorm_dgamma_uses_x": ("batchnorm_backward", batchnorm_dgamma_uses_x, "returns a wrong dgamma", "sum(dout)"),
+    "batchnorm_dgamma_uses_x": ("batchnorm_backward", batchnorm_dgamma_uses_x, "computes dgamma from x instead of x_hat", "sum(dout)"),
     "batchnorm_list_of_four": ("batchnorm_backward", batchnorm_list_of_four, "returns a list of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_tuple_of_four": ("batchnorm_backward", batchnorm_tuple_of_four, "returns a tuple of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "net_b1_from_wrong_tensor": ("bn_net_backward", net_b1_from_wrong_tensor, "returns a wrong b1", "identity"),
@@ -388,6 +388,16 @@ def softmax_with_its_cache(da, cache):
     return L.softmax_backward(da, cache), cache
 
 
+def batchnorm_dgamma_from_x_minus_mu(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * (cache["x"] - cache["mu"]), axis=0), dbeta
+
+
+def batchnorm_dgamma_times_gamma(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, dgamma * cache["gamma"], dbeta
+
+
 def cross_entropy_no_max_shift_nor_mean(z, y):
     dz = cross_entropy_no_max_shift(z, y)[1] * z.shape[0]
     return L.softmax_cross_entropy(z, y)[0], dz
@@ -403,6 +413,11 @@ WRONG.update({
     # NaN on the large logits and the 1/N left out elsewhere was only 'returns a wrong dz'.
     "cross_entropy_no_max_shift_nor_mean": ("softmax_cross_entropy", cross_entropy_no_max_shift_nor_mean,
                                             "returns dz multiplied by N in the cases", "wrong"),
+    # dgamma from another tensor than x_hat was only 'returns a wrong dgamma'.
+    "batchnorm_dgamma_from_x_minus_mu": ("batchnorm_backward", batchnorm_dgamma_from_x_minus_mu,
+                                         "computes dgamma from x - mu instead of x_hat", "constants"),
+    "batchnorm_dgamma_times_gamma": ("batchnorm_backward", batchnorm_dgamma_times_gamma,
+                                     "computes dgamma from gamma * x_hat instead of x_hat", "wrong"),
     "batchnorm_without_dbeta": ("batchnorm_backward", batchnorm_without_dbeta,
                                 "returns a tuple of 2 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),

@@ -369,6 +369,22 @@ def _batchnorm_unbiased_throughout(dout, cache):
     return dx, dgamma, dout.sum(axis=0)
 
 
+# dgamma = sum_n g_n * t_n computed with another tensor t in place of x_hat: (label, t from dout and the cache).
+_BN_DGAMMA_FROM = (
+    ("x instead of x_hat", lambda dout, cache: cache["x"]),
+    ("x - mu instead of x_hat (not divided by sqrt(sigma^2 + eps))", lambda dout, cache: cache["x"] - cache["mu"]),
+    ("gamma * x_hat instead of x_hat", lambda dout, cache: cache["gamma"] * cache["x_hat"]),
+)
+
+
+def _batchnorm_dgamma_from_the_wrong_tensor(dout, cache, value):
+    for label, tensor in _BN_DGAMMA_FROM:
+        candidate = np.sum(dout * tensor(dout, cache), axis=0)
+        if candidate.shape == value.shape and np.max(np.abs(candidate - value)) <= 1e-10 * max(np.max(np.abs(value)), 1e-300):
+            return f"computes dgamma from {label}", "dgamma is the sum over the examples of dout times the normalised input."
+    return None
+
+
 BATCHNORM = Question(
     function="batchnorm_backward",
     label="batchnorm",
@@ -376,7 +392,8 @@ BATCHNORM = Question(
     outputs=(
         Output("dx", 3.0, axes=("N", "D"), terms=_batchnorm_terms,
                hint="dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4)."),
-        Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4)."),
+        Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4).",
+               explain=_batchnorm_dgamma_from_the_wrong_tensor),
         Output("dbeta", axes=("D",), hint="dbeta = sum_n g_n, over the examples, axis 0 (part 4)."),
     ),
     unpack=fields("dx", "dgamma", "dbeta"),
