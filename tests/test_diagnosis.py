@@ -413,6 +413,8 @@ WRONG.update({
     # NaN on the large logits and the 1/N left out elsewhere was only 'returns a wrong dz'.
     "cross_entropy_no_max_shift_nor_mean": ("softmax_cross_entropy", cross_entropy_no_max_shift_nor_mean,
                                             "returns dz multiplied by N in the cases", "wrong"),
+    # The layer's output for its gradient was only 'returns a wrong dz'.
+    "softmax_returns_a": ("softmax_backward", lambda da, cache: cache["a"].copy(), "returns the softmax output a", "wrong"),
     # dgamma from another tensor than x_hat was only 'returns a wrong dgamma'.
     "batchnorm_dgamma_from_x_minus_mu": ("batchnorm_backward", batchnorm_dgamma_from_x_minus_mu,
                                          "computes dgamma from x - mu instead of x_hat", "constants"),
