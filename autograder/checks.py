@@ -26,6 +26,16 @@ from autograder.sandbox import WorkerFailure
 PUBLIC_SEED = 0
 PUBLIC_MESSAGE_LIMIT = 3000
 
+# A dict unpacked into as many names as it has keys (x, x_hat, mu = cache) raises nothing there: each name
+# holds a key, a string, and the first arithmetic on one raises (numpy's UFuncTypeError names the string's
+# dtype '<U...'; Python's own errors name 'str'; a ufunc given a string made of two says its input types).
+_STRINGS = ("A string was used where an array or a number belongs: unpacking a dict (a, b = cache) or looping over "
+            "it gives its keys, not its values. Read each value by its key (cache['a']; a cache's keys are in the "
+            "docstring of the forward pass that made it).")
+_NOT_NUMBERS = ("A numpy function was given something that is not numbers (a string, a dict, None, or a list of "
+                "such): check what each name holds. Unpacking a dict (a, b = cache) or looping over it gives its keys, "
+                "not its values.")
+
 # What an exception's message suggests in any assignment (each adds its own: its specs' ERROR_HINTS, and a
 # question's own error_hints, which come first).
 ERROR_HINTS = {
@@ -43,6 +53,14 @@ ERROR_HINTS = {
                         "docstring) against the names you unpack it into.",
     "out of bounds for axis": "An index was out of bounds for an axis of an array: check which axis each index runs over "
                               "(the hidden tests use shapes whose sizes all differ).",
+    "'dict' object has no attribute": "A dict's values are read by key (cache['a']), not as attributes (cache.a): a "
+                                      "cache's keys are in the docstring of the forward pass that made it.",
+    "'tuple' object has no attribute": "A tuple's items are read by position or unpacked (a, b = cache), not as "
+                                       "attributes (cache.a): the docstring of the forward pass that made it says what it holds.",
+    "dtype('<U": _STRINGS,
+    "'str'": _STRINGS,
+    "concatenate str": _STRINGS,
+    "not supported for the input types": _NOT_NUMBERS,
 }
 
 

@@ -95,7 +95,13 @@ def _rewrapped(question, attempt):
     if attempt.answer is None:
         values, guessed = _reading(question, attempt.returned, attempt.expected, names)
     elif len(names) == 1 and isinstance(attempt.answer[names[0]], (list, tuple)):
-        values = {names[0]: attempt.answer[names[0]]}
+        held = attempt.answer[names[0]]
+        if not _holds_items(held, attempt.expected[names[0]]):
+            values = {names[0]: held}
+        else:  # the array among other items (return dx, cache): read as the array only when that one is right
+            values, guessed = _sequence_fit(held, attempt.expected, names), len(held) != 1
+            if values is None:
+                return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
     listed = () if values is not None or attempt.answer is None or len(names) == 1 else \
         tuple(name for name in names if isinstance(attempt.answer[name], (list, tuple)))
     if listed:  # each output read as the array its numbers make
@@ -104,12 +110,22 @@ def _rewrapped(question, attempt):
         if attempt.answer is None and _expects_dict(question) and _one_dict(attempt.returned) is not None:
             # A dict without some keys in a tuple: the container is still what to say first.
             return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
+        if attempt.answer is None and len(names) > 1 and isinstance(attempt.returned, (list, tuple)):
+            # Too few items to hold every output (dx, dgamma without dbeta): the container alone is what is sure.
+            return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
         return attempt
     values = {name: _coerced(value) for name, value in values.items()}
     passed = {name: _agrees(question, name, values[name], attempt.expected[name]) for name in names}
     if guessed and not all(passed.values()):
         return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, None, {}, rewrapped=True)
     return Attempt(attempt.case, attempt.args, attempt.expected, attempt.returned, values, passed, rewrapped=True, listed=listed)
+
+
+def _holds_items(held, expected):
+    """Whether a list or tuple returned where one array belongs holds other things than that array's numbers
+    (`return dx, cache`, two arrays): np.asarray of it is not the array."""
+    coerced = _coerced(held)
+    return coerced is None or (coerced.shape != np.shape(expected) and any(isinstance(item, np.ndarray) for item in held))
 
 
 def _expects_dict(question):
@@ -232,6 +248,10 @@ def _container(question, attempts):
             f"returns a dict instead of the tuple ({', '.join(names)})"
         fix = f"Return the dict with exactly the keys {', '.join(names)}." if _expects_dict(question) else \
             f"Return exactly the tuple ({', '.join(names)})."
+    elif len(names) == 1 and _holds_items(returned, fixed[0].expected[names[0]]):
+        kind = "list" if isinstance(returned, list) else "tuple"
+        what = f"returns a {kind} of {vocabulary.count_text(len(returned))} instead of a numpy array"
+        fix = f"Return {names[0]} alone, a numpy array of shape {_symbolic(question.outputs[0])}."
     elif len(names) == 1:
         shape = "a list" if isinstance(returned, list) else "a tuple"
         what = f"returns {shape} instead of a numpy array"
@@ -424,11 +444,15 @@ def _output_finding(question, name, usable):
     failing = [a for a in usable if not a.passed[name]]
     nonfinite = [a for a in failing if _kind(question, output, a)[0] == "nonfinite"]
     rest = [a for a in usable if a not in nonfinite]
-    if nonfinite and any(not a.passed[name] for a in rest) and not all(a.case.stress for a in nonfinite):
-        # NaN in some cases, another finding in the others: say both, each for its cases.
+    if nonfinite and any(not a.passed[name] for a in rest):
+        # NaN in some cases, another finding in the others: say both, each for its cases (an overflow on
+        # large inputs, with that case's own hint, when those are the stress cases).
         found = _output_kind_finding(question, name, rest)
         failing = [a for a in rest if not a.passed[name]]
-        found["hint"] += f" It returns NaN or infinity {_in_cases(question, nonfinite, [])}: look for a division by zero or a log of zero."
+        hints = {a.case.stress_hint for a in nonfinite}
+        why = hints.pop() if all(a.case.stress for a in nonfinite) and len(hints) == 1 and "" not in hints else \
+            "look for a division by zero or a log of zero."
+        found["hint"] += f" It returns NaN or infinity {_in_cases(question, nonfinite, [])}: {why}"
     else:
         found = _output_kind_finding(question, name, usable)
         if not found.get("qualify"):
@@ -677,9 +701,9 @@ def _candidates(quantities):
     for (a, x), (b, y) in combinations(quantities.items(), 2):
         found[f"{a}/{b}"] = x / y
         found[f"{b}/{a}"] = y / x
-    if "N" in quantities:
-        n = quantities["N"]
-        found["N/(N-1)"], found["(N-1)/N"] = n / (n - 1), (n - 1) / n
+    for name, n in quantities.items():  # a count less one where the count belongs (an unbiased variance)
+        if len(name) == 1 and name.isupper() and n > 1:
+            found[f"{name}/({name}-1)"], found[f"({name}-1)/{name}"] = n / (n - 1), (n - 1) / n
     for name, value in list(found.items()):
         if name != "-1":
             found.setdefault(f"-{name}", -value)

@@ -619,11 +619,26 @@ def student_traceback(error, is_students=lambda filename: True):
     return "".join(lines)[-3000:] + message
 
 
+def _numpy_exceptions():
+    """numpy's own exception classes that are not named by the grader (the UFuncTypeError a ufunc raises on a
+    string operand, the _ArrayMemoryError of an array too large), as the harness was imported with them."""
+    modules = [numpy.exceptions, getattr(getattr(numpy, "_core", None), "_exceptions", None)]
+    return frozenset(value for module in modules if module is not None for value in vars(module).values()
+                     if isinstance(value, type) and issubclass(value, BaseException))
+
+
+_NUMPY_EXCEPTIONS = _numpy_exceptions()
+
+
 def exception_name(error):
-    """The name of the error's type when it is Python's or numpy's own (a class the student made can take any name)."""
+    """The name of the error's type when it is Python's or numpy's own (a class the student made can take any name).
+    numpy's others are named by their nearest built-in base (a UFuncTypeError is a TypeError): a name of the same
+    closed set, which says what kind of error it was."""
     kind = type(error)
     if getattr(builtins, kind.__name__, None) is kind or kind in (numpy.linalg.LinAlgError, numpy.exceptions.AxisError):
         return kind.__name__
+    if kind in _NUMPY_EXCEPTIONS:
+        return next((base.__name__ for base in kind.__mro__ if getattr(builtins, base.__name__, None) is base), None)
     return None
 
 

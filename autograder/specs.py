@@ -184,6 +184,14 @@ def keys(*names):
 
 
 
+def without_upstream(reference):
+    """The variant that takes the upstream gradient (the first argument) as ones: the chain rule's
+    product with it left out, which returns the local derivative alone."""
+    def variant(upstream, *rest):
+        return reference(np.ones_like(upstream), *rest)
+    return variant
+
+
 def negated(reference):
     """The variant with every sign flipped, a mistake any question can have."""
     def variant(*args):

@@ -5,9 +5,11 @@ would. Only for functions the test itself wrote: the grader never does this."""
 
 import copy
 
-from autograder import checks, wire
-from assignments.backprop import questions as specs
+from autograder import checks, harness, wire
+from autograder.assignment import ROOT, load
 from backprop import BACKPROP
+
+NORMS = load(ROOT / "assignments" / "norms")
 
 SALT = "diagnosis-tests"
 
@@ -22,7 +24,7 @@ class InProcessSession:
             try:
                 value = self.function(*copy.deepcopy(args))
             except Exception as error:  # noqa: BLE001  (the answer under test may raise)
-                outcomes.append({"error": f"{type(error).__name__}: {error}", "exception": type(error).__name__})
+                outcomes.append({"error": f"{type(error).__name__}: {error}", "exception": harness.exception_name(error)})
                 continue
             frame = wire.encode({"value": value})
             outcomes.append(wire.decode_packet(frame))
@@ -32,15 +34,21 @@ class InProcessSession:
         """Nothing to close: there is no worker (checks.py closes one before a public re-run)."""
 
 
-def question(function_name):
-    (found,) = [q for q in specs.QUESTIONS if q.function == function_name]
+def _assignment(function_name):
+    """The assignment (backprop or norms) one of whose questions `function_name` answers."""
+    (found,) = [assignment for assignment in (BACKPROP, NORMS) if function_name in assignment.functions]
     return found
+
+
+def question(function_name):
+    return _assignment(function_name).question(function_name)
 
 
 def grade(function_name, function, submission="student"):
     """The QuestionResult of `function` answering the question `function_name`."""
+    assignment = _assignment(function_name)
     return checks.check_question(InProcessSession(function), question(function_name), SALT, submission,
-                                 watch=BACKPROP.watched_sources, error_hints=BACKPROP.error_hints)
+                                 watch=assignment.watched_sources, error_hints=assignment.error_hints)
 
 
 def names(result):

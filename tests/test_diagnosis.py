@@ -8,7 +8,7 @@ exactly what a student would get."""
 import numpy as np
 import pytest
 
-from autograder import diagnosis, feedback
+from autograder import diagnosis, feedback, harness
 from assignments.backprop import questions as specs
 from autograder.results import SubmissionResult
 from in_process import grade, names
@@ -220,7 +220,7 @@ WRONG = {
     "batchnorm_variance_term_twice": ("batchnorm_backward", batchnorm_variance_term_twice, "the term through the variance counted twice", "constants"),
     "batchnorm_dgamma_eps_missing": ("batchnorm_backward", batchnorm_dgamma_eps_missing, "returns dgamma close to the gradient", "constants"),
     "batchnorm_gamma_twice": ("batchnorm_backward", batchnorm_gamma_twice, "dx off by a different factor in each column", "forgets gamma"),
-    "batchnorm_dgamma_uses_x": ("batchnorm_backward", batchnorm_dgamma_uses_x, "returns a wrong dgamma", "sum(dout)"),
+    "batchnorm_dgamma_uses_x": ("batchnorm_backward", batchnorm_dgamma_uses_x, "computes dgamma from x instead of x_hat", "sum(dout)"),
     "batchnorm_list_of_four": ("batchnorm_backward", batchnorm_list_of_four, "returns a list of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_tuple_of_four": ("batchnorm_backward", batchnorm_tuple_of_four, "returns a tuple of 4 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "net_b1_from_wrong_tensor": ("bn_net_backward", net_b1_from_wrong_tensor, "returns a wrong b1", "identity"),
@@ -247,6 +247,8 @@ ALSO = {
     "net_grads_and_dx_without_x": "X (it has no key 'X'), as",
     "net_tuple_of_seven_with_two_dicts": "the keys W1, b1, gamma, beta, W2, b2, X, as",
     "batchnorm_tuple_of_four": "The values are right",
+    "cross_entropy_no_max_shift_nor_mean": "NaN or infinity in the case 'logits of order 1e3': exp(z) overflows",
+    "softmax_with_its_cache": "The values are right: only the container is wrong. Return dz alone, a numpy array",
     "net_b1_from_wrong_tensor": "W1, gamma, beta, W2, b2 and X are right",
     "net_relu_mask_on_y1": "ReLU mask",
     "net_dw2_transposed": "The values are right but transposed",
@@ -382,7 +384,44 @@ def net_dw1_skipping_batchnorm(dscores, cache):
     return _net(dscores, cache, W1=from_dxbn)
 
 
+def softmax_with_its_cache(da, cache):
+    return L.softmax_backward(da, cache), cache
+
+
+def batchnorm_dgamma_from_x_minus_mu(dout, cache):
+    dx, _, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, np.sum(dout * (cache["x"] - cache["mu"]), axis=0), dbeta
+
+
+def batchnorm_dgamma_times_gamma(dout, cache):
+    dx, dgamma, dbeta = L.batchnorm_backward(dout, cache)
+    return dx, dgamma * cache["gamma"], dbeta
+
+
+def cross_entropy_no_max_shift_nor_mean(z, y):
+    dz = cross_entropy_no_max_shift(z, y)[1] * z.shape[0]
+    return L.softmax_cross_entropy(z, y)[0], dz
+
+
+def batchnorm_without_dbeta(dout, cache):
+    return L.batchnorm_backward(dout, cache)[:2]
+
+
 WRONG.update({
+    # A tuple holding dz was said to return 'None as dz' and told to use np.asarray; too few items, nothing.
+    "softmax_with_its_cache": ("softmax_backward", softmax_with_its_cache, "returns a tuple of 2 instead of a numpy array", "None"),
+    # NaN on the large logits and the 1/N left out elsewhere was only 'returns a wrong dz'.
+    "cross_entropy_no_max_shift_nor_mean": ("softmax_cross_entropy", cross_entropy_no_max_shift_nor_mean,
+                                            "returns dz multiplied by N in the cases", "wrong"),
+    # The layer's output for its gradient was only 'returns a wrong dz'.
+    "softmax_returns_a": ("softmax_backward", lambda da, cache: cache["a"].copy(), "returns the softmax output a", "wrong"),
+    # dgamma from another tensor than x_hat was only 'returns a wrong dgamma'.
+    "batchnorm_dgamma_from_x_minus_mu": ("batchnorm_backward", batchnorm_dgamma_from_x_minus_mu,
+                                         "computes dgamma from x - mu instead of x_hat", "constants"),
+    "batchnorm_dgamma_times_gamma": ("batchnorm_backward", batchnorm_dgamma_times_gamma,
+                                     "computes dgamma from gamma * x_hat instead of x_hat", "wrong"),
+    "batchnorm_without_dbeta": ("batchnorm_backward", batchnorm_without_dbeta,
+                                "returns a tuple of 2 instead of the tuple (dx, dgamma, dbeta)", "wrong"),
     "batchnorm_dgamma_dbeta_swapped": ("batchnorm_backward", batchnorm_dgamma_dbeta_swapped, "returns dgamma and dbeta in each other's place", "keepdims"),
     "net_gamma_beta_swapped": ("bn_net_backward", net_gamma_beta_unpacked_in_the_wrong_order, "returns gamma and beta in each other's place", "identity"),
     "dropout_cs231n_keep_probability": ("dropout_backward", dropout_cs231n_keep_probability, "dx multiplied by (1-p)/p in the cases 'p = 0.3, training mode' and 'p = 0.75, training mode'", "sign"),
@@ -1216,7 +1255,36 @@ def batchnorm_cache_unpacked_as_a_tuple(dout, cache):
     return L.batchnorm_backward(dout, cache)
 
 
+def batchnorm_cache_unpacked_into_six_names(dout, cache):
+    x, x_hat, mu, var, eps, gamma = cache  # six names for six keys: each holds a key, a string
+    std = np.sqrt(var + eps)  # 'var' + 'eps' is a string, which np.sqrt does not take
+    return L.batchnorm_backward(dout * gamma / std, cache)
+
+
+def batchnorm_cache_unpacked_into_six_names_used_at_once(dout, cache):
+    x, x_hat, mu, var, eps, gamma = cache
+    return L.batchnorm_backward(dout, cache)[0], np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def softmax_cache_unpacked_into_one_name(da, cache):
+    a, = cache  # the key 'a'
+    return (da - np.sum(da * a, axis=1, keepdims=True)) * a
+
+
+def dropout_cache_unpacked_into_three_names(dout, cache):
+    keep, p, train = cache
+    return dout * keep / (1 - p)
+
+
 @pytest.mark.parametrize("function, answer, says", [
+    # A dict unpacked into as many names as it has keys raised a numpy UFuncTypeError (named 'an exception
+    # of a type of its own') or a TypeError with no hint.
+    ("batchnorm_backward", batchnorm_cache_unpacked_into_six_names, "gives its keys, not its values"),
+    ("batchnorm_backward", batchnorm_cache_unpacked_into_six_names_used_at_once, "gives its keys, not its values"),
+    ("softmax_backward", softmax_cache_unpacked_into_one_name, "gives its keys, not its values"),
+    ("dropout_backward", dropout_cache_unpacked_into_three_names, "gives its keys, not its values"),
+    ("dropout_backward", lambda dout, cache: dout * cache.keep / (1 - cache.p), "not as attributes (cache.a)"),
+    ("leaky_relu_backward", lambda dout, cache: np.where(cache.x > 0, dout, cache.alpha * dout), "not as attributes"),
     ("bn_net_backward", net_whole_cache_to_batchnorm, "read at a key it does not have"),
     ("dropout_backward", lambda dout, cache: dout * cache["mask"] / (1 - cache["p"]), "read at a key it does not have"),
     ("bn_net_backward", net_affine_cache_read_by_name, "the tuple (x, w, b)"),
@@ -1227,3 +1295,15 @@ def test_cache_mistakes_that_raise_get_a_hint(function, answer, says):
     result = grade(function, answer)
     assert result.score == 0
     assert names(result) == ["raises an exception"] and says in result.diagnoses[0]["hint"], result.diagnoses
+    assert all("of a type of its own" not in check.message for check in result.checks), result.checks[0].message
+
+
+def test_numpy_exceptions_are_named_by_their_built_in_base():
+    """numpy's UFuncTypeError (a ufunc given a string) is a TypeError; a class of the student's is named by none."""
+    with pytest.raises(TypeError) as caught:
+        np.ones(3) * np.array("x_hat")
+    assert harness.exception_name(caught.value) == "TypeError"
+
+    class TypeError_(TypeError):
+        pass
+    assert harness.exception_name(TypeError_()) is None

@@ -8,7 +8,9 @@ and numerical derivatives from the reference forward pass with a fixed mask.
 
 import numpy as np
 
-from autograder.specs import Case, Mistake, Output, Problem, Question, distinct_sizes, fields, keys, negated, one
+from autograder.gradcheck import rel_error
+from autograder.specs import (Case, Mistake, Output, Problem, Question, distinct_sizes, fields, keys, negated, one,
+                               RTOL, without_upstream)
 from solutions import layers
 from solutions.layers import affine_backward, batchnorm_backward, dropout_backward, relu_backward
 
@@ -83,6 +85,12 @@ DROPOUT = Question(
         Mistake("divides by p instead of (1-p)", "p is the drop probability: the scale is 1/(1-p), the inverse of the keep probability.", _dropout_variant(lambda p: 1 / p if p else 0.0)),
         Mistake("scales the gradient in eval mode", "In eval mode dropout is the identity, so dx = dout: no mask and no scale.", _dropout_variant(lambda p: 1 / (1 - p), eval_scale=lambda p: 1 / (1 - p))),
         Mistake("has the sign flipped", "Check the sign: dropout multiplies by a non-negative mask.", negated(layers.dropout_backward)),
+        Mistake("leaves out the upstream gradient dout", "dx = dout * keep / (1-p) in training mode, dout in eval mode: "
+                "the chain rule multiplies the layer's derivative by the gradient that reaches it, dout (part 1).",
+                without_upstream(layers.dropout_backward)),
+        Mistake("leaves out the upstream gradient dout in training mode", "dx = dout * keep / (1-p): the chain rule "
+                "multiplies the mask by the gradient that reaches the layer, dout (part 1).",
+                lambda dout, cache: without_upstream(layers.dropout_backward)(dout, cache) if cache["train"] else dout.copy()),
     ),
     factors=drop_factors,
     error_hints={"NoneType": "Something is None: in eval mode the dropout cache holds no mask (dropout is the identity there)."},
@@ -144,11 +152,18 @@ def _softmax_recomputed_from_the_cache(da, cache):
     return a * (da - np.sum(a * da, axis=1, keepdims=True))
 
 
+def _softmax_output_returned(da, cache, dz):
+    if rel_error(dz, cache["a"]) <= RTOL:
+        return "returns the softmax output a, not its gradient", "The backward pass returns dL/dz, computed from da and a."
+    return None
+
+
 SOFTMAX = Question(
     function="softmax_backward",
     label="softmax",
     title="Softmax",
-    outputs=(Output("dz", axes=("N", "C"), hint="dz_k = (da_k - da . a) a_k, row by row (part 2).", terms=_softmax_terms),),
+    outputs=(Output("dz", axes=("N", "C"), hint="dz_k = (da_k - da . a) a_k, row by row (part 2).", terms=_softmax_terms,
+                    explain=_softmax_output_returned),),
     unpack=one("dz"),
     draw=draw_softmax,
     reference=layers.softmax_backward,
@@ -369,6 +384,22 @@ def _batchnorm_unbiased_throughout(dout, cache):
     return dx, dgamma, dout.sum(axis=0)
 
 
+# dgamma = sum_n g_n * t_n computed with another tensor t in place of x_hat: (label, t from dout and the cache).
+_BN_DGAMMA_FROM = (
+    ("x instead of x_hat", lambda dout, cache: cache["x"]),
+    ("x - mu instead of x_hat (not divided by sqrt(sigma^2 + eps))", lambda dout, cache: cache["x"] - cache["mu"]),
+    ("gamma * x_hat instead of x_hat", lambda dout, cache: cache["gamma"] * cache["x_hat"]),
+)
+
+
+def _batchnorm_dgamma_from_the_wrong_tensor(dout, cache, value):
+    for label, tensor in _BN_DGAMMA_FROM:
+        candidate = np.sum(dout * tensor(dout, cache), axis=0)
+        if candidate.shape == value.shape and np.max(np.abs(candidate - value)) <= 1e-10 * max(np.max(np.abs(value)), 1e-300):
+            return f"computes dgamma from {label}", "dgamma is the sum over the examples of dout times the normalised input."
+    return None
+
+
 BATCHNORM = Question(
     function="batchnorm_backward",
     label="batchnorm",
@@ -376,7 +407,8 @@ BATCHNORM = Question(
     outputs=(
         Output("dx", 3.0, axes=("N", "D"), terms=_batchnorm_terms,
                hint="dx = gamma / (N sqrt(sigma^2 + eps)) * (N g - sum_n g_n - x_hat * sum_n g_n x_hat_n) (part 4)."),
-        Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4)."),
+        Output("dgamma", axes=("D",), hint="dgamma = sum_n g_n * x_hat_n, over the examples, axis 0 (part 4).",
+               explain=_batchnorm_dgamma_from_the_wrong_tensor),
         Output("dbeta", axes=("D",), hint="dbeta = sum_n g_n, over the examples, axis 0 (part 4)."),
     ),
     unpack=fields("dx", "dgamma", "dbeta"),
