@@ -29,7 +29,7 @@ PUBLIC_MESSAGE_LIMIT = 3000
 # A dict unpacked into as many names as it has keys (x, x_hat, mu = cache) raises nothing there: each name
 # holds a key, a string, and the first arithmetic on one raises (numpy's UFuncTypeError names the string's
 # dtype '<U...'; Python's own errors name 'str'; a ufunc given a string made of two says its input types).
-_STRINGS = ("A string was used where an array or a number belongs: unpacking a dict (a, b = cache) or looping over "
+_STRINGS = ("A name holds a string (str) where it should not: unpacking a dict (a, b = cache) or looping over "
             "it gives its keys, not its values. Read each value by its key (cache['a']; a cache's keys are in the "
             "docstring of the forward pass that made it).")
 _NOT_NUMBERS = ("A numpy function was given something that is not numbers (a string, a dict, None, or a list of "
