@@ -123,6 +123,31 @@ def probe(numbers, clone_number, flags, secrets):
     ctypes.set_errno(0)  # setxattrat (Linux 6.13), which libseccomp may not know by name
     found["setxattrat"] = (ctypes.get_errno() or -1) if _libc.syscall(
         ctypes.c_long(463), ctypes.c_long(-100), ctypes.c_char_p(here.encode()), 0, 0, 0, 0) == -1 else 0
+    # Which pages of a file every worker reads are in the machine's page cache, and dropping them: refused.
+    import mmap
+    shared = os.open(os.__file__, os.O_RDONLY)
+    mapped = mmap.mmap(shared, 0, prot=mmap.PROT_READ)
+    anonymous = mmap.mmap(-1, mmap.PAGESIZE)  # mincore on the child's own page: refused by the filter alone
+    start = ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(anonymous)))
+    vector = ctypes.create_string_buffer(1)
+    mincore = {"x86_64": 27, "aarch64": 232}.get(os.uname().machine)
+    for name, action in (("fadvise", lambda: os.posix_fadvise(shared, 0, 0, os.POSIX_FADV_DONTNEED)),
+                         ("RWF_NOWAIT", lambda: os.preadv(shared, [bytearray(1)], 0, os.RWF_NOWAIT)),
+                         ("MADV_PAGEOUT", lambda: mapped.madvise(21)), ("MADV_COLD", lambda: mapped.madvise(20))):
+        try:
+            action()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    for name, number, args in (("cachestat", 451, (shared, ctypes.byref((ctypes.c_uint64 * 2)(0, 4096)),
+                                                   ctypes.byref((ctypes.c_uint64 * 5)()), 0)),
+                               ("mincore", mincore, (start, mmap.PAGESIZE, vector))):
+        ctypes.set_errno(0)
+        found[name] = errno.EPERM if number is None else (ctypes.get_errno() or -1) if _libc.syscall(
+            ctypes.c_long(number), *args) == -1 else 0
+    found["plain read"] = len(os.pread(shared, 1, 0))
+    mapped.close()
+    os.close(shared)
     # A listening Unix socket of the machine's, at a path the worker may reach (Landlock's ABI 7 does not cover
     # connecting to one): no socket can be made in a child, so none can be reached.
     listening = secrets.pop("listening socket", None)
@@ -253,6 +278,15 @@ def test_a_child_can_change_no_files_metadata(probed):
     _, found = probed
     refused = ("chmod", "utime", "setxattr", "chown", "setxattrat")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_can_neither_see_nor_drop_what_the_page_cache_holds(probed):
+    """The page cache is the machine's: which pages of a file every worker reads it holds carried
+    hidden inputs to the next child (page_cache_carry). Reading the file still works."""
+    _, found = probed
+    refused = ("fadvise", "RWF_NOWAIT", "MADV_PAGEOUT", "MADV_COLD", "cachestat", "mincore")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+    assert found["plain read"] == 1
 
 
 def test_a_child_can_make_no_socket_and_reach_no_listening_one(probed):
