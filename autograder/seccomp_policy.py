@@ -152,6 +152,13 @@ PAGE_CACHE_BY_NUMBER = {"cachestat": 451}
 RWF_NOWAIT = 0x8
 PAGE_CACHE_READS = {"preadv2": 5, "pwritev2": 5}  # {name: the position of the flags argument}
 MADV_COLD, MADV_PAGEOUT = 20, 21
+# A child keeps its grading process's CPU and priority. With a job per CPU each grading process and its sandbox
+# keep to a CPU of their own (grade._cpu_slots): a child that moved itself onto another (sched_setaffinity on
+# itself) took half of another job's CPU, whose worker the scheduler cannot move away, and a real-time policy or a
+# negative nice value (root's, at the rlimits level) would take nearly all of it.
+SCHEDULING = ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr")
+NEGATIVE_INT = 0x80000000  # setpriority's third argument, an int, read by its low 32 bits
+IOPRIO_CLASS_BITS, IOPRIO_CLASS_RT = 0xE000, 0x2000  # ioprio_set's third argument: the real-time class
 # Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
 SELF = 0x5E1F5E1F
 
@@ -176,6 +183,11 @@ def _child_filter():
             rules.add_rule(refuse, name)
     for name, position in PAGE_CACHE_READS.items():
         rules.add_rule(refuse, name, pyseccomp.Arg(position, pyseccomp.MASKED_EQ, RWF_NOWAIT, RWF_NOWAIT))
+    for name in SCHEDULING:
+        if _known(name):
+            rules.add_rule(refuse, name)
+    rules.add_rule(refuse, "setpriority", pyseccomp.Arg(2, pyseccomp.MASKED_EQ, NEGATIVE_INT, NEGATIVE_INT))
+    rules.add_rule(refuse, "ioprio_set", pyseccomp.Arg(2, pyseccomp.MASKED_EQ, IOPRIO_CLASS_BITS, IOPRIO_CLASS_RT))
     for advice in (MADV_COLD, MADV_PAGEOUT):
         rules.add_rule(refuse, "madvise", pyseccomp.Arg(2, pyseccomp.EQ, advice))
     for command in SIGNAL_OWNER_COMMANDS:

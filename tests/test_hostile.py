@@ -70,7 +70,7 @@ RLIMITS_WITHOUT_LANDLOCK = [
     "clone_new_namespaces", "keyring_stash", "sysv_ipc_left_behind", "memfd_pin", "kernel_interfaces",
     "unshare_mount_tmpfs", "prlimit_fork_server", "kill_parent", "stop_parent", "signal_games", "realtime_signal",
     "sigio_owner_signal", "renice_process_group", "unix_socket_reach", "wipe_follows_link",
-    "scratch_metadata_carry", "page_cache_carry"]
+    "scratch_metadata_carry", "page_cache_carry", "cpu_affinity_escape"]
 
 
 @dataclass

@@ -110,6 +110,20 @@ def probe(numbers, clone_number, flags, secrets):
         result = _libc.syscall(ctypes.c_long(ioprio_set), ctypes.c_long(which), ctypes.c_long(0), ctypes.c_long(2 << 13 | 4)) \
             if ioprio_set else (0 if which == 1 else -1)
         found[name] = (ctypes.get_errno() or errno.EPERM) if result == -1 else 0
+    # The child's CPU, scheduling policy and a higher priority (a negative nice value, the real-time I/O class):
+    # refused, the calls on itself too.
+    for name, action in (("affinity", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))),
+                         ("real-time policy", lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))),
+                         ("scheduling parameter", lambda: os.sched_setparam(0, os.sched_param(0))),
+                         ("renice below zero", lambda: os.setpriority(os.PRIO_PROCESS, 0, -1))):
+        try:
+            action()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    ctypes.set_errno(0)
+    found["ioprio real-time"] = errno.EPERM if not ioprio_set else (ctypes.get_errno() or -1) if _libc.syscall(
+        ctypes.c_long(ioprio_set), ctypes.c_long(1), ctypes.c_long(0), ctypes.c_long(1 << 13 | 4)) == -1 else 0
     # A file's metadata, on the child's own folder (which Landlock lets it change): refused.
     here = os.getcwd()
     for name, action in (("chmod", lambda: os.chmod(here, 0o700)), ("utime", lambda: os.utime(here)),
@@ -269,6 +283,15 @@ def test_a_child_may_renice_itself_but_not_its_process_group_or_user(probed):
     _, found = probed
     assert (found["renice self"], found["ioprio self"]) == (0, 0)
     refused = ("renice group", "renice user", "ioprio group", "ioprio user")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_keeps_its_cpu_and_cannot_raise_its_priority(probed):
+    """With a job per CPU each grading process keeps to one: a child that moved itself onto another took
+    half of another job's CPU (cpu_affinity_escape), and a real-time policy or a negative nice value (root's,
+    at the rlimits level) would take nearly all of it."""
+    _, found = probed
+    refused = ("affinity", "real-time policy", "scheduling parameter", "renice below zero", "ioprio real-time")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
 
 
