@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder import container, landlock, replies, seccomp_policy, wire
+from autograder import capabilities, container, landlock, replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker and its message format; with the public modules the notebook
@@ -232,7 +232,9 @@ def _files_plan(own, scratch):
 
 
 def _confine_rlimits(files):
-    """In the rlimits level's fork server before exec: Landlock (with no_new_privs, which needs no privilege), then seccomp."""
+    """In the rlimits level's fork server before exec: no capability to exec with (a grader run as root), then Landlock
+    (with no_new_privs, which needs no privilege), then seccomp."""
+    capabilities.drop_bounding_set()
     landlock.restrict(files)
     seccomp_policy.load()
 

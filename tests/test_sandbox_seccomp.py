@@ -124,6 +124,8 @@ def probe(numbers, clone_number, flags, secrets):
     ctypes.set_errno(0)
     found["ioprio real-time"] = errno.EPERM if not ioprio_set else (ctypes.get_errno() or -1) if _libc.syscall(
         ctypes.c_long(ioprio_set), ctypes.c_long(1), ctypes.c_long(0), ctypes.c_long(1 << 13 | 4)) == -1 else 0
+    PR_CAPBSET_READ = 23  # the capabilities an exec could give back (all of them, to a root user, unless dropped)
+    found["capabilities"] = sum(_libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 for cap in range(64))
     # A file's metadata, on the child's own folder (which Landlock lets it change): refused.
     here = os.getcwd()
     for name, action in (("chmod", lambda: os.chmod(here, 0o700)), ("utime", lambda: os.utime(here)),
@@ -293,6 +295,13 @@ def test_a_child_keeps_its_cpu_and_cannot_raise_its_priority(probed):
     _, found = probed
     refused = ("affinity", "real-time policy", "scheduling parameter", "renice below zero", "ioprio real-time")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_has_no_capability_even_as_root(probed):
+    """At the rlimits level a grader running as root gave its workers root's capabilities: CAP_SYS_NICE
+    took a real-time policy, CAP_SYS_RESOURCE would raise a hard limit, CAP_IPC_LOCK lock memory."""
+    _, found = probed
+    assert found["capabilities"] == 0
 
 
 def test_a_child_can_change_no_files_metadata(probed):
