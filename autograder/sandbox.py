@@ -349,7 +349,7 @@ class Sandbox:
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
             os.mkdir(site)
-            os.mkdir(scratch)
+            os.mkdir(scratch, 0o700)  # its user's alone, as the wipe leaves it (and as at the other levels)
             for path in self.files:
                 shutil.copy(path, site)
             # numpy alone, not the packages beside it (the grader's among them): what Landlock lets it read.
