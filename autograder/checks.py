@@ -220,10 +220,10 @@ def _not_answered(reply):
 
 
 def _public_run(session, question, case, watch):
-    """What the function does on public inputs of `case`, in a fresh worker
-    that never saw hidden ones: the words the feedback may show."""
+    """What the function does on public inputs of `case`, in a fresh worker of a new sandbox (Session.renew)
+    that never saw hidden ones, nor anything a child that did left in its sandbox: the words the feedback may show."""
     problem = question.draw(np.random.default_rng(PUBLIC_SEED), **case.params)
-    session.close()
+    session.renew()
     # The later questions' graded calls go on in this worker: the words are taken before any hidden input reaches it.
     (reply,) = session.call_cases(question.function, [problem.args], question.oracles,
                                   standins.answerer(question, [problem]), watch)

@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import landlock, seccomp_policy
+from autograder import capabilities, landlock, seccomp_policy
 
 PR_SET_NO_NEW_PRIVS = 38
 STAGE_ROOT = Path(tempfile.gettempdir()) / "backprop-lab-container"
@@ -129,7 +129,9 @@ def secure_grading(uid, out_dir, submissions, salt, content=()):
 
 
 def become(uid):
-    """In a child about to exec: the unprivileged user `uid`, with no groups and no way to gain privileges."""
+    """In a child about to exec: the unprivileged user `uid`, with no groups, no capability in its bounding set
+    and no way to gain privileges."""
+    capabilities.drop_bounding_set()  # while root: dropping one needs CAP_SETPCAP
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)

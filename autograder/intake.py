@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import layouts
+from autograder.bounds import unseen
 
 NOTEBOOK, PYTHON, ZIP = ".ipynb", ".py", ".zip"
 # The raw file; the code's own limit applies after the notebook's outputs are dropped.
@@ -117,7 +118,7 @@ def shown(text):
     for char in text:
         if 0xDC80 <= ord(char) <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
             out.append(f"\\x{ord(char) - 0xDC00:02x}")
-        elif unicodedata.category(char) in ("Cc", "Cs", "Cf") or char == "\\":
+        elif unseen(char) or char == "\\":
             out.append(char.encode("unicode_escape").decode("ascii") if char != "\\" else "\\\\")
         else:
             out.append(char)

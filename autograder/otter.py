@@ -293,6 +293,9 @@ class InProcessSession:
     def close(self):
         """Nothing to close: otter's kernel is the student's own (Session.close's contract)."""
 
+    def renew(self):
+        """Nothing to renew: otter's kernel is the student's own (Session.renew's contract)."""
+
 
 @functools.lru_cache(maxsize=8)
 def _watched_codes(watch):

@@ -10,8 +10,8 @@ every submission records which one was in force):
 
 - "bubblewrap": the sandbox has new PID, network, IPC and UTS namespaces and
   a file system that holds only /usr, the Python installation, numpy and the
-  worker's files (never the repository, the reference or the hidden tests),
-  with an empty /tmp as scratch space (a tmpfs of SCRATCH_BYTES) and a
+  worker's files (never the repository, the reference or the hidden tests,
+  and no /proc), with an empty /tmp as scratch space (a tmpfs of SCRATCH_BYTES) and a
   scrubbed environment. Started as
   root, it drops to an unprivileged user of its own per sandbox: a child
   cannot signal the grader or another sandbox, cannot ptrace or read the fork
@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy
 
-from autograder import container, landlock, replies, seccomp_policy, wire
+from autograder import capabilities, container, landlock, replies, seccomp_policy, wire
 
 HERE = Path(__file__).resolve().parent
 # The worker and its message format; with the public modules the notebook
@@ -174,7 +174,10 @@ def _bubblewrap_command(uid, seccomp_fd, files):
         "--die-with-parent", "--new-session", "--seccomp", str(seccomp_fd),
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
-        "--proc", "/proc", "--dev", "/dev",
+        # No /proc, as where Landlock holds: the fork server's entry there counts what every child it reaped
+        # did (minor faults, CPU ticks: /proc/PPID/stat), which a child set to chosen bits on hidden inputs and
+        # the public re-run's fresh worker read back into its message.
+        "--dev", "/dev",
         *scratch_options,
         "--perms", "0755", "--dir", "/sandbox",
     ]
@@ -229,7 +232,9 @@ def _files_plan(own, scratch):
 
 
 def _confine_rlimits(files):
-    """In the rlimits level's fork server before exec: Landlock (with no_new_privs, which needs no privilege), then seccomp."""
+    """In the rlimits level's fork server before exec: no capability to exec with (a grader run as root), then Landlock
+    (with no_new_privs, which needs no privilege), then seccomp."""
+    capabilities.drop_bounding_set()
     landlock.restrict(files)
     seccomp_policy.load()
 
@@ -344,7 +349,7 @@ class Sandbox:
             self.workdir = tempfile.mkdtemp(prefix="backprop-sandbox-")
             site, scratch = self.workdir + "/site", self.workdir + "/scratch"
             os.mkdir(site)
-            os.mkdir(scratch)
+            os.mkdir(scratch, 0o700)  # its user's alone, as the wipe leaves it (and as at the other levels)
             for path in self.files:
                 shutil.copy(path, site)
             # numpy alone, not the packages beside it (the grader's among them): what Landlock lets it read.

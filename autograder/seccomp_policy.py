@@ -143,6 +143,22 @@ METADATA = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lcho
 METADATA_BY_NUMBER = {"setxattrat": 463, "removexattrat": 466, "file_setattr": 469}
 # ioctl's that set a file's flags (FS_IOC_SETFLAGS, its 32-bit form, FS_IOC_FSSETXATTR): a tmpfs owner may set some.
 METADATA_IOCTLS = (0x40086602, 0x40046602, 0x401C5820)
+# What shows or changes which pages of a file the machine's page cache holds, a store every process shares: on
+# hidden inputs a child dropped some pages of a standard-library file every worker reads (POSIX_FADV_DONTNEED) and
+# loaded others, and the public rerun's fresh worker read the bits back (a read with RWF_NOWAIT fails on a page
+# that is not cached; cachestat and mincore count them; MADV_COLD and MADV_PAGEOUT drop a mapped file's pages).
+PAGE_CACHE = ("fadvise64", "fadvise64_64", "mincore")
+PAGE_CACHE_BY_NUMBER = {"cachestat": 451}
+RWF_NOWAIT = 0x8
+PAGE_CACHE_READS = {"preadv2": 5, "pwritev2": 5}  # {name: the position of the flags argument}
+MADV_COLD, MADV_PAGEOUT = 20, 21
+# A child keeps its grading process's CPU and priority. With a job per CPU each grading process and its sandbox
+# keep to a CPU of their own (grade._cpu_slots): a child that moved itself onto another (sched_setaffinity on
+# itself) took half of another job's CPU, whose worker the scheduler cannot move away, and a real-time policy or a
+# negative nice value (root's, at the rlimits level) would take nearly all of it.
+SCHEDULING = ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr")
+NEGATIVE_INT = 0x80000000  # setpriority's third argument, an int, read by its low 32 bits
+IOPRIO_CLASS_BITS, IOPRIO_CLASS_RT = 0xE000, 0x2000  # ioprio_set's third argument: the real-time class
 # Stands for the child's pid in the program; above any pid (pid_max is at most 2**22), and written over by the child.
 SELF = 0x5E1F5E1F
 
@@ -160,8 +176,20 @@ def _child_filter():
     for name in SIGNAL_ANY + NEW_SOCKETS + METADATA:
         if _known(name):
             rules.add_rule(refuse, name)
-    for name, number in METADATA_BY_NUMBER.items():
+    for name, number in {**METADATA_BY_NUMBER, **PAGE_CACHE_BY_NUMBER}.items():
         rules.add_rule(refuse, name if _known(name) else number)
+    for name in PAGE_CACHE:
+        if _known(name):
+            rules.add_rule(refuse, name)
+    for name, position in PAGE_CACHE_READS.items():
+        rules.add_rule(refuse, name, pyseccomp.Arg(position, pyseccomp.MASKED_EQ, RWF_NOWAIT, RWF_NOWAIT))
+    for name in SCHEDULING:
+        if _known(name):
+            rules.add_rule(refuse, name)
+    rules.add_rule(refuse, "setpriority", pyseccomp.Arg(2, pyseccomp.MASKED_EQ, NEGATIVE_INT, NEGATIVE_INT))
+    rules.add_rule(refuse, "ioprio_set", pyseccomp.Arg(2, pyseccomp.MASKED_EQ, IOPRIO_CLASS_BITS, IOPRIO_CLASS_RT))
+    for advice in (MADV_COLD, MADV_PAGEOUT):
+        rules.add_rule(refuse, "madvise", pyseccomp.Arg(2, pyseccomp.EQ, advice))
     for command in SIGNAL_OWNER_COMMANDS:
         rules.add_rule(refuse, "fcntl", pyseccomp.Arg(1, pyseccomp.MASKED_EQ, _COMMAND_BITS, command))
     for command in SIGNAL_OWNER_IOCTLS + METADATA_IOCTLS:

@@ -31,7 +31,10 @@ class InProcessSession:
         return outcomes
 
     def close(self):
-        """Nothing to close: there is no worker (checks.py closes one before a public re-run)."""
+        """Nothing to close: there is no worker."""
+
+    def renew(self):
+        """Nothing to renew: there is no worker (checks.py renews one before a public re-run)."""
 
 
 def _assignment(function_name):

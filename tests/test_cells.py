@@ -44,6 +44,22 @@ def test_py_cells_at_markers_with_magics_and_shell_lines_skipped_with_a_note():
     assert any("skipped '!pip install torch'" in note and "(defining f)" in note for note in parsed.notes)
 
 
+def test_a_line_that_only_starts_like_a_magic_inside_python_code_is_kept():
+    """Inside brackets, a string or after a backslash a line starting with !, % or get_ipython() is Python
+    (Jupyter runs it so): such a line was left out as a magic, and the function lost to a SyntaxError
+    (magic_like_continuation_lines). A magic at the start of a logical line is still left out, even after
+    a magic with an unclosed bracket, and inside a function's body."""
+    python = 'def f(a, b):\n    s = """\n%d\n"""\n    t = (a\n         != b)\n    u = 1 \\\n        % 2\n    return s, t, u\n'
+    notes = []
+    assert cells.strip_magics(python, lambda: "the cell", notes) == python and notes == []
+    magics = "%time x = (1,\n!ls\ndef g():\n    %time y = 1\n    return (1,\n!= 2)\n"
+    assert cells.magic_lines(magics.splitlines(keepends=True)) == [True, True, False, True, False, False]
+    assert cells.magic_lines(["if x:\n", "  y\n", " %bad\n", "!ls\n"]) == [False, False, True, True]  # unreadable: by starts
+    text = "import numpy as np\n\n\ndef f(a, b):\n    return (a\n            != b)\n\n\nx = f(1, 2)\n"
+    assert cells.script_sources(text) == ["import numpy as np\n\n\n", "def f(a, b):\n    return (a\n            != b)\n\n\n",
+                                          "x = f(1, 2)\n"]
+
+
 def test_py_without_markers_is_cut_at_paragraphs_even_when_it_does_not_parse():
     text = "import torch\n\n\ndef f(x):\n    y = (\n\n        x)\n    return y\n\n@staticmethod\ndef g():\n    pass\n\nbroken(:\n"
     sources = cells.script_sources(text)

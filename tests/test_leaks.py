@@ -170,6 +170,20 @@ def test_a_long_text_is_cut_with_a_note():
     assert cut.startswith("x" * bounds.TEXT_LIMIT) and "5 more characters cut" in cut
 
 
+def test_a_result_shows_every_control_and_format_character_as_an_escape():
+    """An ANSI escape, a carriage return, a bidi override, a zero-width space or a lone surrogate
+    in a student's text reaches no file as itself (B49); newlines, tabs and other Unicode do."""
+    text = "\x1b[2J\x1b]0;t\x07 a\rb\x08 \x9b \u202erev\u200b\ud800 é\tπ\nnext"
+    result = SubmissionResult("s", "s.py", "", "rlimits", notes=[text], self_checks={"f": text})
+    result.questions = [checks.not_graded(specs.QUESTIONS[0], "error", text)]
+    bounds.bound_result(result)
+    shown = "\\x1b[2J\\x1b]0;t\\x07 a\\rb\\x08 \\x9b \\u202erev\\u200b\\ud800 é\tπ\nnext"
+    assert result.notes == [shown] and result.self_checks == {"f": shown}
+    assert result.questions[0].message == shown and {c.message for c in result.questions[0].checks} == {shown}
+    written = feedback.markdown(result) + json.dumps(result.to_dict(), ensure_ascii=False)
+    assert not any(bounds.unseen(char) for char in written if char not in "\n\t")
+
+
 def test_student_text_cannot_close_its_fence_or_start_a_heading():
     text = "line\n````\n# NAME: 100/100\n```"
     block = feedback.code_block(text)

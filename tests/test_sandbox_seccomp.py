@@ -110,6 +110,22 @@ def probe(numbers, clone_number, flags, secrets):
         result = _libc.syscall(ctypes.c_long(ioprio_set), ctypes.c_long(which), ctypes.c_long(0), ctypes.c_long(2 << 13 | 4)) \
             if ioprio_set else (0 if which == 1 else -1)
         found[name] = (ctypes.get_errno() or errno.EPERM) if result == -1 else 0
+    # The child's CPU, scheduling policy and a higher priority (a negative nice value, the real-time I/O class):
+    # refused, the calls on itself too.
+    for name, action in (("affinity", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))),
+                         ("real-time policy", lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))),
+                         ("scheduling parameter", lambda: os.sched_setparam(0, os.sched_param(0))),
+                         ("renice below zero", lambda: os.setpriority(os.PRIO_PROCESS, 0, -1))):
+        try:
+            action()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    ctypes.set_errno(0)
+    found["ioprio real-time"] = errno.EPERM if not ioprio_set else (ctypes.get_errno() or -1) if _libc.syscall(
+        ctypes.c_long(ioprio_set), ctypes.c_long(1), ctypes.c_long(0), ctypes.c_long(1 << 13 | 4)) == -1 else 0
+    PR_CAPBSET_READ = 23  # the capabilities an exec could give back (all of them, to a root user, unless dropped)
+    found["capabilities"] = sum(_libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 for cap in range(64))
     # A file's metadata, on the child's own folder (which Landlock lets it change): refused.
     here = os.getcwd()
     for name, action in (("chmod", lambda: os.chmod(here, 0o700)), ("utime", lambda: os.utime(here)),
@@ -123,6 +139,31 @@ def probe(numbers, clone_number, flags, secrets):
     ctypes.set_errno(0)  # setxattrat (Linux 6.13), which libseccomp may not know by name
     found["setxattrat"] = (ctypes.get_errno() or -1) if _libc.syscall(
         ctypes.c_long(463), ctypes.c_long(-100), ctypes.c_char_p(here.encode()), 0, 0, 0, 0) == -1 else 0
+    # Which pages of a file every worker reads are in the machine's page cache, and dropping them: refused.
+    import mmap
+    shared = os.open(os.__file__, os.O_RDONLY)
+    mapped = mmap.mmap(shared, 0, prot=mmap.PROT_READ)
+    anonymous = mmap.mmap(-1, mmap.PAGESIZE)  # mincore on the child's own page: refused by the filter alone
+    start = ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(anonymous)))
+    vector = ctypes.create_string_buffer(1)
+    mincore = {"x86_64": 27, "aarch64": 232}.get(os.uname().machine)
+    for name, action in (("fadvise", lambda: os.posix_fadvise(shared, 0, 0, os.POSIX_FADV_DONTNEED)),
+                         ("RWF_NOWAIT", lambda: os.preadv(shared, [bytearray(1)], 0, os.RWF_NOWAIT)),
+                         ("MADV_PAGEOUT", lambda: mapped.madvise(21)), ("MADV_COLD", lambda: mapped.madvise(20))):
+        try:
+            action()
+            found[name] = 0
+        except OSError as error:
+            found[name] = error.errno
+    for name, number, args in (("cachestat", 451, (shared, ctypes.byref((ctypes.c_uint64 * 2)(0, 4096)),
+                                                   ctypes.byref((ctypes.c_uint64 * 5)()), 0)),
+                               ("mincore", mincore, (start, mmap.PAGESIZE, vector))):
+        ctypes.set_errno(0)
+        found[name] = errno.EPERM if number is None else (ctypes.get_errno() or -1) if _libc.syscall(
+            ctypes.c_long(number), *args) == -1 else 0
+    found["plain read"] = len(os.pread(shared, 1, 0))
+    mapped.close()
+    os.close(shared)
     # A listening Unix socket of the machine's, at a path the worker may reach (Landlock's ABI 7 does not cover
     # connecting to one): no socket can be made in a child, so none can be reached.
     listening = secrets.pop("listening socket", None)
@@ -151,6 +192,11 @@ def probe(numbers, clone_number, flags, secrets):
             found[name] = 0
         except OSError as error:
             found[name] = error.errno
+    try:  # what the fork server's reaped children did (B48): no /proc where Landlock holds, none under bubblewrap
+        open(f"/proc/{os.getppid()}/stat", "rb").close()
+        found["the fork server's counters"] = 0
+    except OSError as error:
+        found["the fork server's counters"] = error.errno
     try:
         open("/tmp/probe-was-here", "w").close()
         found["write /tmp"] = 0
@@ -231,7 +277,8 @@ def test_a_child_can_signal_itself_only(probed):
     assert found["kill self"] == 0
     refused = ("kill parent", "kill all", "kill group", "F_SETOWN", "F_SETOWN high bits", "FIOSETOWN", "SIOCSPGRP")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
-    assert found["pidfd"] in (errno.EPERM, errno.EACCES)  # EACCES: where Landlock holds, /proc/PID cannot be opened
+    # EACCES: where Landlock holds, /proc/PID cannot be opened; ENOENT: under bubblewrap there is no /proc
+    assert found["pidfd"] in (errno.EPERM, errno.EACCES, errno.ENOENT)
 
 
 def test_a_child_may_renice_itself_but_not_its_process_group_or_user(probed):
@@ -241,12 +288,37 @@ def test_a_child_may_renice_itself_but_not_its_process_group_or_user(probed):
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
 
 
+def test_a_child_keeps_its_cpu_and_cannot_raise_its_priority(probed):
+    """With a job per CPU each grading process keeps to one: a child that moved itself onto another took
+    half of another job's CPU (cpu_affinity_escape), and a real-time policy or a negative nice value (root's,
+    at the rlimits level) would take nearly all of it."""
+    _, found = probed
+    refused = ("affinity", "real-time policy", "scheduling parameter", "renice below zero", "ioprio real-time")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_has_no_capability_even_as_root(probed):
+    """At the rlimits level a grader running as root gave its workers root's capabilities: CAP_SYS_NICE
+    took a real-time policy, CAP_SYS_RESOURCE would raise a hard limit, CAP_IPC_LOCK lock memory."""
+    _, found = probed
+    assert found["capabilities"] == 0
+
+
 def test_a_child_can_change_no_files_metadata(probed):
     """Mode, times, owner and extended attributes of what outlives a child (its scratch root) carried hidden
     inputs to the next child (scratch_metadata_carry): refused, setxattrat by its number too."""
     _, found = probed
     refused = ("chmod", "utime", "setxattr", "chown", "setxattrat")
     assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+
+
+def test_a_child_can_neither_see_nor_drop_what_the_page_cache_holds(probed):
+    """The page cache is the machine's: which pages of a file every worker reads it holds carried
+    hidden inputs to the next child (page_cache_carry). Reading the file still works."""
+    _, found = probed
+    refused = ("fadvise", "RWF_NOWAIT", "MADV_PAGEOUT", "MADV_COLD", "cachestat", "mincore")
+    assert {name: found[name] for name in refused} == dict.fromkeys(refused, errno.EPERM)
+    assert found["plain read"] == 1
 
 
 def test_a_child_can_make_no_socket_and_reach_no_listening_one(probed):
@@ -267,6 +339,13 @@ def test_the_worker_reaches_none_of_the_graders_files(probed):
     for name in SECRETS:
         assert found[name] in (errno.ENOENT, errno.EACCES), (name, found[name])
     assert found["write /tmp"] == (0 if level == "bubblewrap" else errno.EACCES)
+
+
+def test_the_worker_reads_nothing_of_its_fork_server(probed):
+    """The fork server's /proc/PID/stat adds up what every child it reaped did: a child that took a chosen
+    number of page faults on hidden inputs left bits there for the public re-run's worker (B48)."""
+    _, found = probed
+    assert found["the fork server's counters"] in (errno.EACCES, errno.ENOENT)
 
 
 def test_numpy_still_works_under_the_filter(probed):

@@ -24,6 +24,7 @@ import functools
 import itertools
 import json
 import re
+import tokenize
 from dataclasses import dataclass, field
 
 MAX_CODE_BYTES = 20 * 1024 * 1024
@@ -167,6 +168,45 @@ def relabel(text, labels):
     return re.sub(r'"<cell (\d{1,9})>"', lambda m: f'"<{labels.get(int(m[1]), "cell " + m[1])}>"', text)
 
 
+def magic_lines(lines):
+    """For each of `lines` (a cell's, with their line ends), whether IPython reads it as a magic or a
+    shell line: one starting with %, ! or get_ipython() at the start of a logical line. A line inside
+    brackets, a string or after a backslash is Python: `!= b)` continuing a condition, `%d` in a
+    docstring (a correct answer lost its function when such a line was left out). The cell is read
+    by the tokenizer once, each magic line blanked as it comes; where it cannot be read further (an
+    indentation error), and in a cell longer than AST_LIMIT (never parsed here), each line goes by its
+    start alone."""
+    magic = [line.lstrip().startswith(_MAGIC_PREFIXES) for line in lines]
+    if not any(magic) or sum(map(len, lines)) > AST_LIMIT:
+        return magic
+    state = {"depth": 0, "last": tokenize.NEWLINE, "row": 0}  # what the tokenizer has given so far
+    read = [0]
+
+    def readline():
+        index = read[0]
+        if index >= len(lines):
+            return ""
+        read[0] += 1
+        at_start = state["depth"] == 0 and state["last"] in (tokenize.NEWLINE, tokenize.NL, tokenize.DEDENT,
+                                                              tokenize.INDENT) and state["row"] >= index
+        magic[index] = magic[index] and at_start
+        return "\n" if magic[index] else lines[index]
+
+    try:
+        for token in tokenize.generate_tokens(readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                state["depth"] += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                state["depth"] = max(0, state["depth"] - 1)
+            if token.type not in (tokenize.COMMENT, tokenize.ENDMARKER):
+                state["last"], state["row"] = token.type, token.end[0]
+            elif token.type == tokenize.COMMENT:
+                state["row"] = token.end[0]
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return magic
+
+
 def strip_magics(source, describe, notes):
     """The cell without IPython magics and shell escapes, which plain Python
     cannot run; describe() names the cell in the notes."""
@@ -184,9 +224,13 @@ def strip_magics(source, describe, notes):
         notes.append(f"{name}: ran the cell without its first line {magic[:60]!r} (a cell magic)")
         if not _MAGIC_LINE.search(source):
             return source
+    lines = source.splitlines()
+    magics = magic_lines([line + "\n" for line in lines])
+    if not any(magics):  # each line that starts like one continues Python code
+        return source
     kept, skipped = [], []
-    for line in source.splitlines():
-        if line.lstrip().startswith(_MAGIC_PREFIXES):
+    for line, magic in zip(lines, magics):
+        if magic:
             skipped.append(repr(line.strip()[:60]))
             kept.append("")  # keep line numbers of the cell's tracebacks right
         else:
@@ -236,7 +280,7 @@ def script_sources(text):
     if len(text) <= AST_LIMIT:
         lines = text.splitlines(keepends=True)
         # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
-        body = _parsed("".join("#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines))
+        body = _parsed("".join("#\n" if magic else line for line, magic in zip(lines, magic_lines(lines))))
         if body is not None:
             starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
             cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
