@@ -108,7 +108,18 @@ def descendants(pid):
 
 
 def parent_of(pid):
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    """The parent's pid, None once the process has gone (a sandbox's worker or fork server ends any time)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def command_line(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def alive(pid):
@@ -262,7 +273,7 @@ def test_a_grading_process_killed_mid_batch_costs_nobody_a_grade(tmp_path):
         # The grading processes are the children of the pool's forkserver
         # (the sandboxes, bwrap and the workers, are below them).
         server = next(pid for pid in descendants(grader.pid)
-                      if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes() and parent_of(pid) == grader.pid)
+                      if b"forkserver" in command_line(pid) and parent_of(pid) == grader.pid)
         pool = [pid for pid in descendants(server) if parent_of(pid) == server]
         assert len(pool) == 2, pool
         os.kill(pool[0], signal.SIGKILL)
