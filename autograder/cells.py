@@ -204,6 +204,13 @@ def decoded(data):
     return data.decode("utf-8-sig", errors="replace")
 
 
+def _universal_newlines(text):
+    """`text` with its line ends as Python reads a source file: \\r\\n and a lone \\r become \\n.
+    A .py saved on Windows (or a notebook whose source lines end in \\r\\n) had every given cell
+    "differ from the release's given code"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def notebook_sources(data):
     """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
     import nbformat
@@ -218,7 +225,7 @@ def notebook_sources(data):
             source = cell.get("source", "")
             source = "".join(map(str, source)) if isinstance(source, list) else str(source)
             metadata = cell.get("metadata")
-            found.append((_encodable(source), metadata if isinstance(metadata, dict) else {}))
+            found.append((_encodable(_universal_newlines(source)), metadata if isinstance(metadata, dict) else {}))
     return found
 
 
@@ -236,14 +243,30 @@ def script_sources(text):
     if len(text) <= AST_LIMIT:
         lines = text.splitlines(keepends=True)
         # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
-        body = _parsed("".join("#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines))
+        read = ["#\n" if line.lstrip().startswith(_MAGIC_PREFIXES) else line for line in lines]
+        body = _parsed("".join(read))
         if body is not None:
-            starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
-            cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
+            cuts = [0] + [start for start in _paragraph_starts(body, read) if start > 0] + [len(lines)]
             return _at_most(cell for cell in ("".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])) if cell.strip())
     # No statements to go by: a line at the margin after a blank line starts a cell.
     cuts = [0] + [match.end() for match in itertools.islice(_PARAGRAPH.finditer(text), MAX_CELLS)] + [len(text)]
     return _at_most(cell for cell in (text[a:b] for a, b in zip(cuts, cuts[1:])) if cell.strip())
+
+
+def _paragraph_starts(body, lines):
+    """The 0-based lines at which top-level statements start a cell: after a blank line, with
+    the comment lines right above them (jupytext's `# +` marker, a comment on a function):
+    `# + autograder_given=[...]` right above a given function joined it to the paragraph before
+    it, and a correct jupytext "light" .py got 65/100."""
+    previous_end = 0
+    for node in body:
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+        # Never above the statement before: a string's lines may look like comments.
+        while start > previous_end and lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        if start > 0 and not lines[start - 1].strip():
+            yield start
+        previous_end = node.end_lineno
 
 
 def _at_most(sources):
@@ -272,7 +295,7 @@ def parse(data, suffix, skip=frozenset(), given=()):
         parsed.error = _too_big(len(data))
         return parsed
     if suffix == ".py":
-        sources = [(source, {}) for source in script_sources(decoded(data))]
+        sources = [(source, {}) for source in script_sources(_universal_newlines(decoded(data)))]
     else:
         try:
             sources = notebook_sources(data)

@@ -238,3 +238,51 @@ def test_a_given_tag_that_is_not_a_list_of_names_is_ignored(tag):
     notebook.cells[0].metadata[cells.GIVEN_TAG] = tag
     parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
     assert not parsed.error and "x = 1" in [source for _, source in parsed.cells]
+
+
+def _light_script(notebook):
+    """The notebook as jupytext's "light" .py writes it: markdown as comments, a code cell with
+    metadata or blank lines between `# + key=value` and `# -`, the others as bare paragraphs."""
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append("\n".join(f"# {line}".rstrip() for line in cell.source.splitlines()))
+        elif cell.cell_type == "code":
+            given = cell.metadata.get(cells.GIVEN_TAG)
+            if given or "\n\n" in cell.source:
+                options = f" {cells.GIVEN_TAG}={json.dumps(given)}" if given else ""
+                parts.append(f"# +{options}\n{cell.source}\n# -")
+            else:
+                parts.append(cell.source)
+    return "\n\n".join(parts) + "\n"
+
+
+def _reading(data, suffix):
+    parsed = cells.parse(data, suffix, release.cells_not_run_when_grading(BACKPROP), GIVEN)
+    return parsed.notes, parsed.edited_given, parsed.not_run
+
+
+def test_a_jupytext_light_py_and_a_windows_py_read_as_their_notebook():
+    """A jupytext "light" .py put `# + autograder_given=[...]` right above each given cell: the
+    function joined the paragraph before it (the imports and `grader = ...`, then the self-checks),
+    those were replaced by the release's, and a correct notebook got 65/100. A .py saved with
+    Windows line ends (\\r\\n) had every given cell "differ from the release's given code"."""
+    import submission_factory as sf
+
+    notebook = sf.notebook()
+    as_notebook = _reading(nbformat.writes(notebook).encode(), ".ipynb")
+    assert as_notebook[:2] == ([], []) and as_notebook[2] > 0
+    light = _light_script(notebook)
+    assert "# + autograder_given=" in light
+    assert _reading(light.encode(), ".py") == as_notebook
+    exported = "".join(f"# %%\n{cell.source}\n\n" for cell in notebook.cells if cell.cell_type == "code")
+    assert _reading(exported.replace("\n", "\r\n").encode(), ".py") == as_notebook
+    for cell in notebook.cells:  # a notebook whose source lines end in \r\n
+        cell.source = cell.source.replace("\n", "\r\n")
+    assert _reading(nbformat.writes(notebook).encode(), ".ipynb") == as_notebook
+
+
+def test_a_comment_above_a_statement_starts_its_cell_but_never_reaches_into_a_string():
+    text = 'x = 1\n\n# about f\ndef f():\n    return 1\n\ns = """\n\n# inside\n"""\ndef g():\n    pass\n'
+    assert cells.script_sources(text) == ["x = 1\n\n", "# about f\ndef f():\n    return 1\n\n",
+                                          's = """\n\n# inside\n"""\ndef g():\n    pass\n']
