@@ -810,3 +810,26 @@ def test_a_blackboard_class_from_download_to_grade_center_upload(tmp_path):
     assert (upload["bchen"]["Student ID"], upload["bchen"]["HW1"]) == ("S42", "91")
     assert upload["cdee"]["HW1"] == ""  # on the roster, nothing handed in: no grade, never a 0
     assert upload["zed"]["HW1"] == "100"  # not on the roster: the download's username
+
+
+def test_a_folder_not_looked_into_is_its_students_reason_not_no_notebook(tmp_path, monkeypatch):
+    """A student's notebook under a folder too deep, or in a folder that could not be listed (its
+    permissions, as a grader not run as root meets them): the student was told "no notebook (.ipynb)
+    or Python file (.py) was found", which was false."""
+    base = tmp_path / "class"
+    touch(base / "deep" / os.path.join(*["d"] * (intake.MAX_DEPTH + 2)) / "backprop.ipynb")
+    touch(base / "locked" / "backprop.ipynb")
+    touch(base / "empty" / "notes.txt", b"x")
+    listing = os.scandir
+
+    def scandir(path):
+        if os.path.basename(path) == "locked":
+            raise PermissionError(13, "Permission denied")
+        return listing(path)
+
+    monkeypatch.setattr(intake.os, "scandir", scandir)
+    found = by_name(discover(tmp_path, base))
+    assert found["deep"].status == found["locked"].status == "unreadable"
+    assert found["deep"].reason.endswith(f"/d was not looked into: a folder deeper than {intake.MAX_DEPTH} levels")
+    assert found["locked"].reason == f"{intake.shown(base)}/locked was not looked into: could not list the folder: Permission denied"
+    assert found["empty"].status == "no notebook"
