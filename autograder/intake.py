@@ -84,7 +84,7 @@ def _chunks(path, limit):
                 return
             left -= len(chunk)
             if left <= 0:
-                raise Unreadable(_too_large(limit + 1, limit))
+                raise Unreadable(f"the file grew past the {limit // 1024 ** 2} MB limit while it was read")
             yield chunk
     finally:
         os.close(descriptor)

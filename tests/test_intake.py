@@ -499,6 +499,16 @@ def test_a_sparse_64_gb_file_is_refused_by_its_size_before_any_read(tmp_path):
     assert intake.file_digest(huge) == ""
 
 
+def test_a_file_that_grows_while_it_is_read_is_refused_at_the_limit_and_says_so(tmp_path, monkeypatch):
+    """Its stat said it was within the limit when opened (a writer appending to it): the reason was
+    "the file is 256 MB, over the 256 MB limit"."""
+    growing = touch(tmp_path / "growing.ipynb", b" " * (3 * 1024 ** 2))
+    stat_of = intake.os.fstat
+    monkeypatch.setattr(intake.os, "fstat", lambda descriptor: os.stat_result((*stat_of(descriptor)[:6], 10, *stat_of(descriptor)[7:])))
+    with pytest.raises(intake.Unreadable, match="^the file grew past the 2 MB limit while it was read$"):
+        intake.read_submission_file(growing, 2 * 1024 ** 2)
+
+
 def test_long_control_and_non_utf8_names_are_shown_escaped(tmp_path):
     base = tmp_path / "class"
     long_name = "a" * 243 + ".ipynb"
