@@ -393,14 +393,11 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     problem = _member_path_problem(member, parts)
     if problem:
         rows.append(Row(where, "", "skipped", problem))
+        if len(parts) > MAX_DEPTH and not member.is_dir() and kind(parts[-1]):
+            # As a folder too deep on disk: its student's reason says why nothing was found, not "no notebook".
+            _zip_folder(parts[:MAX_DEPTH], root, folders, zip_where).note = problem
         return
-    parent = root
-    for depth, part in enumerate(parts[:-1] if not member.is_dir() else parts, 1):
-        key = "/".join(parts[:depth])
-        if key not in folders:
-            folders[key] = Node(shown(part), f"{zip_where}!{shown(key)}", children=[])
-            parent.children.append(folders[key])
-        parent = folders[key]
+    parent = _zip_folder(parts if member.is_dir() else parts[:-1], root, folders, zip_where)
     if member.is_dir():
         return
     name = shown(parts[-1])
@@ -431,6 +428,18 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
         parent.children.append(_open_zip(data, parts[-1], where, budget, rows, nesting + 1))
         return
     parent.children.append(Node(name, where, path=_extract(data, name, budget)))
+
+
+def _zip_folder(parts, root, folders, zip_where):
+    """The folder Node of a zip's path `parts` (its `folders` by path), made with those above it as needed."""
+    parent = root
+    for depth, part in enumerate(parts, 1):
+        key = "/".join(parts[:depth])
+        if key not in folders:
+            folders[key] = Node(shown(part), f"{zip_where}!{shown(key)}", children=[])
+            parent.children.append(folders[key])
+        parent = folders[key]
+    return parent
 
 
 def _extract(data, name, budget):

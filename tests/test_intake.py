@@ -231,6 +231,11 @@ def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tm
     rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
     assert rows[deep].decision == "skipped" and f"deeper than {intake.MAX_DEPTH}" in rows[deep].reason
     assert by_name(found)["mallory"].path and by_name(found)["ann"].path
+    with zipfile.ZipFile(archive, "w") as zipped:  # the notebook too deep is mallory's only one
+        zipped.writestr(deep, NB)
+    mallory = by_name(discover(tmp_path, archive.parent))["mallory"]
+    assert mallory.status == "unreadable" and mallory.reason.endswith(
+        f"/d was not looked into: a path deeper than {intake.MAX_DEPTH} levels"), mallory.reason
 
 
 def test_a_corrupt_otter_record_in_a_zip_is_noted_not_a_lost_class(tmp_path):
