@@ -21,6 +21,7 @@ line and the functions they define (`label`).
 import ast
 import codecs
 import functools
+import io
 import itertools
 import json
 import re
@@ -28,6 +29,8 @@ import tokenize
 from dataclasses import dataclass, field
 
 MAX_CODE_BYTES = 20 * 1024 * 1024
+# The values of a notebook's JSON (outputs included) the grader parses: each is an object in its own memory.
+MAX_JSON_VALUES = 2_000_000
 # Beyond this many cells, the rest of the code runs as one cell: each cell
 # costs the worker a round trip, and a file of a million one-line paragraphs
 # must not spend the submission's time budget on them.
@@ -47,6 +50,7 @@ _MAGIC_LINE = re.compile(r"^[ \t]*(%|!|get_ipython\(\))", re.M)
 # What ast.parse raises for code it cannot read (deep nesting included).
 _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 _SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs what it can: only lone ones are left
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)
 _DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
 
 
@@ -241,20 +245,49 @@ def strip_magics(source, describe, notes):
 
 
 def decoded(data):
-    """A submission's text: UTF-8, or UTF-16 when it starts with UTF-16's byte-order mark (what
-    Windows PowerShell 5's `>` writes); a byte-order mark (Notepad's "UTF-8 with BOM") is no part of it."""
+    """A .py submission's text, as Python reads the file: UTF-8 (a byte-order mark, Notepad's "UTF-8
+    with BOM", no part of it) or the encoding its coding cookie names (`# -*- coding: latin-1 -*-`,
+    whose accents read as U+FFFD); or UTF-16 when it starts with UTF-16's byte-order mark (what
+    Windows PowerShell 5's `>` writes)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
-    return data.decode("utf-8-sig", errors="replace")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # a cookie naming no codec, or contradicting the byte-order mark
+        encoding = "utf-8-sig"
+    return data.decode(encoding, errors="replace")
+
+
+def _universal_newlines(text):
+    """`text` with its line ends as Python reads a source file: \\r\\n and a lone \\r become \\n.
+    A .py saved on Windows (or a notebook whose source lines end in \\r\\n) had every given cell
+    "differ from the release's given code"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class NotANotebook(ValueError):
+    """Why a notebook file's bytes are no notebook the grader reads (a sentence for the student)."""
 
 
 def notebook_sources(data):
-    """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind."""
+    """The code cells of a notebook's bytes, as [(source, metadata)]; outputs are left behind.
+    Raises NotANotebook for a file that is none, saying what it is instead."""
     import nbformat
 
-    text = decoded(data)
-    notebook = json.loads(text)
-    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
+    text = _json_text(data)
+    _within_values_limit(text)
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotANotebook(_broken_json(text, error)) from None
+    except RecursionError:
+        raise NotANotebook("the notebook's JSON is nested too deeply to read") from None
+    if not isinstance(notebook, dict):
+        raise NotANotebook(f"the file's JSON is a {type(notebook).__name__}, not a notebook (an object holding cells)")
+    version = notebook.get("nbformat", 4)
+    if type(version) is not int or version not in (1, 2, 3, 4):
+        raise NotANotebook(f"its `nbformat` is {ascii(version)[:40]}, not a version Jupyter reads (4, or 3 for old notebooks)")
+    if version != 4 or not isinstance(notebook.get("cells"), list):
         notebook = nbformat.reads(text, as_version=4)
     found = []
     for cell in notebook["cells"]:
@@ -262,8 +295,48 @@ def notebook_sources(data):
             source = cell.get("source", "")
             source = "".join(map(str, source)) if isinstance(source, list) else str(source)
             metadata = cell.get("metadata")
-            found.append((_encodable(source), metadata if isinstance(metadata, dict) else {}))
+            found.append((_encodable(_universal_newlines(source)), metadata if isinstance(metadata, dict) else {}))
     return found
+
+
+def _json_text(data):
+    """A notebook file's text, in any of JSON's encodings (UTF-8, UTF-16 or UTF-32, with a
+    byte-order mark or without, as json.loads tells them apart); an empty file or a zip is none."""
+    if not data:
+        raise NotANotebook("the file is empty (0 bytes): save the notebook in Jupyter and hand it in again")
+    if re.fullmatch(rb"\s*", data):
+        raise NotANotebook("the file holds only blank space, no notebook: save the notebook in Jupyter and hand it in again")
+    if data.startswith(b"PK\x03\x04"):
+        raise NotANotebook("the file is a zip archive named .ipynb, not a notebook: hand in the notebook itself, "
+                           "or the zip under a name ending .zip")
+    return data.decode(json.detect_encoding(data), errors="replace").removeprefix("\ufeff")
+
+
+def _within_values_limit(text):
+    """Refuse JSON of more than MAX_JSON_VALUES values before it is parsed: each becomes an object in
+    the grader's own memory, `[{},{},...]` about 26 bytes for each byte of the file (a 256 MB notebook
+    of empty outputs, 7 GB). Every value but the first of an array or object follows a comma or a
+    colon: their count, with the brackets', bounds the values (strings' characters left out)."""
+    def count(json_text):
+        return sum(json_text.count(mark) for mark in ",:[{")
+
+    if count(text) > MAX_JSON_VALUES and count(_JSON_STRING.sub('""', text)) > MAX_JSON_VALUES:
+        raise NotANotebook(f"the notebook's JSON holds over {MAX_JSON_VALUES:,} values (its outputs included), more "
+                           "than the grader reads: clear the outputs (Edit > Clear Outputs of All Cells) and save it again")
+
+
+def _broken_json(text, error):
+    """What is wrong with a notebook file whose JSON does not parse, and where."""
+    if error.pos == len(text) - len(text.lstrip()):
+        return ("the file is not a notebook: a notebook's JSON starts with `{` (was it saved as another kind of "
+                "file? a Python file must be named .py)")
+    place = f"line {error.lineno}, column {error.colno}"
+    if error.msg == "Extra data":
+        return (f"the notebook's JSON ends at {place} and more follows it: the file was damaged (two files "
+                "joined, or the end of an older copy left in it)")
+    if error.pos >= len(text.rstrip()):
+        return "the file ends in the middle of the notebook's JSON: it was cut short (saved or copied while incomplete)"
+    return f"the notebook's JSON is broken at {place} ({error.msg}): the file was damaged or edited outside Jupyter"
 
 
 def _encodable(text):
@@ -280,14 +353,30 @@ def script_sources(text):
     if len(text) <= AST_LIMIT:
         lines = text.splitlines(keepends=True)
         # Magic lines kept as comments, so that they neither stop the parse nor end a paragraph.
-        body = _parsed("".join("#\n" if magic else line for line, magic in zip(lines, magic_lines(lines))))
+        read = ["#\n" if magic else line for line, magic in zip(lines, magic_lines(lines))]
+        body = _parsed("".join(read))
         if body is not None:
-            starts = [min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1 for node in body]
-            cuts = [0] + [i for i in starts if i > 0 and not lines[i - 1].strip()] + [len(lines)]
+            cuts = [0] + [start for start in _paragraph_starts(body, read) if start > 0] + [len(lines)]
             return _at_most(cell for cell in ("".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])) if cell.strip())
     # No statements to go by: a line at the margin after a blank line starts a cell.
     cuts = [0] + [match.end() for match in itertools.islice(_PARAGRAPH.finditer(text), MAX_CELLS)] + [len(text)]
     return _at_most(cell for cell in (text[a:b] for a, b in zip(cuts, cuts[1:])) if cell.strip())
+
+
+def _paragraph_starts(body, lines):
+    """The 0-based lines at which top-level statements start a cell: after a blank line, with
+    the comment lines right above them (jupytext's `# +` marker, a comment on a function):
+    `# + autograder_given=[...]` right above a given function joined it to the paragraph before
+    it, and a correct jupytext "light" .py got 65/100."""
+    previous_end = 0
+    for node in body:
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+        # Never above the statement before: a string's lines may look like comments.
+        while start > previous_end and lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        if start > 0 and not lines[start - 1].strip():
+            yield start
+        previous_end = node.end_lineno
 
 
 def _at_most(sources):
@@ -316,10 +405,13 @@ def parse(data, suffix, skip=frozenset(), given=()):
         parsed.error = _too_big(len(data))
         return parsed
     if suffix == ".py":
-        sources = [(source, {}) for source in script_sources(decoded(data))]
+        sources = [(source, {}) for source in script_sources(_universal_newlines(decoded(data)))]
     else:
         try:
             sources = notebook_sources(data)
+        except NotANotebook as error:
+            parsed.error = str(error)
+            return parsed
         except Exception as error:  # noqa: BLE001  (json and nbformat raise many kinds for a broken file)
             parsed.error = f"not a readable notebook ({type(error).__name__}); was the file saved from Jupyter?"
             return parsed

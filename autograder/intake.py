@@ -85,7 +85,7 @@ def _chunks(path, limit):
                 return
             left -= len(chunk)
             if left <= 0:
-                raise Unreadable(_too_large(limit + 1, limit))
+                raise Unreadable(f"the file grew past the {limit // 1024 ** 2} MB limit while it was read")
             yield chunk
     finally:
         os.close(descriptor)
@@ -178,11 +178,18 @@ class Node:
     children: list | None = None  # a folder's or a zip's entries; None for a file
     path: str = ""  # a file to grade: where it is on disk (a zip member once extracted)
     stamp: str = ""  # the export time of the zip it came in (otter's export zip name)
-    note: str = ""  # a file that is not read, and why
+    note: str = ""  # a file that is not read, or a folder not looked into, and why
 
     @property
     def is_folder(self):
         return self.children is not None
+
+    def unread(self):
+        """The files and folders under this one, itself included, that were not read (each has its `note`)."""
+        if self.note:
+            yield self
+        for child in self.children or ():
+            yield from child.unread()
 
     def files(self):
         if not self.is_folder:
@@ -220,7 +227,8 @@ def _walk(path, where, depth, budget, rows):
         with os.scandir(path) as entries:
             listed = sorted((entry.name for entry in entries), key=os.fsencode)
     except OSError as error:
-        rows.append(Row(where, "", "skipped", f"could not list the folder: {error.strerror}"))
+        node.note = f"could not list the folder: {error.strerror}"
+        rows.append(Row(where, "", "skipped", node.note))
         return node
     places = set()
     for entry_name in listed:
@@ -258,7 +266,9 @@ def _add_entry(path, raw_name, name, where, folder, depth, budget, rows):
         if (status.st_dev, status.st_ino) == budget.exclude:
             rows.append(Row(where, "", "skipped", "the grader's output folder (--out)"))
         elif depth >= MAX_DEPTH:
-            rows.append(Row(where, "", "skipped", f"a folder deeper than {MAX_DEPTH} levels"))
+            # A Node all the same: its student's reason says why nothing was found, not "no notebook".
+            folder.children.append(Node(name, where, children=[], note=f"a folder deeper than {MAX_DEPTH} levels"))
+            rows.append(Row(where, "", "skipped", folder.children[-1].note))
         else:
             folder.children.append(_walk(path, where, depth + 1, budget, rows))
     elif not stat.S_ISREG(status.st_mode):
@@ -384,14 +394,11 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
     problem = _member_path_problem(member, parts)
     if problem:
         rows.append(Row(where, "", "skipped", problem))
+        if len(parts) > MAX_DEPTH and not member.is_dir() and kind(parts[-1]):
+            # As a folder too deep on disk: its student's reason says why nothing was found, not "no notebook".
+            _zip_folder(parts[:MAX_DEPTH], root, folders, zip_where).note = problem
         return
-    parent = root
-    for depth, part in enumerate(parts[:-1] if not member.is_dir() else parts, 1):
-        key = "/".join(parts[:depth])
-        if key not in folders:
-            folders[key] = Node(shown(part), f"{zip_where}!{shown(key)}", children=[])
-            parent.children.append(folders[key])
-        parent = folders[key]
+    parent = _zip_folder(parts if member.is_dir() else parts[:-1], root, folders, zip_where)
     if member.is_dir():
         return
     name = shown(parts[-1])
@@ -422,6 +429,18 @@ def _add_member(archive, member, root, folders, zip_where, budget, rows, nesting
         parent.children.append(_open_zip(data, parts[-1], where, budget, rows, nesting + 1))
         return
     parent.children.append(Node(name, where, path=_extract(data, name, budget)))
+
+
+def _zip_folder(parts, root, folders, zip_where):
+    """The folder Node of a zip's path `parts` (its `folders` by path), made with those above it as needed."""
+    parent = root
+    for depth, part in enumerate(parts, 1):
+        key = "/".join(parts[:depth])
+        if key not in folders:
+            folders[key] = Node(shown(part), f"{zip_where}!{shown(key)}", children=[])
+            parent.children.append(folders[key])
+        parent = folders[key]
+    return parent
 
 
 def _extract(data, name, budget):
@@ -565,9 +584,11 @@ def _choose(units, rows):
     notebooks = [(order, f) for order, f in ranked if kind(f.name) == NOTEBOOK]
     chosen = notebooks or ranked
     if not chosen:
-        refused = [f for _, node in units for f in node.files() if f.note and kind(f.name) in (NOTEBOOK, PYTHON, ZIP)]
+        # A folder that could not be listed or was too deep may hold the notebook: "no notebook" would be false.
+        refused = [f for _, node in units for f in node.unread() if f.is_folder or kind(f.name) in (NOTEBOOK, PYTHON, ZIP)]
         if refused:
-            return Found(identity, where, status="unreadable", reason=f"{refused[0].where} was not read: {refused[0].note}")
+            what = "was not looked into" if refused[0].is_folder else "was not read"
+            return Found(identity, where, status="unreadable", reason=f"{refused[0].where} {what}: {refused[0].note}")
         rows.append(Row(where, identity.name, "skipped", "no notebook (.ipynb) or Python file (.py) in it"))
         return Found(identity, where, status="no notebook",
                      reason=f"no notebook (.ipynb) or Python file (.py) was found in {where}")

@@ -39,7 +39,8 @@ def check(assignment, path, limits=Limits(), budget_seconds=120.0, write=print):
     """Report what the grader will see in the notebook at `path`, a submission of
     `assignment`; 0 when it will grade, 1 when not."""
     path = Path(path)
-    submission = load(path.stem, path, release.cells_not_run_when_grading(assignment), release.given_cells(assignment))
+    # The notebook named on the command line is followed when it is a link, as `grade` follows its PATHs.
+    submission = load(path.stem, path.resolve(), release.cells_not_run_when_grading(assignment), release.given_cells(assignment))
     if submission.load_error:
         write(f"{path.name}: the grader cannot grade it: {submission.load_error}")
         return 1

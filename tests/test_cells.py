@@ -254,3 +254,99 @@ def test_a_given_tag_that_is_not_a_list_of_names_is_ignored(tag):
     notebook.cells[0].metadata[cells.GIVEN_TAG] = tag
     parsed = cells.parse(nbformat.writes(notebook).encode(), ".ipynb", given=GIVEN)
     assert not parsed.error and "x = 1" in [source for _, source in parsed.cells]
+
+
+def _light_script(notebook):
+    """The notebook as jupytext's "light" .py writes it: markdown as comments, a code cell with
+    metadata or blank lines between `# + key=value` and `# -`, the others as bare paragraphs."""
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append("\n".join(f"# {line}".rstrip() for line in cell.source.splitlines()))
+        elif cell.cell_type == "code":
+            given = cell.metadata.get(cells.GIVEN_TAG)
+            if given or "\n\n" in cell.source:
+                options = f" {cells.GIVEN_TAG}={json.dumps(given)}" if given else ""
+                parts.append(f"# +{options}\n{cell.source}\n# -")
+            else:
+                parts.append(cell.source)
+    return "\n\n".join(parts) + "\n"
+
+
+def _reading(data, suffix):
+    parsed = cells.parse(data, suffix, release.cells_not_run_when_grading(BACKPROP), GIVEN)
+    return parsed.notes, parsed.edited_given, parsed.not_run
+
+
+def test_a_jupytext_light_py_and_a_windows_py_read_as_their_notebook():
+    """A jupytext "light" .py put `# + autograder_given=[...]` right above each given cell: the
+    function joined the paragraph before it (the imports and `grader = ...`, then the self-checks),
+    those were replaced by the release's, and a correct notebook got 65/100. A .py saved with
+    Windows line ends (\\r\\n) had every given cell "differ from the release's given code"."""
+    import submission_factory as sf
+
+    notebook = sf.notebook()
+    as_notebook = _reading(nbformat.writes(notebook).encode(), ".ipynb")
+    assert as_notebook[:2] == ([], []) and as_notebook[2] > 0
+    light = _light_script(notebook)
+    assert "# + autograder_given=" in light
+    assert _reading(light.encode(), ".py") == as_notebook
+    exported = "".join(f"# %%\n{cell.source}\n\n" for cell in notebook.cells if cell.cell_type == "code")
+    assert _reading(exported.replace("\n", "\r\n").encode(), ".py") == as_notebook
+    for cell in notebook.cells:  # a notebook whose source lines end in \r\n
+        cell.source = cell.source.replace("\n", "\r\n")
+    assert _reading(nbformat.writes(notebook).encode(), ".ipynb") == as_notebook
+
+
+def test_a_comment_above_a_statement_starts_its_cell_but_never_reaches_into_a_string():
+    text = 'x = 1\n\n# about f\ndef f():\n    return 1\n\ns = """\n\n# inside\n"""\ndef g():\n    pass\n'
+    assert cells.script_sources(text) == ["x = 1\n\n", "# about f\ndef f():\n    return 1\n\n",
+                                          's = """\n\n# inside\n"""\ndef g():\n    pass\n']
+
+
+_NOTEBOOK_TEXT = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                             "cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}]})
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "the file is empty (0 bytes)"),
+    (b" \r\n\t", "the file holds only blank space, no notebook"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "the file is a zip archive named .ipynb, not a notebook"),
+    (b"# %%\nimport numpy as np\n", "the file is not a notebook: a notebook's JSON starts with `{`"),
+    (_NOTEBOOK_TEXT.encode() + b"\n\x00garbage{}", "the notebook's JSON ends at line 2, column 1 and more follows it"),
+    (_NOTEBOOK_TEXT.encode()[:-20], "the file ends in the middle of the notebook's JSON: it was cut short"),
+    (_NOTEBOOK_TEXT.replace('"metadata": {}', '"metadata": {,}', 1).encode(),
+     "the notebook's JSON is broken at line 1, column 51 (Expecting property name enclosed in double quotes)"),
+    (b"[" * 100_000 + b"]" * 100_000, "the notebook's JSON is nested too deeply to read"),
+    (b"[1, 2]", "the file's JSON is a list, not a notebook"),
+    (_NOTEBOOK_TEXT.replace('"nbformat": 4', '"nbformat": "4"').encode(), "its `nbformat` is '4', not a version Jupyter reads"),
+])
+def test_a_file_that_is_no_notebook_says_what_it_is_instead(data, reason):
+    """Each was "not a readable notebook (JSONDecodeError); was the file saved from Jupyter?"."""
+    assert cells.parse(data, ".ipynb").error.startswith(reason)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_a_notebook_in_any_of_jsons_encodings_is_read(encoding):
+    """UTF-16 without a byte-order mark and UTF-32 were "not a readable notebook"."""
+    assert cells.parse(_NOTEBOOK_TEXT.encode(encoding), ".ipynb").cells == [(1, "x = 1")]
+
+
+def test_the_json_values_of_a_notebook_are_bounded_before_it_is_parsed():
+    """Outputs do not count against the code limit, but each JSON value is an object in the grader's
+    memory: 256 MB of `{},` outputs made about 7 GB. Strings' characters (an image, a printed
+    array's commas) are not values."""
+    outputs = [{"output_type": "stream", "name": "stdout", "text": "0.1, 0.2: [3] {4}\n" * 1000}] * 2000
+    heavy = json.loads(_NOTEBOOK_TEXT)
+    heavy["cells"][0]["outputs"] = outputs
+    assert cells.parse(json.dumps(heavy).encode(), ".ipynb").cells == [(1, "x = 1")]
+    heavy["cells"][0]["outputs"] = [{}] * (cells.MAX_JSON_VALUES + 1)
+    assert cells.parse(json.dumps(heavy).encode(), ".ipynb").error.startswith(
+        f"the notebook's JSON holds over {cells.MAX_JSON_VALUES:,} values (its outputs included)")
+
+
+def test_a_py_files_coding_cookie_is_read_as_python_reads_it():
+    """`# -*- coding: latin-1 -*-` was ignored: René's name and strings became U+FFFD."""
+    text = '# -*- coding: latin-1 -*-\n# Auteur: Ren\u00e9\nname = "Ren\u00e9"\n'
+    assert cells.parse(text.encode("latin-1"), ".py").cells == [(1, text)]
+    assert cells.parse(b"# coding: no-such-codec\nx = 1\n", ".py").cells == [(1, "# coding: no-such-codec\nx = 1\n")]

@@ -231,6 +231,11 @@ def test_a_zip_member_deeper_than_a_folder_may_be_is_skipped_not_a_lost_class(tm
     rows = {row.path.rsplit("!", 1)[-1]: row for row in found.rows}
     assert rows[deep].decision == "skipped" and f"deeper than {intake.MAX_DEPTH}" in rows[deep].reason
     assert by_name(found)["mallory"].path and by_name(found)["ann"].path
+    with zipfile.ZipFile(archive, "w") as zipped:  # the notebook too deep is mallory's only one
+        zipped.writestr(deep, NB)
+    mallory = by_name(discover(tmp_path, archive.parent))["mallory"]
+    assert mallory.status == "unreadable" and mallory.reason.endswith(
+        f"/d was not looked into: a path deeper than {intake.MAX_DEPTH} levels"), mallory.reason
 
 
 def test_a_corrupt_otter_record_in_a_zip_is_noted_not_a_lost_class(tmp_path):
@@ -497,6 +502,16 @@ def test_a_sparse_64_gb_file_is_refused_by_its_size_before_any_read(tmp_path):
     with pytest.raises(intake.Unreadable, match="65536 MB, over the 256 MB limit"):
         intake.read_submission_file(huge)
     assert intake.file_digest(huge) == ""
+
+
+def test_a_file_that_grows_while_it_is_read_is_refused_at_the_limit_and_says_so(tmp_path, monkeypatch):
+    """Its stat said it was within the limit when opened (a writer appending to it): the reason was
+    "the file is 256 MB, over the 256 MB limit"."""
+    growing = touch(tmp_path / "growing.ipynb", b" " * (3 * 1024 ** 2))
+    stat_of = intake.os.fstat
+    monkeypatch.setattr(intake.os, "fstat", lambda descriptor: os.stat_result((*stat_of(descriptor)[:6], 10, *stat_of(descriptor)[7:])))
+    with pytest.raises(intake.Unreadable, match="^the file grew past the 2 MB limit while it was read$"):
+        intake.read_submission_file(growing, 2 * 1024 ** 2)
 
 
 def test_long_control_and_non_utf8_names_are_shown_escaped(tmp_path):
@@ -810,3 +825,26 @@ def test_a_blackboard_class_from_download_to_grade_center_upload(tmp_path):
     assert (upload["bchen"]["Student ID"], upload["bchen"]["HW1"]) == ("S42", "91")
     assert upload["cdee"]["HW1"] == ""  # on the roster, nothing handed in: no grade, never a 0
     assert upload["zed"]["HW1"] == "100"  # not on the roster: the download's username
+
+
+def test_a_folder_not_looked_into_is_its_students_reason_not_no_notebook(tmp_path, monkeypatch):
+    """A student's notebook under a folder too deep, or in a folder that could not be listed (its
+    permissions, as a grader not run as root meets them): the student was told "no notebook (.ipynb)
+    or Python file (.py) was found", which was false."""
+    base = tmp_path / "class"
+    touch(base / "deep" / os.path.join(*["d"] * (intake.MAX_DEPTH + 2)) / "backprop.ipynb")
+    touch(base / "locked" / "backprop.ipynb")
+    touch(base / "empty" / "notes.txt", b"x")
+    listing = os.scandir
+
+    def scandir(path):
+        if os.path.basename(path) == "locked":
+            raise PermissionError(13, "Permission denied")
+        return listing(path)
+
+    monkeypatch.setattr(intake.os, "scandir", scandir)
+    found = by_name(discover(tmp_path, base))
+    assert found["deep"].status == found["locked"].status == "unreadable"
+    assert found["deep"].reason.endswith(f"/d was not looked into: a folder deeper than {intake.MAX_DEPTH} levels")
+    assert found["locked"].reason == f"{intake.shown(base)}/locked was not looked into: could not list the folder: Permission denied"
+    assert found["empty"].status == "no notebook"

@@ -354,6 +354,9 @@ def test_a_missing_module_is_the_first_thing_said(tmp_path):
     assert "- dropout_backward: NOT FOUND: the cell starting `import torch` (defining dropout_backward) failed to load" in said
     assert said[-1] == "\ntorch.ipynb will not grade as it is: see the functions above."
     assert precheck.check(BACKPROP, REFERENCE_NOTEBOOK, write=said.append) == 0 and "self-checks: 5 of 5 PASS" in said
+    # A link named on the command line is followed, as `grade` follows it: check said "a symbolic link (never followed)".
+    (tmp_path / "link.ipynb").symlink_to(REFERENCE_NOTEBOOK)
+    assert precheck.check(BACKPROP, tmp_path / "link.ipynb", write=said.append) == 0, said[-3:]
 
 
 def test_check_finds_a_function_bound_otherwise_than_by_a_def(tmp_path):
