@@ -9,11 +9,12 @@ values never leave this module: only errors, pass/fail and hints do. Nothing
 the worker writes reaches the result once it has seen hidden inputs
 (vocabulary.py): not what the student's code prints, nor its exception
 messages; for those, the function is run again on public inputs in a fresh
-worker, and that run's message is shown.
+worker of a sandbox no hidden input ever reached (PublicRuns), once all the
+submission's hidden calls are made, and that run's message is shown.
 """
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -219,12 +220,56 @@ def _not_answered(reply):
                                          or vocabulary.exception_name(reply.get("exception")) == "NotImplementedError")
 
 
+class PublicRuns:
+    """The public re-runs of a submission's calls that raised, one per question, put off until all its
+    hidden calls are made: then `run` switches the session to its public sandbox once (Session.go_public)
+    and makes them all there, filling in what each run said."""
+
+    def __init__(self):
+        self.pending = []
+
+    def ask(self, question, case, watch, error_hints, result, diagnoses):
+        """A re-run of `question` on public inputs of `case`, for `result`: its checks listed in the
+        returned run's `checks` get the run's words, and `diagnoses` (the result's, being built) its
+        hint, in the place it has now."""
+        run = _PendingRun(question, case, tuple(watch), error_hints or {}, result, diagnoses, len(diagnoses))
+        self.pending.append(run)
+        return run
+
+    def asked_for(self, function):
+        """Whether a re-run not yet made is one of question `function`'s."""
+        return any(pending.question.function == function for pending in self.pending)
+
+    def run(self, session):
+        if not self.pending:
+            return
+        session.go_public()
+        for pending in self.pending:
+            words, text = _public_run(session, pending.question, pending.case, pending.watch)
+            for index in pending.checks:
+                check = pending.result.checks[index]
+                pending.result.checks[index] = replace(check, message=f"{check.message} {words}")
+            hint = _error_hint(text, pending.question.error_hints, pending.error_hints, ERROR_HINTS)
+            if hint and not any(found["hint"] == hint for found in pending.diagnoses):
+                pending.diagnoses.insert(pending.place, {"mistake": "raises an exception", "hint": hint})
+        self.pending = []
+
+
+@dataclass
+class _PendingRun:
+    question: object
+    case: object
+    watch: tuple
+    error_hints: dict
+    result: QuestionResult
+    diagnoses: list
+    place: int
+    checks: list = field(default_factory=list)
+
+
 def _public_run(session, question, case, watch):
-    """What the function does on public inputs of `case`, in a fresh worker of a new sandbox (Session.renew)
-    that never saw hidden ones, nor anything a child that did left in its sandbox: the words the feedback may show."""
+    """What the function does on public inputs of `case`: the words the feedback may show."""
     problem = question.draw(np.random.default_rng(PUBLIC_SEED), **case.params)
-    session.renew()
-    # The later questions' graded calls go on in this worker: the words are taken before any hidden input reaches it.
     (reply,) = session.call_cases(question.function, [problem.args], question.oracles,
                                   standins.answerer(question, [problem]), watch)
     where = f"Run again on public inputs of this case (numpy.random.default_rng({PUBLIC_SEED}), the same draw for everyone)"
@@ -277,11 +322,15 @@ def _points(case, question, output):
     return case.points * output.weight / total
 
 
-def check_question(session, question, salt, submission, digest="", watch=(), error_hints=None):
+def check_question(session, question, salt, submission, digest="", watch=(), error_hints=None, public_runs=None):
     """Grade `question` with the student's code running in `session` (`digest`:
     the submission's content hash, mixed into its inputs); a QuestionResult.
     `watch`: the (name, source) of the functions whose calls are counted (the
-    assignment's watched_sources); `error_hints`: its own hints for exception messages."""
+    assignment's watched_sources); `error_hints`: its own hints for exception messages.
+    `public_runs`: the submission's PublicRuns, for a call that raised, which completes the
+    result when it runs; without it, the question's own, run before returning."""
+    own_public_runs = public_runs is None
+    public_runs = PublicRuns() if own_public_runs else public_runs
     result = QuestionResult(question.function, question.title, question.points, "passed")
     diagnoses, attempts, present_attempts, missing_keys = [], [], [], []
     generators = [_case_generators(salt, submission, question, case, digest) for case in question.cases]
@@ -308,7 +357,6 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
             exception = vocabulary.exception_name(reply.get("exception"))
             not_implemented = exception == "NotImplementedError"
             missing = reply.get("missing") is True
-            hint = ""
             if not_implemented:
                 message = "not implemented (it still raises NotImplementedError)"
             elif missing:
@@ -318,12 +366,10 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
                            "(too large, or not made of arrays, numbers, tuples, lists and dicts)")
             else:
                 if public is None:
-                    public = _public_run(session, question, case, watch)
-                message = f"raised an exception ({exception}) on the hidden inputs. {public[0]}"
-                hint = _error_hint(public[1], question.error_hints, error_hints or {}, ERROR_HINTS)
+                    public = public_runs.ask(question, case, watch, error_hints, result, diagnoses)
+                message = f"raised an exception ({exception}) on the hidden inputs."
+                public.checks += range(len(result.checks), len(result.checks) + len(question.outputs))
             result.checks += _failed_case(case, question, message)
-            if hint and not any(d["hint"] == hint for d in diagnoses):
-                diagnoses.append({"mistake": "raises an exception", "hint": hint})
             if _not_answered(reply):  # the later cases were not called
                 result.status, result.message = ("not implemented" if not_implemented else "missing"), message
                 for later in question.cases[number + 1:]:
@@ -403,4 +449,6 @@ def check_question(session, question, salt, submission, digest="", watch=(), err
     if result.status == "passed":
         earned = result.score
         result.status = "passed" if earned >= question.points - 1e-9 else ("partial" if earned > 0 else "failed")
+    if own_public_runs:
+        public_runs.run(session)
     return result

@@ -38,7 +38,8 @@ def grade_submission(assignment, name, path, salt, limits=Limits(), isolation=No
         result.notes.append(submission.load_error)
         result.questions = [checks.not_graded(q, "error", f"not graded: {submission.load_error}") for q in questions]
         return bounds.bound_result(result)
-    session = Session(submission, sandbox_for(limits, isolation, assignment), budget_seconds)
+    session = Session(submission, sandbox_for(limits, isolation, assignment), budget_seconds,
+                      public_sandbox=sandbox_for(limits, isolation, assignment, public=True))
     try:
         try:
             session.load()
@@ -47,13 +48,23 @@ def grade_submission(assignment, name, path, salt, limits=Limits(), isolation=No
         if self_checks:
             # Before any hidden input reaches the worker: what the self-checks print is then the student's own.
             result.self_checks = session.self_checks(list(assignment.functions))
+        public_runs = checks.PublicRuns()
+        graded = {}
         for question in questions:
             try:
-                graded = checks.check_question(session, question, salt, name, submission.digest,
-                                               watch=assignment.watched_sources, error_hints=assignment.error_hints)
-                result.questions.append(root_causes.explain(graded, question, submission, session.load_errors))
+                graded[question.function] = checks.check_question(
+                    session, question, salt, name, submission.digest, watch=assignment.watched_sources,
+                    error_hints=assignment.error_hints, public_runs=public_runs)
             except Exception as error:  # noqa: BLE001  (a grader bug must cost one question, not the batch)
-                result.questions.append(checks.not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it"))
+                graded[question.function] = _grader_failed(question, error)
+        try:
+            public_runs.run(session)
+        except Exception as error:  # noqa: BLE001  (it costs the questions it was for)
+            for question in questions:
+                if public_runs.asked_for(question.function):
+                    graded[question.function] = _grader_failed(question, error)
+        for question in questions:
+            result.questions.append(root_causes.explain(graded[question.function], question, submission, session.load_errors))
     finally:
         session.close()
         result.notes += session.notes
@@ -66,12 +77,17 @@ def grade_submission(assignment, name, path, salt, limits=Limits(), isolation=No
     return result
 
 
+def _grader_failed(question, error):
+    return checks.not_graded(question, "error", f"{GRADER_FAILED} ({type(error).__name__}: {error}); please report it")
+
+
 _sandboxes = {}
 
 
-def sandbox_for(limits, isolation, assignment):
-    """This process's sandbox for `assignment`'s release, kept for its life (its fork server stays warm)."""
-    key = (limits, isolation, assignment.release)
+def sandbox_for(limits, isolation, assignment, public=False):
+    """This process's sandbox for `assignment`'s release, kept for its life (its fork server stays warm);
+    with `public`, the other one, for the public re-runs alone: no hidden input ever reaches it (Session.go_public)."""
+    key = (limits, isolation, assignment.release, public)
     if key not in _sandboxes:
         if not _sandboxes:
             # Pool processes end through multiprocessing's finalizers, not atexit.

@@ -293,8 +293,8 @@ class InProcessSession:
     def close(self):
         """Nothing to close: otter's kernel is the student's own (Session.close's contract)."""
 
-    def renew(self):
-        """Nothing to renew: otter's kernel is the student's own (Session.renew's contract)."""
+    def go_public(self):
+        """Nothing to switch: otter's kernel is the student's own (Session.go_public's contract)."""
 
 
 @functools.lru_cache(maxsize=8)

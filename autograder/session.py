@@ -14,9 +14,10 @@ from autograder.sandbox import WorkerFailure
 
 
 class Session:
-    def __init__(self, submission, sandbox, budget_seconds=120.0):
+    def __init__(self, submission, sandbox, budget_seconds=120.0, public_sandbox=None):
         self.submission = submission
         self.sandbox = sandbox
+        self.public_sandbox = public_sandbox  # for the public re-runs (go_public)
         self.limits = sandbox.limits
         self.deadline = time.monotonic() + budget_seconds
         self.notes = []
@@ -164,13 +165,18 @@ class Session:
                 break
         return outcomes
 
-    def renew(self):
-        """End the worker, and start the next one in a new sandbox: a new fork server and scratch space.
-        What a child changed there outlives it: the scratch tmpfs numbers each new inode one more than
-        the last, so the count of files a child made on hidden inputs showed in the next child's (the
-        public re-run's) inode numbers, about 20 bits. For the public re-run, on a question that raised."""
+    def go_public(self):
+        """End the worker; the next one is a child of the public sandbox, whose fork server and scratch
+        space no hidden input ever reached (without one, of a new sandbox). What a child changes there
+        outlives it: the scratch tmpfs numbers each new inode one more than the last, so the count of
+        files a child made on hidden inputs would show in a later child's inode numbers, about 20 bits.
+        For the public re-runs (checks.PublicRuns), once the submission's hidden calls are all made:
+        no hidden input may follow."""
         self.close()
-        self.sandbox.close()
+        if self.public_sandbox is None:
+            self.sandbox.close()
+        else:
+            self.sandbox = self.public_sandbox
 
     def close(self):
         if self.worker is not None:

@@ -33,8 +33,8 @@ class InProcessSession:
     def close(self):
         """Nothing to close: there is no worker."""
 
-    def renew(self):
-        """Nothing to renew: there is no worker (checks.py renews one before a public re-run)."""
+    def go_public(self):
+        """Nothing to switch: there is no worker (checks.PublicRuns switches before the public re-runs)."""
 
 
 def _assignment(function_name):

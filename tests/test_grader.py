@@ -905,6 +905,47 @@ def test_an_exception_message_does_not_carry_the_hidden_inputs_to_the_feedback(t
     assert shown == []
 
 
+def test_the_public_re_runs_share_one_public_sandbox_no_hidden_input_reaches(tmp_path):
+    """Each question that raised is run again on public inputs once the submission's hidden calls
+    are all made, all of them in the grading process's public sandbox: each question gets its own
+    run's words and hint, and no sandbox is started for them after the first (B55's fix started a
+    new one for every question that raised, about 0.18 s each)."""
+    from autograder import grade
+
+    raising = sf.notebook({
+        "dropout_backward": sf.source("""
+            def dropout_backward(dout, cache):
+                raise ValueError(f"dropout saw {dout.shape}")
+        """),
+        "softmax_backward": sf.source("""
+            def softmax_backward(da, cache):
+                return da * cache["probabilities"]
+        """),
+    })
+    servers = []
+    for name in ("first", "second"):
+        result = grade_submission(BACKPROP, name, sf.write(tmp_path, name, raising), SALT)
+        servers.append({key[-1]: sandbox.process.pid for key, sandbox in grade._sandboxes.items()
+                        if key[2] == BACKPROP.release and sandbox.process is not None})
+        questions = by_function(result)
+        dropout, softmax = questions["dropout_backward"], questions["softmax_backward"]
+        assert dropout.score == softmax.score == 0
+        assert questions["batchnorm_backward"].score == questions["batchnorm_backward"].max_score
+        (shape,) = {problem_shape(specs.DROPOUT, case) for case in specs.DROPOUT.cases[:1]}
+        for check in dropout.checks:
+            assert check.message.startswith("raised an exception (ValueError) on the hidden inputs. Run again on public inputs")
+            assert "it raised:\n" in check.message and check.message.endswith(f"\nValueError: dropout saw {shape}")
+        for check in softmax.checks:
+            assert "it raised:\n" in check.message and check.message.endswith("\nKeyError: 'probabilities'")
+        assert {"mistake": "raises an exception", "hint": checks.ERROR_HINTS["KeyError"]} in softmax.diagnoses
+    assert servers[0] == servers[1] and set(servers[0]) == {False, True}
+
+
+def problem_shape(question, case):
+    """The shape of the first input of `case` drawn from the public seed."""
+    return question.draw(np.random.default_rng(checks.PUBLIC_SEED), **case.params).args[0].shape
+
+
 def public_numbers(question):
     """The inputs of `question`'s cases drawn from the public seed, as checks shows an exception on."""
     numbers = []
