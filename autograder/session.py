@@ -192,6 +192,10 @@ class Session:
         if self.public_sandbox is None:
             self.sandbox.close()
         else:
+            # The hidden child reaped (killed if it has not ended: a child that forged its last reply runs on) and,
+            # at the container level, what it left in the machine's shared folders removed, before a public
+            # child is forked: close() only asks for the reap, which the hidden sandbox's next fork would collect.
+            self.sandbox.collect()
             self.sandbox = self.public_sandbox
         self.public = True
         if self.cells_before_hidden is not None:  # the public worker loads the cells as no hidden input left them
