@@ -13,6 +13,10 @@ from autograder.cells import relabel
 from autograder.sandbox import WorkerFailure
 
 
+HIDDEN_PHASE_DROP = ("a cell failed when run again after the graded calls began; it was dropped for the later "
+                     "graded calls (which one is not said: the worker's sandbox had seen hidden inputs)")
+
+
 class Session:
     def __init__(self, submission, sandbox, budget_seconds=120.0, public_sandbox=None):
         self.submission = submission
@@ -22,6 +26,11 @@ class Session:
         self.deadline = time.monotonic() + budget_seconds
         self.notes = []
         self.good_cells = []
+        # The good cells as they stood when the first hidden input was sent (call_cases), for the public re-runs
+        # (go_public): a restart after that drops a cell as a child of the hidden sandbox chose, whose state (the
+        # scratch's inode counter) a child that saw hidden inputs set.
+        self.cells_before_hidden = None
+        self.public = False
         # cell number -> ("raised", the student's traceback) or ("stopped", what the grader saw), from
         # loading: before any hidden input was drawn
         self.load_errors = {}
@@ -101,6 +110,11 @@ class Session:
             if failure.detail.startswith("not run"):
                 raise failure
             number = self.good_cells.pop(culprit)[0]
+            if self._hidden_phase():
+                # Which cell, and how it failed, are the choice of a sandbox a hidden input reached: not shown.
+                if HIDDEN_PHASE_DROP not in self.notes:
+                    self.notes.append(HIDDEN_PHASE_DROP)
+                continue
             self.load_errors[number] = ("stopped", f"failed when run again ({failure.detail})")
             self.notes.append(f"{self._name(number)} failed when run again ({failure.detail}); it was dropped")
         raise WorkerFailure("died", "the worker could not be restarted with this submission's cells")
@@ -143,6 +157,8 @@ class Session:
             raise ValueError("a watched function the sandbox was not prepared with")
         watched = [name for name, _ in watch]
         outcomes = [None] * len(calls)
+        if not self.public and self.cells_before_hidden is None:
+            self.cells_before_hidden = list(self.good_cells)
 
         for index, args in enumerate(calls):
             def progress(message, index=index):
@@ -176,7 +192,18 @@ class Session:
         if self.public_sandbox is None:
             self.sandbox.close()
         else:
+            # The hidden child reaped (killed if it has not ended: a child that forged its last reply runs on) and,
+            # at the container level, what it left in the machine's shared folders removed, before a public
+            # child is forked: close() only asks for the reap, which the hidden sandbox's next fork would collect.
+            self.sandbox.collect()
             self.sandbox = self.public_sandbox
+        self.public = True
+        if self.cells_before_hidden is not None:  # the public worker loads the cells as no hidden input left them
+            self.good_cells = list(self.cells_before_hidden)
+
+    def _hidden_phase(self):
+        """Whether a hidden input has been sent and the public re-runs have not begun."""
+        return self.cells_before_hidden is not None and not self.public
 
     def close(self):
         if self.worker is not None:
