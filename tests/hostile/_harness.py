@@ -22,6 +22,9 @@ comments, then the code:
   by the file `_NAME.py` here (`_channel.py`: the worker's protocol socket
   and `_forge(message)`, for the cases that forge frames; `_self_check.py`:
   `_in_self_check()`, for the cases that act otherwise in a public self-check;
+  `_hidden_phase.py`: `_graded`, non-empty once a graded call of
+  dropout_backward reached the worker, for the cases that act otherwise on
+  hidden inputs than in the public re-run;
   `_centred_softmax.py`: `_centred(da, cache)`, the centred differences of the
   given softmax; `_request_stash.py`: `_fill_stash(frame)`, which walks up to
   the worker's request and stashes every case's `_centred`).

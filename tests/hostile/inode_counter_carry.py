@@ -5,17 +5,10 @@
 # absent: CARRIED-
 # include: base
 # include: self_check
+# include: hidden_phase
 import os
 
-_graded = []
-_dropout_backward = dropout_backward
 _BUCKET, _MAGIC = 16, 0b1011  # inode numbers in buckets of 16 (room for what is made in between)
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
 
 
 def _next_inode():

@@ -8,16 +8,7 @@
 # absent: INTLEAK
 # include: base
 # include: self_check
-
-
-_graded = []
-_dropout_backward = dropout_backward
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
+# include: hidden_phase
 
 
 def softmax_backward(da, cache):

@@ -5,18 +5,11 @@
 # absent: CARRIED-
 # include: base
 # include: self_check
+# include: hidden_phase
 import os
 import sys
 
-_graded = []
-_dropout_backward = dropout_backward
 _MAGIC, _PAGE = 0b1011, 4096
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
 
 
 def _file():

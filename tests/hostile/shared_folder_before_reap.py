@@ -5,17 +5,10 @@
 # absent: CARRIED-
 # include: base
 # include: self_check
+# include: hidden_phase
 import os
 
-_graded = []
-_dropout_backward = dropout_backward
 _PLACES = ("/dev/shm/.public-carry", "/tmp/.public-carry", "/var/tmp/.public-carry")
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
 
 
 def softmax_cross_entropy(scores, y):

